@@ -1,0 +1,319 @@
+"""HTTP client for Jakamo's PO, SO and ASN APIs on one ``requests.Session``.
+
+Every call has a (connect, read) timeout. Failures are typed (``jakamo.errors``) so that callers
+decide retries from the class: a connect failure never reached Jakamo (``TransientError``), a read
+timeout may have (``OutcomeUnknownError``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import quote, urljoin
+
+import requests
+
+from . import reasons
+from .errors import (
+    AuthenticationError,
+    OutcomeUnknownError,
+    ProtocolError,
+    QueueMessage,
+    RejectedError,
+    TransientError,
+)
+
+EMPTY_QUEUE_TEXT = "No more messages available"
+XML = "application/xml"
+
+TEST_BASE_URL = "https://demo.thejakamo.com"
+PRODUCTION_BASE_URL = "https://www.thejakamo.com"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Endpoint paths; every one is configurable per integration (the SO and ASN documents do not
+    print theirs). Defaults follow the PO document and Jakamo's own C# client."""
+
+    order: str = "/api/order"
+    order_status: str = "/api/order/{order_id}"
+    response_queue: str = "/api/order/response"
+    order_response: str = "/api/orderresponse"
+    asn_queue: str = "/api/asn"
+
+
+@dataclass(frozen=True)
+class BasicAuth:
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class OAuth2ClientCredentials:
+    """Client-credentials grant, as an Azure AD v2 token endpoint expects it."""
+
+    token_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    scope: str = ""
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    base_url: str
+    auth: BasicAuth | OAuth2ClientCredentials
+    paths: Paths = Paths()
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    user_agent: str = "JakamoPortal/1.0"
+
+
+@dataclass
+class SendResult:
+    status: int
+    body: str
+    elapsed_ms: int
+
+
+class _TokenCache:
+    """OAuth2 tokens by (token_url, client_id, scope), reused until shortly before they expire."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple, tuple[str, float]] = {}
+
+    def get(self, key):
+        with self._lock:
+            token, expires = self._tokens.get(key, (None, 0.0))
+            return token if token and time.monotonic() < expires else None
+
+    def put(self, key, token: str, expires_in: float):
+        with self._lock:
+            # Renew a minute early so a token never expires in flight.
+            self._tokens[key] = (token, time.monotonic() + max(expires_in - 60, expires_in / 2))
+
+    def clear(self):
+        with self._lock:
+            self._tokens.clear()
+
+
+TOKEN_CACHE = _TokenCache()
+
+
+class JakamoClient:
+    def __init__(self, config: ClientConfig, session: requests.Session | None = None):
+        self.config = config
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", config.user_agent)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return urljoin(self.config.base_url.rstrip("/") + "/", path.lstrip("/"))
+
+    def _timeout(self):
+        return (self.config.connect_timeout, self.config.read_timeout)
+
+    def _auth_headers(self) -> dict[str, str]:
+        auth = self.config.auth
+        if isinstance(auth, OAuth2ClientCredentials):
+            return {"Authorization": f"Bearer {self.access_token()}"}
+        return {}
+
+    def _basic(self):
+        auth = self.config.auth
+        return (auth.username, auth.password) if isinstance(auth, BasicAuth) else None
+
+    def access_token(self) -> str:
+        auth = self.config.auth
+        assert isinstance(auth, OAuth2ClientCredentials)
+        key = (auth.token_url, auth.client_id, auth.scope)
+        token = TOKEN_CACHE.get(key)
+        if token:
+            return token
+        data = {"grant_type": "client_credentials", "client_id": auth.client_id, "client_secret": auth.client_secret}
+        if auth.scope:
+            data["scope"] = auth.scope
+        response = self._send("POST", auth.token_url, data=data, authenticate=False, safe_to_repeat=True)
+        try:
+            payload = response.json()
+            token = payload["access_token"]
+            expires_in = float(payload.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError):
+            raise ProtocolError(
+                "The OAuth2 token endpoint answered without an access_token.",
+                status=response.status_code,
+                body=response.text[:2000],
+                method="POST",
+                url=auth.token_url,
+            ) from None
+        TOKEN_CACHE.put(key, token, expires_in)
+        return token
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        data=None,
+        headers=None,
+        authenticate=True,
+        safe_to_repeat=False,
+        context: dict | None = None,
+    ) -> requests.Response:
+        """One request. ``safe_to_repeat`` (GETs, token requests) turns a read timeout into a
+        TransientError; for anything else it is OutcomeUnknownError."""
+        all_headers = dict(headers or {})
+        if authenticate:
+            all_headers.update(self._auth_headers())
+        try:
+            response = self.session.request(
+                method,
+                url,
+                data=data,
+                headers=all_headers,
+                auth=self._basic() if authenticate else None,
+                timeout=self._timeout(),
+                allow_redirects=False,
+            )
+        except requests.exceptions.ConnectTimeout as exc:
+            raise TransientError(
+                f"Could not connect to {url} within {self.config.connect_timeout:g} s.", method=method, url=url
+            ) from exc
+        except requests.exceptions.SSLError as exc:
+            raise TransientError(f"TLS handshake with {url} failed: {exc}", method=method, url=url) from exc
+        except requests.exceptions.ConnectionError as exc:
+            # A connection error before any byte was sent is safe; after, we cannot tell. requests
+            # does not say which, so treat "refused / name resolution" as not sent.
+            text = str(exc)
+            if any(
+                s in text
+                for s in ("Connection refused", "Name or service not known", "NameResolution", "Failed to establish")
+            ):
+                raise TransientError(f"Could not connect to {url}: {_short(text)}", method=method, url=url) from exc
+            cls = TransientError if safe_to_repeat else OutcomeUnknownError
+            raise cls(
+                f"The connection to {url} broke before an answer came: {_short(text)}", method=method, url=url
+            ) from exc
+        except requests.exceptions.ReadTimeout as exc:
+            cls = TransientError if safe_to_repeat else OutcomeUnknownError
+            raise cls(
+                f"No answer from {url} within {self.config.read_timeout:g} s; the request was sent.",
+                method=method,
+                url=url,
+            ) from exc
+        except requests.exceptions.RequestException as exc:
+            raise TransientError(f"Request to {url} failed: {_short(str(exc))}", method=method, url=url) from exc
+        self._raise_for_status(response, method, url, context or {})
+        return response
+
+    def _raise_for_status(self, response: requests.Response, method: str, url: str, context: dict):
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        body = response.text[:5000]
+        if status >= 500 or status in (408, 429):
+            raise TransientError(
+                f"Jakamo answered {status}: {reasons.body_text(body)[:300] or response.reason}",
+                status=status,
+                body=body,
+                method=method,
+                url=url,
+            )
+        explanation = reasons.explain(body, **context)
+        if status in (401, 403) or explanation.code == "authentication_failed":
+            if explanation.code == "unknown":
+                explanation = reasons.explain("Authentication failed.")
+            raise AuthenticationError(
+                f"Jakamo refused the credentials ({status}).",
+                status=status,
+                body=body,
+                method=method,
+                url=url,
+                explanation=explanation,
+            )
+        if status == 404:
+            explanation.explanation = f"{url} was not found (404). Check the integration's base URL and endpoint paths."
+            explanation.code = "not_found"
+        raise RejectedError(
+            f"Jakamo refused the request ({status}): {explanation.reason}",
+            status=status,
+            body=body,
+            method=method,
+            url=url,
+            explanation=explanation,
+        )
+
+    # -- queues -----------------------------------------------------------------------------
+    def get_message(self, queue: str = "response") -> QueueMessage | None:
+        """GET the oldest message of a queue ('response' for PO/SO, 'asn'), or None when empty.
+        The same message comes back until it is acknowledged."""
+        path = self.config.paths.asn_queue if queue == "asn" else self.config.paths.response_queue
+        url = self.url(path)
+        response = self._send("GET", url, safe_to_repeat=True)
+        body = response.content
+        ack = response.headers.get("X-Acknowledge-Uri", "")
+        if not ack:
+            if EMPTY_QUEUE_TEXT.encode() in body[:1000]:
+                return None
+            raise ProtocolError(
+                "Jakamo returned a message without an X-Acknowledge-Uri header; it cannot be cleared.",
+                status=response.status_code,
+                body=response.text[:2000],
+                method="GET",
+                url=url,
+            )
+        return QueueMessage(
+            body=body,
+            content_type=response.headers.get("Content-Type", ""),
+            acknowledge_uri=self.url(ack),
+            confirm_url=self.url(response.headers["Jakamo-Confirm-Url"])
+            if response.headers.get("Jakamo-Confirm-Url")
+            else "",
+            order_number=response.headers.get("Jakamo-Order-Number", ""),
+            headers=dict(response.headers),
+        )
+
+    def acknowledge(self, acknowledge_uri: str) -> SendResult:
+        """POST (no body) to the message's X-Acknowledge-Uri; clearing twice is harmless."""
+        return self._result("POST", self.url(acknowledge_uri), safe_to_repeat=True)
+
+    def simple_confirm(
+        self, confirm_url: str, *, note: str | None = None, emphasize_original_agreed_details: bool | None = None
+    ) -> SendResult:
+        """POST to Jakamo-Confirm-Url: accept the other party's values (PO: supplier's confirmed
+        values; SO: customer's requested values)."""
+        data = {}
+        if note:
+            data["Note"] = note
+        if emphasize_original_agreed_details is not None:
+            data["EmphasizeOriginalAgreedDetails"] = "true" if emphasize_original_agreed_details else "false"
+        return self._result("POST", self.url(confirm_url), data=data or None)
+
+    # -- documents --------------------------------------------------------------------------
+    def send_order(self, xml: bytes, **context) -> SendResult:
+        """POST an Order or OrderChange."""
+        return self._result(
+            "POST", self.url(self.config.paths.order), data=xml, headers={"Content-Type": XML}, context=context
+        )
+
+    send_order_change = send_order
+
+    def send_status(self, order_id: str, xml: bytes, **context) -> SendResult:
+        """PUT a StatusMessage (Cancelled, Received; Delivered on the SO side)."""
+        path = self.config.paths.order_status.format(order_id=quote(order_id, safe=""))
+        context.setdefault("order_number", order_id)
+        return self._result("PUT", self.url(path), data=xml, headers={"Content-Type": XML}, context=context)
+
+    def send_order_response(self, xml: bytes, **context) -> SendResult:
+        return self._result(
+            "POST", self.url(self.config.paths.order_response), data=xml, headers={"Content-Type": XML}, context=context
+        )
+
+    def _result(self, method, url, **kwargs) -> SendResult:
+        start = time.monotonic()
+        response = self._send(method, url, **kwargs)
+        return SendResult(response.status_code, response.text[:5000], int((time.monotonic() - start) * 1000))
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

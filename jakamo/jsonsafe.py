@@ -1,0 +1,91 @@
+"""Reading untrusted JSON: size limit, strict UTF-8, numbers as Decimal, clear errors."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from .errors import DocumentError, Problem
+
+MAX_JSON_BYTES = 5 * 1024 * 1024
+
+
+def load_json(data: bytes | str, *, max_bytes: int = MAX_JSON_BYTES):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > max_bytes:
+        raise DocumentError(f"The body is {len(data):,} bytes; the limit is {max_bytes:,} bytes.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"The body is not valid UTF-8 (byte {exc.start}).") from None
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise DocumentError([Problem(f"Malformed JSON: {exc.msg}", line=exc.lineno)]) from None
+    except RecursionError:
+        raise DocumentError("Malformed JSON: nested too deeply.") from None
+
+
+class Fields:
+    """Typed access to one JSON object, collecting problems with their paths."""
+
+    def __init__(self, obj, path: str, problems: list[Problem]):
+        self.path = path
+        self.problems = problems
+        if not isinstance(obj, dict):
+            problems.append(Problem(f"expected an object, got {type(obj).__name__}", path))
+            obj = {}
+        self.obj = obj
+        self.used: set[str] = set()
+
+    def _get(self, key):
+        self.used.add(key)
+        return self.obj.get(key)
+
+    def str(self, key, *, required=False) -> str | None:
+        value = self._get(key)
+        if value is None or value == "":
+            if required:
+                self.problems.append(Problem("is required", f"{self.path}.{key}"))
+            return None
+        if isinstance(value, (dict, list, bool)):
+            self.problems.append(Problem(f"expected text, got {type(value).__name__}", f"{self.path}.{key}"))
+            return None
+        return str(value)
+
+    def decimal(self, key, *, required=False) -> Decimal | None:
+        value = self._get(key)
+        if value is None or value == "":
+            if required:
+                self.problems.append(Problem("is required", f"{self.path}.{key}"))
+            return None
+        if isinstance(value, (bool, dict, list)):
+            self.problems.append(Problem(f"expected a number, got {value!r}", f"{self.path}.{key}"))
+            return None
+        try:
+            result = Decimal(str(value))
+        except InvalidOperation:
+            self.problems.append(Problem(f"'{value}' is not a number", f"{self.path}.{key}"))
+            return None
+        if not result.is_finite():
+            self.problems.append(Problem(f"'{value}' is not a finite number", f"{self.path}.{key}"))
+            return None
+        return result
+
+    def list(self, key) -> list:
+        value = self._get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problems.append(Problem(f"expected a list, got {type(value).__name__}", f"{self.path}.{key}"))
+            return []
+        return value
+
+    def obj_or_none(self, key):
+        value = self._get(key)
+        return value if isinstance(value, dict) else None
+
+    def extra(self) -> dict:
+        """Fields we do not model: kept, not dropped."""
+        return {k: v for k, v in self.obj.items() if k not in self.used}

@@ -1,0 +1,1 @@
+"""Jakamo Portal: the Django project (settings, URLs, roles, the home dashboard)."""

@@ -1,0 +1,83 @@
+"""Roles are Django groups with a fixed set of portal permissions; the navigation shows each
+person only the sections their permissions open."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+PURCHASERS = "Purchasers"
+SALES = "Sales"
+INTEGRATION_ADMINS = "Integration admins"
+SUPPORT = "Support"
+
+ROLE_PERMISSIONS = {
+    PURCHASERS: [
+        "view_purchase_orders",
+        "manage_purchase_orders",
+        "review_confirmations",
+        "receive_goods",
+        "view_shipments",
+        "use_sandbox",
+    ],
+    SALES: ["view_sales_orders", "confirm_sales_orders", "deliver_sales_orders", "use_sandbox"],
+    INTEGRATION_ADMINS: [
+        "manage_integrations",
+        "manage_mappings",
+        "view_message_history",
+        "use_sandbox",
+    ],
+    SUPPORT: [
+        "view_purchase_orders",
+        "view_sales_orders",
+        "view_shipments",
+        "view_message_history",
+        "reprocess_messages",
+        "use_sandbox",
+    ],
+}
+
+
+def perm(codename: str) -> str:
+    return f"jakamo_portal.{codename}"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None  # None: everyone signed in
+
+
+NAVIGATION = [
+    NavItem("Home", "home", None),
+    NavItem("Purchase orders", "orders:purchase_list", perm("view_purchase_orders")),
+    NavItem("Sales orders", "orders:sales_list", perm("view_sales_orders")),
+    NavItem("Shipments", "shipments:list", perm("view_shipments")),
+    NavItem("Integrations", "mappings:integration_list", perm("manage_integrations")),
+    NavItem("Messages", "exchange:message_list", perm("view_message_history")),
+    NavItem("Sandbox", "sandbox:home", perm("use_sandbox")),
+]
+
+
+def visible_navigation(user, current_path: str = "") -> list[dict]:
+    from django.conf import settings
+
+    items = []
+    for item in NAVIGATION:
+        if item.permission and not user.has_perm(item.permission):
+            continue
+        if item.url_name == "sandbox:home" and not settings.SANDBOX_ENABLED:
+            continue
+        url = reverse(item.url_name)
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": active})
+    return items
+
+
+def navigation(request):
+    """Template context processor."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    roles = sorted(user.groups.values_list("name", flat=True))
+    return {"nav_items": visible_navigation(user, request.path), "user_roles": roles}

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("orders/", include("orders.urls")),
+    path("shipments/", include("shipments.urls")),
+    path("integrations/", include("mappings.urls")),
+    path("messages/", include("exchange.urls")),
+    # Always routed; every sandbox view answers 404 unless SANDBOX_ENABLED.
+    path("sandbox/", include("sandbox.urls")),
+    path("admin/", admin.site.urls),
+]

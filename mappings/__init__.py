@@ -1,0 +1,1 @@
+"""Integrations (API, environment, auth, encrypted credentials, paths) and company/user mappings."""

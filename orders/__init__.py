@@ -1,0 +1,1 @@
+"""Purchase orders and sales orders: lines, delivery batches, confirmations, deviations, receiving."""

@@ -1,0 +1,87 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django import forms
+
+from .models import Fault, Integration
+
+PO_ACTIONS = [
+    ("confirm", "Confirm as requested"),
+    ("confirm_changes", "Confirm with changes"),
+    ("confirm_partial", "Confirm partially (lines left Open)"),
+    ("confirm_draft", "Confirm as Draft"),
+    ("reject", "Reject the order"),
+    ("deliver", "Mark Delivered"),
+    ("dispatch_asn", "Dispatch an ASN"),
+]
+SO_ACTIONS = [
+    ("customer_change", "Change the order (OrderChange)"),
+    ("customer_cancel", "Cancel the order"),
+    ("customer_cancel_lines", "Cancel lines"),
+    ("customer_accept", "Accept the supplier's changes"),
+]
+
+
+class OrderActionForm(forms.Form):
+    action = forms.ChoiceField(choices=PO_ACTIONS + SO_ACTIONS)
+    lines = forms.CharField(required=False, help_text="Line ids, comma separated (empty: per action default)")
+    quantity = forms.DecimalField(required=False, min_value=Decimal(0))
+    unit_price = forms.DecimalField(required=False, min_value=Decimal(0))
+    promised_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    new_batches = forms.CharField(
+        required=False, help_text="Added batches as quantity@YYYY-MM-DD, separated by ';' (e.g. 30@2026-12-01)"
+    )
+    tracking_number = forms.CharField(required=False, max_length=100)
+    note = forms.CharField(required=False, max_length=500)
+
+    def clean_lines(self):
+        return [part.strip() for part in self.cleaned_data["lines"].split(",") if part.strip()]
+
+    def clean_new_batches(self):
+        batches = []
+        for part in self.cleaned_data["new_batches"].split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            qty, _, when = part.partition("@")
+            try:
+                batches.append((Decimal(qty.strip()), date.fromisoformat(when.strip())))
+            except (ValueError, ArithmeticError):
+                raise forms.ValidationError(f"'{part}' is not quantity@YYYY-MM-DD") from None
+        return batches
+
+
+class CustomerOrderForm(forms.Form):
+    supplier = forms.ModelChoiceField(queryset=Integration.objects.filter(api="sales_order"))
+    customer_company = forms.CharField(max_length=200)
+    order_number = forms.CharField(max_length=100, required=False, help_text="Empty: generated")
+    item_name = forms.CharField(max_length=200, initial="HEX HEAD SCREW M16x80mm")
+    sellers_item_id = forms.CharField(max_length=100, required=False)
+    quantity = forms.DecimalField(min_value=Decimal("0.001"), initial=100)
+    unit_price = forms.DecimalField(min_value=Decimal(0), initial=Decimal("12.00"))
+    requested_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    lines = forms.IntegerField(min_value=1, max_value=50, initial=1, help_text="How many such lines")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_date"].initial = date.today() + timedelta(days=21)
+
+
+class FaultForm(forms.Form):
+    kind = forms.ChoiceField(choices=Fault.Kind.choices)
+    count = forms.IntegerField(min_value=1, max_value=10000, initial=1)
+    integration = forms.ModelChoiceField(
+        queryset=Integration.objects.all(), required=False, empty_label="Every integration"
+    )
+
+
+class ShipHeroForm(forms.Form):
+    url = forms.URLField(max_length=500, assume_scheme="http")
+    secret = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=[("courier", "Courier"), ("freight", "Freight")])
+    order_id = forms.CharField(max_length=100)
+    partner_line_item_id = forms.CharField(max_length=200, help_text="Our sales order line reference")
+    sku = forms.CharField(max_length=100, initial="sku-1")
+    quantity = forms.DecimalField(min_value=Decimal(0), initial=1)
+    shipped = forms.BooleanField(required=False, initial=True, help_text="Off: before a shipment exists")
+    trading_partner_name = forms.CharField(max_length=200, initial="some-retailer")

@@ -1,0 +1,1 @@
+"""Shipments: Jakamo ASNs, ShipHero Shipment ASN webhooks, receiving goods from a shipment."""
