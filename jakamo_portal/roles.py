@@ -81,3 +81,15 @@ def navigation(request):
         return {"nav_items": []}
     roles = sorted(user.groups.values_list("name", flat=True))
     return {"nav_items": visible_navigation(user, request.path), "user_roles": roles}
+
+
+def ensure_roles():
+    """Create the role groups with their permissions if missing (a database flush removes what
+    the data migration made; permissions themselves come back with post_migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="jakamo_portal", codename__in=codenames)
+        )

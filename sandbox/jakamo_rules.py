@@ -93,9 +93,10 @@ def line_is_cancelled(line: ubl.OrderLine) -> bool:
 
 
 def confirmation_status(
-    requested: ubl.OrderDocument, confirmed: ubl.OrderDocument, *, compare_sellers_item_id=False
+    requested: ubl.OrderDocument, confirmed: ubl.OrderDocument, *, compare_sellers_item_id=False, actor="supplier"
 ) -> str:
-    """The order status after the supplier's OrderResponse (PO document 6.3, 6.9)."""
+    """The order status once requested and confirmed values are compared (PO document 6.2, 6.3,
+    6.9): a difference waits for the party that did not act last."""
     active = [c for c in confirmed.lines if c.line_status_code != ubl.CANCELLED]
     if not active:
         return OrderStatus.REJECTED
@@ -106,7 +107,7 @@ def confirmation_status(
         if conf_line is None or not line_matches(req_line, conf_line, compare_sellers_item_id=compare_sellers_item_id):
             if conf_line is not None and conf_line.line_status_code in (ubl.OPEN, ubl.DRAFT):
                 return OrderStatus.WAITING_SUPPLIER
-            return OrderStatus.WAITING_CUSTOMER
+            return OrderStatus.WAITING_CUSTOMER if actor == "supplier" else OrderStatus.WAITING_SUPPLIER
     return OrderStatus.CONFIRMED
 
 

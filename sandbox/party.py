@@ -389,7 +389,7 @@ def customer_change_order(order: Order, changes: dict[str, CustomerChange]) -> O
         doc.issue_date = date.today()
         body = build_order_document(doc).decode()
         order.requested_xml = body
-        refresh_status(order)
+        refresh_status(order, actor="buyer")
         order.save()
         if order.supplier_integration and order.supplier_integration.pass_order_changes:
             enqueue(order.supplier_integration, ubl.ORDER_CHANGE, body, order=order, confirmable=True)
@@ -419,7 +419,7 @@ def customer_cancel(order: Order, *, line_ids: list[str] | None = None) -> Order
         doc.kind = ubl.ORDER_CHANGE
         body = build_order_document(doc).decode()
         order.requested_xml = body
-        refresh_status(order)
+        refresh_status(order, actor="buyer")
         order.save()
         if order.supplier_integration:
             enqueue(order.supplier_integration, ubl.ORDER_CHANGE, body, order=order, confirmable=True)
@@ -438,7 +438,7 @@ def customer_accept(order: Order) -> Order:
         requested = requested_doc(order)
         accept_confirmed_values(requested, confirmed)
         order.requested_xml = build_order_document(requested).decode()
-        refresh_status(order)
+        refresh_status(order, actor="buyer")
         order.save()
     return order
 

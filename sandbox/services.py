@@ -185,8 +185,9 @@ def _sellers_compare(order: Order) -> bool:
     return bool(order.buyer_integration and order.buyer_integration.compare_sellers_item_id)
 
 
-def refresh_status(order: Order):
-    """Recompute the status Jakamo would show from requested, confirmed and received state."""
+def refresh_status(order: Order, actor: str = "supplier"):
+    """Recompute the status Jakamo would show from requested, confirmed and received state;
+    ``actor`` is who changed the order last (buyer or supplier)."""
     if order.status in (OrderStatus.CANCELLED, OrderStatus.RECEIVED):
         return
     requested = requested_doc(order)
@@ -201,7 +202,9 @@ def refresh_status(order: Order):
     if confirmed is None:
         order.status = OrderStatus.WAITING_SUPPLIER
         return
-    order.status = rules.confirmation_status(requested, confirmed, compare_sellers_item_id=_sellers_compare(order))
+    order.status = rules.confirmation_status(
+        requested, confirmed, compare_sellers_item_id=_sellers_compare(order), actor=actor
+    )
 
 
 # -- PO API: the buyer's documents ------------------------------------------------------------
@@ -262,7 +265,7 @@ def receive_po_document(integration: Integration, body: bytes) -> Order:
             for line_id, line_state in order.state.items():
                 if line_id not in present:
                     line_state["status"] = ubl.CANCELLED
-        refresh_status(order)
+        refresh_status(order, actor="buyer")
         order.save()
         if supplier_so is not None and (kind == ubl.ORDER or supplier_so.pass_order_changes):
             enqueue(supplier_so, kind, order.requested_xml, order=order, confirmable=True)

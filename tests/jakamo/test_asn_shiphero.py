@@ -1,0 +1,227 @@
+import json
+import re
+from copy import deepcopy
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from jakamo import asn as jasn
+from jakamo import shiphero
+from jakamo.errors import DocumentError
+from tests.reference import REFERENCE, require_shared
+
+# The ASN document prints its example without braces; this is that example, field for field.
+ASN_EXAMPLE = {
+    "ID": "87",
+    "shipmentNumber": "ASNTEST2000",
+    "status": "DISPATCHED",
+    "dispatchCompanyName": "James Universal Imports",
+    "dispatchContactName": "James Testperson",
+    "dispatchContactEmail": "",
+    "dispatchStreetName": "Test Street",
+    "dispatchBuildingNumber": "44",
+    "dispatchAdditionalStreetName": None,
+    "dispatchCity": "Tampere",
+    "dispatchPostalZone": "44500",
+    "dispatchCountry": "Finland",
+    "shippingUnits": [
+        {
+            "shippingUnitNumber": "1111",
+            "type": "Pallet",
+            "items": [
+                {
+                    "orderNumber": "ASN1234",
+                    "lineNumber": "2",
+                    "quantity": "30",
+                    "sellersItemID": "Heat Diffuser 1234",
+                    "buyersItemID": "Heat Diffuser 1234",
+                    "buyersItemName": "Heat Diffuser 1234",
+                    "batchNumber": "1",
+                    "manufacturingBatch": "33333",
+                    "expirationDate": "2022-12-14",
+                    "serialNumbers": [],
+                },
+            ],
+            "dimensions": {
+                "mass": 100,
+                "massUnit": "kg",
+                "length": 2,
+                "width": 3,
+                "height": 4,
+                "diameter": 5,
+                "lengthUnit": "m",
+            },
+        },
+        {
+            "shippingUnitNumber": "2222",
+            "type": "Pallet",
+            "items": [
+                {
+                    "orderNumber": "ASN1234",
+                    "lineNumber": "1",
+                    "quantity": "10",
+                    "sellersItemID": "Radiator 12345",
+                    "buyersItemID": "Radiator 12345",
+                    "buyersItemName": "Radiator",
+                    "batchNumber": "1",
+                    "manufacturingBatch": "33333",
+                    "expirationDate": "2022-12-14",
+                    "serialNumbers": [],
+                },
+                {
+                    "orderNumber": "ASN1234",
+                    "lineNumber": "3",
+                    "quantity": "50",
+                    "sellersItemID": "Mounting kit 12345",
+                    "buyersItemID": "Mounting kit 12345",
+                    "buyersItemName": "Mounting kit 12345",
+                    "batchNumber": "1",
+                    "manufacturingBatch": "33333",
+                    "expirationDate": "2022-12-14",
+                    "serialNumbers": [],
+                },
+            ],
+            "dimensions": {
+                "mass": 3,
+                "massUnit": "kg",
+                "length": 4,
+                "width": 5,
+                "height": 6,
+                "diameter": 7,
+                "lengthUnit": "m",
+            },
+        },
+    ],
+    "buyer": {"companyName": "Postman Test CLIENT", "companyID": "clientcompany"},
+    "supplier": {"companyName": "Postman Test SUPPLIER", "companyID": "testsupplier"},
+    "dispatchDatetime": "2022-12-14T11:24:00+00:00",
+}
+
+
+def shiphero_examples() -> dict[str, dict]:
+    """The Freight and Courier JSON examples, cut out of the ShipHero document."""
+    require_shared()
+    text = (REFERENCE / "shiphero-shipment-asn-webhook.txt").read_text(encoding="utf-8")
+    blocks = []
+    for match in re.finditer(r'\{\n"account_id"', text):
+        depth = 0
+        for end in range(match.start(), len(text)):
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            if depth == 0:
+                blocks.append(json.loads(text[match.start() : end + 1]))
+                break
+    assert len(blocks) == 2
+    return {"freight": blocks[0], "courier": blocks[1]}
+
+
+def test_it_reads_the_asn_example():
+    asn = jasn.parse_asn(json.dumps(ASN_EXAMPLE))
+    assert (asn.id, asn.shipment_number, asn.status) == ("87", "ASNTEST2000", "DISPATCHED")
+    assert asn.dispatch_city == "Tampere" and asn.dispatch_additional_street_name is None
+    assert asn.dispatch_datetime == datetime.fromisoformat("2022-12-14T11:24:00+00:00")
+    assert asn.buyer.company_id == "clientcompany" and asn.supplier.company_id == "testsupplier"
+    assert [(i.order_number, i.line_number, i.quantity) for i in asn.items] == [
+        ("ASN1234", "2", Decimal(30)),
+        ("ASN1234", "1", Decimal(10)),
+        ("ASN1234", "3", Decimal(50)),
+    ]
+    assert asn.items[0].expiration_date == date(2022, 12, 14) and asn.items[0].manufacturing_batch == "33333"
+    dims = asn.shipping_units[0].dimensions
+    assert (dims.mass, dims.mass_unit, dims.length, dims.diameter, dims.length_unit) == (100, "kg", 2, 5, "m")
+
+
+def test_it_keeps_unknown_asn_fields_and_writes_them_back():
+    data = deepcopy(ASN_EXAMPLE)
+    data["carrierName"] = "DHL"
+    data["shippingUnits"][0]["items"][0]["colour"] = "red"
+    asn = jasn.parse_asn(json.dumps(data))
+    assert asn.extra == {"carrierName": "DHL"} and asn.items[0].extra == {"colour": "red"}
+    again = jasn.parse_asn(json.dumps(jasn.asn_to_json(asn)))
+    assert again == asn
+
+
+def test_it_names_every_broken_asn_field():
+    data = deepcopy(ASN_EXAMPLE)
+    del data["shipmentNumber"]
+    data["shippingUnits"][0]["items"][0]["quantity"] = "lots"
+    data["shippingUnits"][1]["items"][0]["expirationDate"] = "14.12.2022"
+    data["shippingUnits"][1]["items"][1]["quantity"] = "-5"
+    with pytest.raises(DocumentError) as exc:
+        jasn.parse_asn(json.dumps(data))
+    text = str(exc.value)
+    assert "ASN.shipmentNumber: is required" in text
+    assert "ASN.shippingUnits[0].items[0].quantity: 'lots' is not a number" in text
+    assert "ASN.shippingUnits[1].items[0].expirationDate" in text
+    assert "ASN.shippingUnits[1].items[1].quantity: must not be negative" in text
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe{}", b"[]", b"null"])
+def test_it_refuses_asn_bodies_that_are_not_an_object(body):
+    with pytest.raises(DocumentError):
+        jasn.parse_asn(body)
+
+
+def test_it_reads_the_freight_example():
+    asn = shiphero.parse_shipment_asn(json.dumps(shiphero_examples()["freight"]))
+    assert asn.is_freight and not asn.has_shipped  # shipment_id and ship_date are null
+    assert asn.order_id == "666678858" and asn.shipping_details.pro_number == "0123456789"
+    assert asn.shipping_details.trading_partner_name == "some-retailer"
+    pallet = asn.containers[0]
+    assert pallet.type == "Pallet" and pallet.weight_in_oz == 448 and pallet.containers[0].type == "Box"
+    assert [(i.partner_line_item_id, i.quantity) for i in asn.line_items()] == [("MO44-472777084", Decimal(3))]
+    assert asn.tracking_number == "0123456789"
+
+
+def test_it_reads_the_courier_example():
+    asn = shiphero.parse_shipment_asn(json.dumps(shiphero_examples()["courier"]))
+    assert not asn.is_freight and asn.has_shipped
+    assert asn.shipping_details.ship_date == date(2025, 10, 2)
+    assert asn.tracking_number == "315518042"
+    assert [c.type for c in asn.all_containers()] == ["Box"]
+
+
+def test_it_reads_containers_nested_far_deeper_than_recursion_allows():
+    payload = shiphero_examples()["courier"]
+    node = {"type": "CasePack", "details": {}, "line_items": [{"partner_line_item_id": "deep", "quantity": 1}]}
+    for _ in range(5000):
+        node = {"type": "Box", "details": {}, "containers": [node]}
+    payload["packing_layout"]["containers"] = [node]
+    asn = shiphero.parse_shipment_asn(payload)
+    containers = list(asn.all_containers())
+    assert len(containers) == 5001 and containers[-1].type == "CasePack"
+    assert asn.line_items()[0].partner_line_item_id == "deep"
+
+
+def test_it_names_broken_shiphero_fields():
+    payload = shiphero_examples()["courier"]
+    payload["webhook_type"] = "Order Allocated"
+    payload["shipping_details"]["ship_date"] = "yesterday"
+    payload["packing_layout"]["containers"][0]["line_items"][0]["quantity"] = "x"
+    with pytest.raises(DocumentError) as exc:
+        shiphero.parse_shipment_asn(payload)
+    text = str(exc.value)
+    assert "expected 'Shipment ASN'" in text and "'yesterday' is not a date" in text
+    assert "containers[0].line_items[0].quantity" in text
+
+
+def test_signature_is_base64_hmac_sha256_of_the_raw_body_and_checked_in_constant_time():
+    body = b'{"a": 1}'
+    signature = shiphero.sign(body, "s3cret")
+    # Known answer computed independently: base64(HMAC-SHA256(b'{"a": 1}', b"s3cret")).
+    import base64
+    import hashlib
+    import hmac
+
+    assert signature == base64.b64encode(hmac.new(b"s3cret", body, hashlib.sha256).digest()).decode()
+    assert shiphero.verify(body, "s3cret", signature)
+    assert not shiphero.verify(body + b" ", "s3cret", signature)
+    assert not shiphero.verify(body, "other", signature)
+    assert not shiphero.verify(body, "s3cret", None)
+    assert not shiphero.verify(body, "s3cret", "ä-not-ascii")
+
+
+def test_shop_name_matches_the_partner_or_everyone():
+    assert shiphero.matches_shop("*", "anyone") and shiphero.matches_shop("*", None)
+    assert shiphero.matches_shop("some-retailer", "some-retailer")
+    assert not shiphero.matches_shop("some-retailer", "other") and not shiphero.matches_shop("x", None)

@@ -1,0 +1,61 @@
+"""The sandbox page lets a person play the other party and arm faults."""
+
+from django.urls import reverse
+
+from jakamo.ubl_build import build_order_document
+from sandbox import demo, services
+from sandbox.models import Fault, Order, OrderStatus
+
+
+def test_the_page_lists_integrations_and_orders(client, support, network):
+    services.receive_po_document(network["po"], build_order_document(demo.sample_order("S-1")))
+    client.force_login(support)
+    page = client.get(reverse("sandbox:home")).content.decode()
+    assert "po-nordic" in page and "S-1" in page and "Waiting for supplier confirmation" in page
+
+
+def test_confirm_with_changes_from_the_page(client, purchaser, network):
+    order = services.receive_po_document(network["po"], build_order_document(demo.sample_order("S-2")))
+    client.force_login(purchaser)
+    response = client.post(
+        reverse("sandbox:order_action", args=[order.pk]),
+        {"action": "confirm_changes", "lines": "1", "quantity": "70"},
+        follow=True,
+    )
+    assert "Confirm with changes: done." in response.content.decode()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.WAITING_CUSTOMER
+
+
+def test_a_refused_action_says_why(client, purchaser, network):
+    order = services.receive_po_document(network["po"], build_order_document(demo.sample_order("S-3")))
+    client.force_login(purchaser)
+    response = client.post(
+        reverse("sandbox:order_action", args=[order.pk]), {"action": "confirm_changes", "lines": "1"}, follow=True
+    )
+    assert "Say what changes" in response.content.decode()
+
+
+def test_arm_a_fault_and_place_a_customer_order(client, integration_admin, network):
+    client.force_login(integration_admin)
+    client.post(reverse("sandbox:faults"), {"kind": "error_500", "count": "3"})
+    assert Fault.objects.get().remaining == 3
+    response = client.post(
+        reverse("sandbox:customer_order"),
+        {
+            "supplier": network["so"].pk,
+            "customer_company": "Customer Company AB",
+            "item_name": "Bolt",
+            "quantity": "5",
+            "unit_price": "2",
+            "requested_date": "2027-01-01",
+            "lines": "2",
+        },
+        follow=True,
+    )
+    order = Order.objects.get(buyer_company="Customer Company AB")
+    assert "is in Nordic Parts Oy" in response.content.decode() and len(order.state) == 2
+
+
+def test_people_without_the_sandbox_permission_are_refused(client, nobody, network):
+    client.force_login(nobody)
+    assert client.get(reverse("sandbox:home")).status_code == 403
