@@ -21,8 +21,10 @@ def require_shared():
 
 
 def xml_examples(document: str = "jakamo-purchase-order-api.txt") -> list[tuple[str, str]]:
-    """(title, xml) for every complete XML example in a reference document, in order."""
-    require_shared()
+    """(title, xml) for every complete XML example in a reference document, in order; none when
+    ../shared is absent (parametrized tests then report an empty, skipped parameter set)."""
+    if not REFERENCE.is_dir():
+        return []
     lines = (REFERENCE / document).read_text(encoding="utf-8").splitlines()
     examples = []
     title = ""

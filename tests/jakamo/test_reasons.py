@@ -9,7 +9,8 @@ from tests.reference import REFERENCE, require_shared
 
 
 def documented_400_texts() -> list[str]:
-    require_shared()
+    if not REFERENCE.is_dir():
+        return []
     texts = []
     po = (REFERENCE / "jakamo-purchase-order-api.txt").read_text(encoding="utf-8")
     texts += re.findall(r"^400 Bad Request \| (.+?) \|", po, flags=re.M)
@@ -23,10 +24,11 @@ def documented_400_texts() -> list[str]:
 
 
 def test_the_tables_have_the_rows_we_expect():
+    require_shared()
     assert len(documented_400_texts()) == 17
 
 
-@pytest.mark.parametrize("text", documented_400_texts() if (REFERENCE).is_dir() else [])
+@pytest.mark.parametrize("text", documented_400_texts())
 def test_every_documented_answer_is_explained(text):
     explanation = reasons.explain(text)
     assert explanation.code != "unknown", text
