@@ -19,6 +19,7 @@ def examples(kind_prefix: str):
 
 
 def by_title(fragment: str) -> str:
+    require_shared()
     for title, xml in xml_examples():
         if fragment in title:
             return xml
