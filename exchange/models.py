@@ -1,0 +1,177 @@
+"""The message log: every message in (inbox) and out (outbox), each attempt, each sync run, and an
+audit trail of what people did to them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from mappings.models import Integration
+
+
+class SyncRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        STUCK = "stuck", "Stuck"
+        SKIPPED = "skipped", "Skipped (another sync was running)"
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="sync_runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    fetched = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"sync {self.pk} of {self.integration_id}: {self.status}"
+
+
+class InboxMessage(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Stored, not yet acknowledged"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged, not yet processed"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+        DUPLICATE = "duplicate", "Duplicate (seen before)"
+
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="inbox")
+    sync_run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.RECEIVED)
+    document_type = models.CharField(max_length=30, blank=True)
+    document_key = models.CharField(max_length=200, blank=True, help_text="The order or shipment number")
+    partner = models.CharField(max_length=200, blank=True)
+    body = models.BinaryField()
+    content_type = models.CharField(max_length=100, blank=True)
+    headers = models.JSONField(default=dict)
+    content_hash = models.CharField(max_length=64, db_index=True)
+    acknowledge_uri = models.CharField(max_length=500, blank=True)
+    confirm_url = models.CharField(max_length=500, blank=True)
+    order_number_header = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    times_seen = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["integration", "acknowledge_uri"]),
+            models.Index(fields=["integration", "content_hash"]),
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["document_key"]),
+        ]
+
+    def __str__(self):
+        return f"in #{self.pk} {self.document_type or '?'} {self.document_key}"
+
+    def get_absolute_url(self):
+        return reverse("exchange:inbox_detail", args=[self.pk])
+
+    @property
+    def text(self) -> str:
+        return bytes(self.body).decode("utf-8", "replace")
+
+
+class OutboxMessage(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to send"
+        BLOCKED = "blocked", "Blocked by a missing mapping"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        RETRY = "retry", "Will retry"
+        REJECTED = "rejected", "Rejected by Jakamo"
+        UNKNOWN = "unknown", "Outcome unknown — needs a person"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Operation(models.TextChoices):
+        ORDER = "order", "Order / OrderChange (POST)"
+        STATUS = "status", "StatusMessage (PUT)"
+        ORDER_RESPONSE = "order_response", "OrderResponse (POST)"
+        SIMPLE_CONFIRM = "simple_confirm", "Simple confirmation (POST to Jakamo-Confirm-Url)"
+
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="outbox")
+    operation = models.CharField(max_length=20, choices=Operation.choices)
+    document_type = models.CharField(max_length=30)
+    document_key = models.CharField(max_length=200, help_text="The order number")
+    partner = models.CharField(max_length=200, blank=True)
+    body = models.BinaryField(blank=True)
+    target_url = models.CharField(max_length=500, blank=True, help_text="For simple confirmations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # A repeat is harmless: a second Order POST is refused as "already exists" (which proves the
+    # first arrived); never so for a partial Received, which would count the goods twice.
+    repeat_safe = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+    explanation = models.TextField(blank=True)
+    blocked_reason = models.TextField(blank=True)
+    # What pre-flight must find before this may go: {"companies": [...], "users": [...]}.
+    required_mappings = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"]), models.Index(fields=["document_key"])]
+
+    def __str__(self):
+        return f"out #{self.pk} {self.document_type} {self.document_key}"
+
+    def get_absolute_url(self):
+        return reverse("exchange:outbox_detail", args=[self.pk])
+
+    @property
+    def text(self) -> str:
+        return bytes(self.body).decode("utf-8", "replace")
+
+
+class Attempt(models.Model):
+    """One HTTP exchange about a message: a GET that fetched it, its acknowledge, a send."""
+
+    inbox = models.ForeignKey(InboxMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="attempts")
+    outbox = models.ForeignKey(
+        OutboxMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    action = models.CharField(max_length=30)
+    started_at = models.DateTimeField(auto_now_add=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    http_status = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=20)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self):
+        return f"{self.action} {self.outcome}"
+
+
+class AuditEntry(models.Model):
+    """Who did what to a message, and when (reprocess, resend, cancel, resolve)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=30)
+    inbox = models.ForeignKey(InboxMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="audit")
+    outbox = models.ForeignKey(OutboxMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="audit")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.action} by {self.user_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,174 @@
+"""Integrations (one per Jakamo API and environment, or a ShipHero webhook endpoint) and the
+company and user mappings that messages need before they can be sent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from jakamo import client as jclient
+
+from .crypto import EncryptedTextField
+
+
+class Kind(models.TextChoices):
+    PURCHASE_ORDER = "purchase_order", "Purchase Order API"
+    SALES_ORDER = "sales_order", "Sales Order API"
+    ASN = "asn", "ASN API"
+    SHIPHERO = "shiphero", "ShipHero webhook"
+
+
+class Environment(models.TextChoices):
+    TEST = "test", "Test (demo.thejakamo.com)"
+    PRODUCTION = "production", "Production (www.thejakamo.com)"
+    CUSTOM = "custom", "Custom base URL"
+
+
+ENVIRONMENT_URLS = {Environment.TEST: jclient.TEST_BASE_URL, Environment.PRODUCTION: jclient.PRODUCTION_BASE_URL}
+
+
+class AuthMethod(models.TextChoices):
+    BASIC = "basic", "Basic authentication"
+    OAUTH2 = "oauth2", "OAuth2 client credentials"
+
+
+class Integration(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    environment = models.CharField(max_length=20, choices=Environment.choices, default=Environment.TEST)
+    base_url = models.URLField(blank=True, help_text="Only for a custom environment, e.g. the sandbox")
+    auth_method = models.CharField(max_length=10, choices=AuthMethod.choices, default=AuthMethod.BASIC)
+    username = models.CharField(max_length=200, blank=True)
+    password = EncryptedTextField(blank=True)
+    token_url = models.URLField(blank=True)
+    client_id = models.CharField(max_length=200, blank=True)
+    client_secret = EncryptedTextField(blank=True)
+    scope = models.CharField(max_length=300, blank=True)
+    # Endpoint paths: the SO and ASN documents hide theirs, so every one is editable.
+    path_order = models.CharField(max_length=200, default=jclient.Paths.order)
+    path_order_status = models.CharField(max_length=200, default=jclient.Paths.order_status)
+    path_response_queue = models.CharField(max_length=200, default=jclient.Paths.response_queue)
+    path_order_response = models.CharField(max_length=200, default=jclient.Paths.order_response)
+    path_asn_queue = models.CharField(max_length=200, default=jclient.Paths.asn_queue)
+    poll_interval = models.PositiveIntegerField(default=300, help_text="Seconds between queue syncs")
+    enabled = models.BooleanField(default=True)
+    # Options Jakamo activates on its side; the portal mirrors them (PO document 6.2, 6.3.1, 6.3.4).
+    compare_sellers_item_id = models.BooleanField(default=False)
+    allow_new_batches = models.BooleanField(default=False)
+    allow_draft = models.BooleanField(default=False)
+    # ShipHero webhook endpoints.
+    webhook_secret = EncryptedTextField(blank=True)
+    shop_name = models.CharField(max_length=200, blank=True, help_text="Trading partner name, or * for all")
+    # Sync state: a lease claimed by conditional update so only one worker drains the queue.
+    sync_lease_until = models.DateTimeField(null=True, blank=True)
+    sync_owner = models.CharField(max_length=64, blank=True)
+    stuck_reason = models.TextField(blank=True)
+    stuck_since = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def get_absolute_url(self):
+        return reverse("mappings:integration_detail", args=[self.pk])
+
+    @property
+    def effective_base_url(self) -> str:
+        return self.base_url if self.environment == Environment.CUSTOM else ENVIRONMENT_URLS[self.environment]
+
+    @property
+    def is_jakamo(self) -> bool:
+        return self.kind != Kind.SHIPHERO
+
+    @property
+    def queue(self) -> str | None:
+        return {Kind.PURCHASE_ORDER: "response", Kind.SALES_ORDER: "response", Kind.ASN: "asn"}.get(self.kind)
+
+    def client_config(self) -> jclient.ClientConfig:
+        if self.auth_method == AuthMethod.OAUTH2:
+            auth = jclient.OAuth2ClientCredentials(self.token_url, self.client_id, self.client_secret, self.scope)
+        else:
+            auth = jclient.BasicAuth(self.username, self.password)
+        return jclient.ClientConfig(
+            base_url=self.effective_base_url,
+            auth=auth,
+            paths=jclient.Paths(
+                order=self.path_order,
+                order_status=self.path_order_status,
+                response_queue=self.path_response_queue,
+                order_response=self.path_order_response,
+                asn_queue=self.path_asn_queue,
+            ),
+            connect_timeout=settings.JAKAMO_CONNECT_TIMEOUT,
+            read_timeout=settings.JAKAMO_READ_TIMEOUT,
+        )
+
+    def client(self) -> jclient.JakamoClient:
+        return jclient.JakamoClient(self.client_config())
+
+    def secrets(self) -> list[str]:
+        """Every secret of this integration, for redaction."""
+        return [s for s in (self.password, self.client_secret, self.webhook_secret) if s]
+
+
+class PartnerRole(models.TextChoices):
+    SUPPLIER = "supplier", "Supplier"
+    CUSTOMER = "customer", "Customer"
+    OWN = "own", "Our company"
+
+
+class ExternalField(models.TextChoices):
+    NONE = "", "—"
+    BUYER_CUSTOMER_PARTY = "buyer_customer_party", "Buyer customer party"
+    SELLER_SUPPLIER_PARTY = "seller_supplier_party", "Seller supplier party"
+
+
+class CompanyMapping(models.Model):
+    """Our identifier for a supplier or customer ↔ the Jakamo company (SO document 8.2 adds the
+    external identifier routing rules)."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="company_mappings")
+    identifier = models.CharField(max_length=200, help_text="Our identifier (e.g. vendor or customer number)")
+    company_name = models.CharField(max_length=200, help_text="The company's name in Jakamo")
+    role = models.CharField(max_length=10, choices=PartnerRole.choices, default=PartnerRole.SUPPLIER)
+    external_identifier = models.CharField(max_length=200, blank=True)
+    external_field = models.CharField(max_length=30, choices=ExternalField.choices, blank=True)
+    compound_rule_member = models.BooleanField(default=False)
+    buyer_customer_party_tags = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["identifier"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "identifier"], name="unique_company_identifier"),
+        ]
+
+    def __str__(self):
+        return f"{self.identifier} → {self.company_name}"
+
+
+class UserMapping(models.Model):
+    """An ERP user identifier ↔ a portal user (BuyerContact / SellerContact IDs)."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="user_mappings")
+    identifier = models.CharField(max_length=200, help_text="The ERP user identifier sent to Jakamo")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    is_default = models.BooleanField(default=False, help_text="DefaultUser of a Sales Order integration")
+
+    class Meta:
+        ordering = ["identifier"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "identifier"], name="unique_user_identifier"),
+            models.UniqueConstraint(
+                fields=["integration"], condition=models.Q(is_default=True), name="one_default_user_per_integration"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.identifier} → {self.user or '—'}"

@@ -1,7 +1,169 @@
+"""Integration admins' pages: integrations, credentials, mappings, syncs."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from exchange.models import OutboxMessage, SyncRun
+
+from . import csv_io, services
+from .forms import CompanyMappingForm, CsvImportForm, IntegrationForm, UserMappingForm
+from .models import CompanyMapping, Integration, UserMapping
+
+admin_only = permission_required("jakamo_portal.manage_integrations", raise_exception=True)
+mappings_only = permission_required("jakamo_portal.manage_mappings", raise_exception=True)
 
 
-@permission_required("jakamo_portal.manage_integrations", raise_exception=True)
+@admin_only
 def integration_list(request):
-    return render(request, "section.html", {"title": "Integrations", "empty_text": "No integrations configured yet."})
+    integrations = Integration.objects.all()
+    return render(request, "mappings/integration_list.html", {"integrations": integrations})
+
+
+@admin_only
+def integration_edit(request, pk=None):
+    integration = get_object_or_404(Integration, pk=pk) if pk else None
+    form = IntegrationForm(request.POST or None, instance=integration)
+    if request.method == "POST" and form.is_valid():
+        integration = form.save()
+        messages.success(request, f"{integration.name} saved.")
+        return redirect(integration)
+    return render(request, "mappings/integration_form.html", {"form": form, "integration": integration})
+
+
+@admin_only
+def integration_detail(request, pk):
+    integration = get_object_or_404(Integration, pk=pk)
+    return render(
+        request,
+        "mappings/integration_detail.html",
+        {
+            "integration": integration,
+            "company_mappings": integration.company_mappings.all(),
+            "user_mappings": integration.user_mappings.select_related("user"),
+            "company_form": CompanyMappingForm(),
+            "user_form": UserMappingForm(),
+            "csv_form": CsvImportForm(),
+            "runs": integration.sync_runs.all()[:15],
+            "blocked": OutboxMessage.objects.filter(integration=integration, status=OutboxMessage.Status.BLOCKED)[:50],
+            "live_run": request.GET.get("run"),
+        },
+    )
+
+
+@admin_only
+@require_POST
+def test_connection(request, pk):
+    integration = get_object_or_404(Integration, pk=pk)
+    ok, text = services.test_connection(integration)
+    (messages.success if ok else messages.error)(request, text)
+    return redirect(integration)
+
+
+@admin_only
+@require_POST
+def sync_now(request, pk):
+    from django_q.tasks import async_task
+
+    integration = get_object_or_404(Integration, pk=pk)
+    run = SyncRun.objects.create(integration=integration, triggered_by=request.user)
+    async_task("exchange.tasks.sync_integration", integration.pk, run.pk, task_name=f"sync-now-{run.pk}", group="sync")
+    messages.info(request, "Sync started.")
+    return redirect(f"{integration.get_absolute_url()}?run={run.pk}#sync")
+
+
+@admin_only
+def sync_status(request, pk, run_pk):
+    run = get_object_or_404(SyncRun, pk=run_pk, integration_id=pk)
+    return JsonResponse(
+        {
+            "status": run.status,
+            "status_display": run.get_status_display(),
+            "fetched": run.fetched,
+            "processed": run.processed,
+            "failed": run.failed,
+            "duplicates": run.duplicates,
+            "error": run.error,
+            "finished": run.finished_at is not None,
+        }
+    )
+
+
+@admin_only
+@require_POST
+def resume(request, pk):
+    integration = get_object_or_404(Integration, pk=pk)
+    services.resume(integration)
+    messages.success(request, f"{integration.name} will be synced again.")
+    return redirect(integration)
+
+
+@mappings_only
+@require_POST
+def company_mapping_add(request, pk):
+    integration = get_object_or_404(Integration, pk=pk)
+    form = CompanyMappingForm(request.POST)
+    if form.is_valid():
+        services.save_company_mapping(integration=integration, user=request.user, **form.cleaned_data)
+        messages.success(request, f"Company mapping {form.cleaned_data['identifier']} saved.")
+    else:
+        messages.error(request, f"Not saved: {form.errors.as_text()}")
+    return redirect(f"{integration.get_absolute_url()}#mappings")
+
+
+@mappings_only
+@require_POST
+def user_mapping_add(request, pk):
+    integration = get_object_or_404(Integration, pk=pk)
+    form = UserMappingForm(request.POST)
+    if form.is_valid():
+        services.save_user_mapping(integration=integration, user=request.user, **form.cleaned_data)
+        messages.success(request, f"User mapping {form.cleaned_data['identifier']} saved.")
+    else:
+        messages.error(request, f"Not saved: {form.errors.as_text()}")
+    return redirect(f"{integration.get_absolute_url()}#mappings")
+
+
+@mappings_only
+@require_POST
+def mapping_delete(request, pk, what, mapping_pk):
+    if what not in ("company", "user"):
+        raise Http404
+    model = CompanyMapping if what == "company" else UserMapping
+    mapping = get_object_or_404(model, pk=mapping_pk, integration_id=pk)
+    mapping.delete()
+    messages.success(request, f"Mapping {mapping.identifier} deleted.")
+    return redirect(f"{mapping.integration.get_absolute_url()}#mappings")
+
+
+@mappings_only
+def csv_export(request, pk, what):
+    if what not in ("companies", "users"):
+        raise Http404
+    integration = get_object_or_404(Integration, pk=pk)
+    response = HttpResponse(csv_io.export_csv(integration, what), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{integration.name}-{what}-mappings.csv"'
+    return response
+
+
+@mappings_only
+@require_POST
+def csv_import(request, pk, what):
+    if what not in ("companies", "users"):
+        raise Http404
+    integration = get_object_or_404(Integration, pk=pk)
+    form = CsvImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, f"Not imported: {form.errors.as_text()}")
+        return redirect(integration)
+    upload = form.cleaned_data["file"]
+    data = upload.read(csv_io.MAX_BYTES + 1)
+    importer = csv_io.import_companies if what == "companies" else csv_io.import_users
+    count, errors = importer(integration, data, request.user)
+    if errors:
+        messages.error(request, "Nothing was imported. " + " ".join(str(e) for e in errors[:50]))
+    else:
+        messages.success(request, f"{count} {what} mappings imported.")
+    return redirect(f"{integration.get_absolute_url()}#mappings")

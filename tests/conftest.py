@@ -90,3 +90,38 @@ def support(db):
 @pytest.fixture
 def nobody(db):
     return _user("nobody", None)
+
+
+def portal_integration(base_url: str, creds, kind: str, name: str):
+    from mappings.models import Integration
+
+    return Integration.objects.create(
+        name=name,
+        kind=kind,
+        environment="custom",
+        base_url=base_url,
+        username=creds.username,
+        password=creds.password,
+        poll_interval=60,
+    )
+
+
+@pytest.fixture
+def po_integration(jakamo_url):
+    from sandbox import demo
+
+    return portal_integration(jakamo_url, demo.PO, "purchase_order", "PO (sandbox)")
+
+
+@pytest.fixture
+def so_integration(jakamo_url):
+    from sandbox import demo
+
+    return portal_integration(jakamo_url, demo.SO, "sales_order", "SO (sandbox)")
+
+
+@pytest.fixture
+def asn_integration(jakamo_url):
+    from sandbox import demo
+
+    return portal_integration(jakamo_url, demo.ASN, "asn", "ASN (sandbox)")

@@ -1,0 +1,245 @@
+"""Draining a remote queue: GET → store raw (durable) → acknowledge → parse and hand over.
+
+Rules (DESIGN "Rules that keep data safe"): the raw message is committed before it is
+acknowledged, and acknowledged before it is parsed, so an unreadable message never blocks the
+queue. Every step is idempotent: after a crash between store and ack the same message comes again
+and is recognised by its acknowledge URI (only acked, and processed if it never was); a message
+Jakamo repeats under a new acknowledge URI is recognised by its content hash and not applied twice.
+Only one worker drains a queue at a time: it holds a lease on the integration row, claimed by a
+conditional UPDATE that must change exactly one row, and renewed as it goes, so a killed worker's
+lease simply runs out."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from jakamo.errors import DocumentError, JakamoError, JakamoHTTPError, QueueMessage
+from mappings.models import Integration
+
+from . import handlers
+from .models import Attempt, InboxMessage, SyncRun
+from .redact import redact_headers
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGES_PER_RUN = 1000
+# Ends well before django-q2's timeout (300 s), so a run is never killed half-way by the cluster.
+MAX_SECONDS_PER_RUN = 240
+LEASE_SECONDS = 60
+# The same message (same acknowledge URI) this many times in a row after acknowledging it: the
+# acknowledge is not taking, and looping would only fetch it again.
+STUCK_AFTER_REPEATS = 5
+
+
+def content_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+# -- the lease ----------------------------------------------------------------------------------
+def claim(integration_id: int, owner: str, seconds: int = LEASE_SECONDS) -> bool:
+    now = timezone.now()
+    return (
+        Integration.objects.filter(pk=integration_id)
+        .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lt=now))
+        .update(sync_lease_until=now + timedelta(seconds=seconds), sync_owner=owner)
+        == 1
+    )
+
+
+def renew(integration_id: int, owner: str, seconds: int = LEASE_SECONDS) -> bool:
+    return (
+        Integration.objects.filter(pk=integration_id, sync_owner=owner).update(
+            sync_lease_until=timezone.now() + timedelta(seconds=seconds)
+        )
+        == 1
+    )
+
+
+def release(integration_id: int, owner: str):
+    Integration.objects.filter(pk=integration_id, sync_owner=owner).update(sync_lease_until=None, sync_owner="")
+
+
+# -- storing, acknowledging, processing -----------------------------------------------------------
+def store(integration: Integration, message: QueueMessage, run: SyncRun | None) -> tuple[InboxMessage, bool]:
+    """Commit the raw message. Returns (row, needs_processing)."""
+    digest = content_hash(message.body)
+    with transaction.atomic():
+        same = (
+            InboxMessage.objects.select_for_update()
+            .filter(integration=integration, acknowledge_uri=message.acknowledge_uri)
+            .first()
+        )
+        if same is not None:
+            # Seen before under this acknowledge URI: a crash before ack, or an ack Jakamo dropped.
+            InboxMessage.objects.filter(pk=same.pk).update(times_seen=F("times_seen") + 1)
+            return same, same.status in (InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED)
+        original = (
+            InboxMessage.objects.filter(integration=integration, content_hash=digest)
+            .exclude(status=InboxMessage.Status.DUPLICATE)
+            .order_by("id")
+            .first()
+        )
+        row = InboxMessage.objects.create(
+            integration=integration,
+            sync_run=run,
+            body=message.body,
+            content_type=message.content_type[:100],
+            headers=redact_headers(message.headers, integration.secrets()),
+            content_hash=digest,
+            acknowledge_uri=message.acknowledge_uri[:500],
+            confirm_url=message.confirm_url[:500],
+            order_number_header=message.order_number[:200],
+            status=InboxMessage.Status.DUPLICATE if original else InboxMessage.Status.RECEIVED,
+            duplicate_of=original,
+            document_type=original.document_type if original else "",
+            document_key=original.document_key if original else message.order_number[:200],
+        )
+    return row, original is None
+
+
+def acknowledge(client, row: InboxMessage):
+    started = time.monotonic()
+    try:
+        result = client.acknowledge(row.acknowledge_uri)
+    except JakamoHTTPError as exc:
+        Attempt.objects.create(
+            inbox=row,
+            action="acknowledge",
+            duration_ms=_ms(started),
+            http_status=exc.status,
+            outcome="error",
+            detail=str(exc)[:2000],
+        )
+        raise
+    Attempt.objects.create(
+        inbox=row, action="acknowledge", duration_ms=result.elapsed_ms, http_status=result.status, outcome="ok"
+    )
+    InboxMessage.objects.filter(pk=row.pk, status=InboxMessage.Status.RECEIVED).update(
+        status=InboxMessage.Status.ACKNOWLEDGED, acknowledged_at=timezone.now()
+    )
+    if row.status == InboxMessage.Status.RECEIVED:
+        row.status = InboxMessage.Status.ACKNOWLEDGED
+
+
+def process(row: InboxMessage) -> bool:
+    """Parse and hand to the owning app. A failure is recorded on the row, never raised."""
+    integration = row.integration
+    try:
+        identified = handlers.identify(bytes(row.body), row.content_type, integration.kind)
+        row.document_type = identified.document_type[:30]
+        row.document_key = identified.key[:200]
+        row.partner = identified.partner[:200]
+        with transaction.atomic():
+            handlers.handle(row, identified)
+            row.status = InboxMessage.Status.PROCESSED
+            row.error = ""
+            row.processed_at = timezone.now()
+            row.save(update_fields=["document_type", "document_key", "partner", "status", "error", "processed_at"])
+        return True
+    except (DocumentError, JakamoError) as exc:
+        reason = str(exc)
+    except Exception as exc:  # a bug in a handler must not lose the message or stop the queue
+        log.exception("processing inbox message %s failed", row.pk)
+        reason = f"{type(exc).__name__}: {exc}"
+    InboxMessage.objects.filter(pk=row.pk).update(
+        status=InboxMessage.Status.FAILED,
+        error=reason[:5000],
+        document_type=row.document_type,
+        document_key=row.document_key,
+        partner=row.partner,
+    )
+    row.status, row.error = InboxMessage.Status.FAILED, reason
+    return False
+
+
+def reprocess(row: InboxMessage, user=None) -> bool:
+    from .models import AuditEntry
+
+    AuditEntry.objects.create(user=user, action="reprocess", inbox=row, note=f"status was {row.status}")
+    return process(row)
+
+
+# -- a sync run -----------------------------------------------------------------------------------
+def sync(
+    integration_id: int,
+    *,
+    user=None,
+    max_messages: int = MAX_MESSAGES_PER_RUN,
+    max_seconds: float = MAX_SECONDS_PER_RUN,
+    run: SyncRun | None = None,
+) -> SyncRun:
+    """Drain one integration's queue, bounded by count and time. Safe to run twice at once: the
+    second finds the lease taken and records a skipped run."""
+    integration = Integration.objects.get(pk=integration_id)
+    owner = uuid.uuid4().hex
+    if run is None:
+        run = SyncRun.objects.create(integration=integration, triggered_by=user)
+    if not integration.is_jakamo or integration.queue is None:
+        return _finish(run, SyncRun.Status.FAILED, "This integration has no queue to drain.")
+    if not claim(integration.pk, owner):
+        return _finish(run, SyncRun.Status.SKIPPED, "Another sync of this integration is running.")
+    deadline = time.monotonic() + max_seconds
+    client = integration.client()
+    last_ack, repeats = None, 0
+    try:
+        while run.fetched < max_messages and time.monotonic() < deadline:
+            started = time.monotonic()
+            message = client.get_message(integration.queue)
+            if message is None:
+                break
+            row, needs_processing = store(integration, message, run)
+            Attempt.objects.create(inbox=row, action="fetch", duration_ms=_ms(started), http_status=200, outcome="ok")
+            run.fetched += 1
+            repeats = repeats + 1 if message.acknowledge_uri == last_ack else 0
+            last_ack = message.acknowledge_uri
+            if repeats >= STUCK_AFTER_REPEATS:
+                reason = (
+                    f"Jakamo returned the same message {repeats + 1} times although it was acknowledged "
+                    f"each time (acknowledge URI {message.acknowledge_uri}). The queue is not moving; the "
+                    "sync stopped instead of looping. Check with Jakamo support, then resume."
+                )
+                Integration.objects.filter(pk=integration.pk).update(stuck_reason=reason, stuck_since=timezone.now())
+                return _finish(run, SyncRun.Status.STUCK, reason, integration, owner)
+            acknowledge(client, row)
+            if row.status == InboxMessage.Status.DUPLICATE:
+                run.duplicates += 1
+            elif needs_processing:
+                if process(row):
+                    run.processed += 1
+                else:
+                    run.failed += 1
+            SyncRun.objects.filter(pk=run.pk).update(
+                fetched=run.fetched, processed=run.processed, failed=run.failed, duplicates=run.duplicates
+            )
+            if not renew(integration.pk, owner):
+                return _finish(run, SyncRun.Status.FAILED, "Lost the sync lease.", integration, owner)
+    except JakamoHTTPError as exc:
+        reason = exc.explanation.explanation if exc.explanation else str(exc)
+        return _finish(run, SyncRun.Status.FAILED, reason, integration, owner)
+    return _finish(run, SyncRun.Status.DONE, "", integration, owner)
+
+
+def _finish(run: SyncRun, status: str, error: str, integration: Integration | None = None, owner: str = "") -> SyncRun:
+    run.status, run.error, run.finished_at = status, error, timezone.now()
+    run.save()
+    if integration is not None:
+        updates = {"last_sync_at": run.finished_at}
+        if status == SyncRun.Status.DONE:
+            updates.update(last_success_at=run.finished_at, consecutive_failures=0, stuck_reason="", stuck_since=None)
+        elif status in (SyncRun.Status.FAILED, SyncRun.Status.STUCK):
+            updates["consecutive_failures"] = F("consecutive_failures") + 1
+        Integration.objects.filter(pk=integration.pk).update(**updates)
+        release(integration.pk, owner)
+    return run
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

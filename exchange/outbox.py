@@ -1,0 +1,259 @@
+"""Outgoing messages: written in the same transaction as the change that causes them, sent by a
+worker, retried only where that is safe.
+
+- Before the request left (connection refused, DNS) or a 5xx: retry with exponential backoff and
+  jitter, capped.
+- 400: rejected; Jakamo's reason is explained on the row; a person acts.
+- Sent but no answer (read timeout): the outcome is unknown. Retried only where a repeat is provably
+  harmless (``repeat_safe``: an Order POST answered "already exists" on the retry proves the first
+  arrived); otherwise the row waits for a person ("outcome unknown") with the evidence.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jakamo.errors import JakamoHTTPError, OutcomeUnknownError, RejectedError, TransientError
+from mappings.models import Integration
+from mappings.preflight import missing_mappings
+
+from .models import Attempt, AuditEntry, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+# A row left in "sending" this long belongs to a worker that died mid-send.
+SENDING_TIMEOUT = timedelta(minutes=10)
+
+Status = OutboxMessage.Status
+
+
+def enqueue(
+    *,
+    integration: Integration,
+    operation: str,
+    document_type: str,
+    document_key: str,
+    body: bytes = b"",
+    target_url: str = "",
+    partner: str = "",
+    repeat_safe: bool = False,
+    required_mappings: dict | None = None,
+    user=None,
+) -> OutboxMessage:
+    """Write an outgoing message. Call inside the transaction that makes the change; the send is
+    queued only once that transaction commits."""
+    required = required_mappings or {}
+    missing = missing_mappings(integration, required) if required else []
+    row = OutboxMessage.objects.create(
+        integration=integration,
+        operation=operation,
+        document_type=document_type,
+        document_key=document_key,
+        body=body,
+        target_url=target_url,
+        partner=partner,
+        repeat_safe=repeat_safe,
+        required_mappings=required,
+        status=Status.BLOCKED if missing else Status.PENDING,
+        blocked_reason=" ".join(m.sentence for m in missing),
+        next_attempt_at=None if missing else timezone.now(),
+        created_by=user,
+    )
+    if not missing:
+        transaction.on_commit(lambda: schedule_send(row.pk))
+    return row
+
+
+def schedule_send(pk: int):
+    from django_q.tasks import async_task
+
+    async_task("exchange.tasks.send_outbox_message", pk, task_name=f"send-outbox-{pk}", group="outbox")
+
+
+def release_blocked(integration: Integration) -> int:
+    """A mapping appeared: let every blocked row of the integration whose mappings now exist go."""
+    released = 0
+    for row in OutboxMessage.objects.filter(integration=integration, status=Status.BLOCKED):
+        missing = missing_mappings(integration, row.required_mappings)
+        if missing:
+            reason = " ".join(m.sentence for m in missing)
+            if reason != row.blocked_reason:
+                OutboxMessage.objects.filter(pk=row.pk).update(blocked_reason=reason)
+            continue
+        if OutboxMessage.objects.filter(pk=row.pk, status=Status.BLOCKED).update(
+            status=Status.PENDING, blocked_reason="", next_attempt_at=timezone.now()
+        ):
+            released += 1
+            transaction.on_commit(lambda pk=row.pk: schedule_send(pk))
+    return released
+
+
+def backoff(attempts: int) -> timedelta:
+    delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=delay * random.uniform(0.8, 1.2))
+
+
+def _claim(pk: int) -> bool:
+    return (
+        OutboxMessage.objects.filter(pk=pk, status__in=[Status.PENDING, Status.RETRY]).update(
+            status=Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=timezone.now()
+        )
+        == 1
+    )
+
+
+def _call(row: OutboxMessage):
+    client = row.integration.client()
+    body = bytes(row.body)
+    if row.operation == OutboxMessage.Operation.ORDER:
+        return client.send_order(body, order_number=row.document_key, vendor_id=row.partner)
+    if row.operation == OutboxMessage.Operation.STATUS:
+        return client.send_status(row.document_key, body)
+    if row.operation == OutboxMessage.Operation.ORDER_RESPONSE:
+        return client.send_order_response(body, order_number=row.document_key, customer_id=row.partner)
+    if row.operation == OutboxMessage.Operation.SIMPLE_CONFIRM:
+        params = {}
+        if body:
+            import json
+
+            params = json.loads(body)
+        return client.simple_confirm(
+            row.target_url,
+            note=params.get("note"),
+            emphasize_original_agreed_details=params.get("emphasize_original_agreed_details"),
+        )
+    raise ValueError(f"unknown operation {row.operation}")
+
+
+def send(pk: int) -> OutboxMessage | None:
+    """Send one row if it is due and nobody else is sending it. Safe to call twice."""
+    if not _claim(pk):
+        return None
+    row = OutboxMessage.objects.select_related("integration").get(pk=pk)
+    started = time.monotonic()
+    now = timezone.now()
+    try:
+        result = _call(row)
+    except RejectedError as exc:
+        explanation = exc.explanation
+        if explanation and explanation.code == "order_exists" and row.repeat_safe and row.attempts > 1:
+            # An earlier attempt's outcome was unknown; "already exists" now proves it arrived.
+            _log(row, started, exc.status, "already-there", exc.reason)
+            return _set(
+                row,
+                status=Status.SENT,
+                sent_at=now,
+                note="Jakamo already had this order: an earlier attempt whose answer was lost had arrived.",
+                last_error="",
+            )
+        _log(row, started, exc.status, "rejected", exc.reason)
+        return _set(
+            row, status=Status.REJECTED, last_error=str(exc), explanation=explanation.explanation if explanation else ""
+        )
+    except OutcomeUnknownError as exc:
+        _log(row, started, exc.status, "unknown", str(exc))
+        if row.repeat_safe:
+            return _set(
+                row,
+                status=Status.RETRY,
+                last_error=str(exc),
+                next_attempt_at=now + backoff(row.attempts),
+                note="The last attempt may have arrived; repeating is harmless for this message.",
+            )
+        return _set(
+            row,
+            status=Status.UNKNOWN,
+            last_error=str(exc),
+            explanation="The request was sent but no answer came, so Jakamo may or may not have applied it. "
+            "Repeating it could apply it twice (for a partial receipt: count the goods twice). Check the order "
+            "in Jakamo, then mark this message as sent, or resend it.",
+        )
+    except TransientError as exc:
+        _log(row, started, exc.status, "retry", str(exc))
+        return _set(row, status=Status.RETRY, last_error=str(exc), next_attempt_at=now + backoff(row.attempts))
+    except JakamoHTTPError as exc:  # ProtocolError: Jakamo answered something unexpected
+        _log(row, started, exc.status, "unknown", str(exc))
+        return _set(row, status=Status.UNKNOWN, last_error=str(exc))
+    _log(row, started, result.status, "sent", result.body[:500])
+    return _set(row, status=Status.SENT, sent_at=now, last_error="", explanation="")
+
+
+def _log(row, started, status, outcome, detail):
+    Attempt.objects.create(
+        outbox=row,
+        action="send",
+        duration_ms=int((time.monotonic() - started) * 1000),
+        http_status=status,
+        outcome=outcome,
+        detail=(detail or "")[:2000],
+    )
+
+
+def _set(row: OutboxMessage, **fields) -> OutboxMessage:
+    OutboxMessage.objects.filter(pk=row.pk).update(**fields)
+    for key, value in fields.items():
+        setattr(row, key, value)
+    return row
+
+
+def send_due(limit: int = 200) -> int:
+    """Send what is due; recover rows whose worker died mid-send."""
+    now = timezone.now()
+    for row in OutboxMessage.objects.filter(status=Status.SENDING, next_attempt_at__lt=now - SENDING_TIMEOUT):
+        if row.repeat_safe:
+            OutboxMessage.objects.filter(pk=row.pk, status=Status.SENDING).update(
+                status=Status.RETRY, next_attempt_at=now
+            )
+        else:
+            OutboxMessage.objects.filter(pk=row.pk, status=Status.SENDING).update(
+                status=Status.UNKNOWN,
+                explanation="The worker sending this message stopped mid-send; it may or may not have reached "
+                "Jakamo. Check the order in Jakamo, then mark it sent or resend it.",
+            )
+    due = (
+        OutboxMessage.objects.filter(status__in=[Status.PENDING, Status.RETRY], next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    count = 0
+    for pk in list(due):
+        if send(pk) is not None:
+            count += 1
+    return count
+
+
+# -- a person's decisions -----------------------------------------------------------------------------
+def resend(row: OutboxMessage, user, note: str = "") -> OutboxMessage:
+    with transaction.atomic():
+        AuditEntry.objects.create(user=user, action="resend", outbox=row, note=note or f"status was {row.status}")
+        _set(row, status=Status.PENDING, next_attempt_at=timezone.now(), explanation="")
+        transaction.on_commit(lambda: schedule_send(row.pk))
+    return row
+
+
+def cancel(row: OutboxMessage, user, note: str = "") -> OutboxMessage:
+    if row.status in (Status.SENT, Status.SENDING):
+        raise ValueError(f"A message that is {row.get_status_display().lower()} cannot be cancelled.")
+    with transaction.atomic():
+        AuditEntry.objects.create(user=user, action="cancel", outbox=row, note=note)
+        _set(row, status=Status.CANCELLED)
+    return row
+
+
+def mark_sent(row: OutboxMessage, user, note: str = "") -> OutboxMessage:
+    """A person checked Jakamo and found the message applied."""
+    if row.status != Status.UNKNOWN:
+        raise ValueError("Only a message whose outcome is unknown can be marked as sent by hand.")
+    with transaction.atomic():
+        AuditEntry.objects.create(user=user, action="mark_sent", outbox=row, note=note)
+        _set(row, status=Status.SENT, sent_at=timezone.now(), note=f"Marked sent by {user}: {note}".strip(": "))
+    return row

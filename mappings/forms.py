@@ -1,0 +1,109 @@
+from django import forms
+
+from .models import AuthMethod, CompanyMapping, Environment, Integration, Kind
+
+SECRET_FIELDS = ("password", "client_secret", "webhook_secret")
+
+
+class IntegrationForm(forms.ModelForm):
+    """Secrets are write-only: never rendered back, and left as they are when the field is blank."""
+
+    password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
+    client_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
+    webhook_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
+
+    class Meta:
+        model = Integration
+        fields = [
+            "name",
+            "kind",
+            "environment",
+            "base_url",
+            "auth_method",
+            "username",
+            "password",
+            "token_url",
+            "client_id",
+            "client_secret",
+            "scope",
+            "path_order",
+            "path_order_status",
+            "path_response_queue",
+            "path_order_response",
+            "path_asn_queue",
+            "poll_interval",
+            "enabled",
+            "compare_sellers_item_id",
+            "allow_new_batches",
+            "allow_draft",
+            "webhook_secret",
+            "shop_name",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SECRET_FIELDS:
+            stored = bool(self.instance.pk and getattr(self.instance, name))
+            self.fields[name].help_text = "Stored — leave blank to keep it." if stored else "Not set."
+        self.fields["poll_interval"].min_value = 15
+
+    def clean(self):
+        data = super().clean()
+        kind, env, auth = data.get("kind"), data.get("environment"), data.get("auth_method")
+        if env == Environment.CUSTOM and not data.get("base_url"):
+            self.add_error("base_url", "A custom environment needs its base URL.")
+        if kind == Kind.SHIPHERO:
+            if not (data.get("webhook_secret") or (self.instance.pk and self.instance.webhook_secret)):
+                self.add_error("webhook_secret", "ShipHero signs every call with this shared secret; it is required.")
+            if not data.get("shop_name"):
+                self.add_error("shop_name", "The trading partner name, or * for all partners.")
+            return data
+        if auth == AuthMethod.BASIC and not data.get("username"):
+            self.add_error("username", "Basic authentication needs the integration's username.")
+        if auth == AuthMethod.OAUTH2:
+            for field in ("token_url", "client_id"):
+                if not data.get(field):
+                    self.add_error(field, "OAuth2 client credentials need this.")
+        return data
+
+    def save(self, commit=True):
+        instance = super().save(commit=False)
+        for name in SECRET_FIELDS:
+            value = self.cleaned_data.get(name)
+            if value:
+                setattr(instance, name, value)
+            elif self.instance.pk:
+                setattr(instance, name, Integration.objects.get(pk=self.instance.pk).__dict__[name])
+        if commit:
+            instance.save()
+        return instance
+
+
+class CompanyMappingForm(forms.ModelForm):
+    class Meta:
+        model = CompanyMapping
+        fields = [
+            "identifier",
+            "company_name",
+            "role",
+            "external_identifier",
+            "external_field",
+            "compound_rule_member",
+            "buyer_customer_party_tags",
+        ]
+
+
+class UserMappingForm(forms.Form):
+    identifier = forms.CharField(max_length=200)
+    portal_user = forms.ModelChoiceField(queryset=None, required=False)
+    is_default = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["portal_user"].queryset = User.objects.filter(is_active=True).order_by("username")
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV with a header row; at most 5 MB")

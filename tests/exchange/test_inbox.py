@@ -1,0 +1,211 @@
+"""Draining a queue through the inbox: stored once, in order, acknowledged, processed; every
+sandbox fault ends with nothing lost and nothing doubled."""
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from django.db import connection
+
+from exchange import inbox
+from exchange.models import InboxMessage, SyncRun
+from mappings.models import Integration
+from sandbox import services
+from sandbox.models import Message
+from tests.exchange.helpers import queue_confirmations
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def stored_keys(integration) -> list[str]:
+    return list(
+        InboxMessage.objects.filter(integration=integration)
+        .exclude(status=InboxMessage.Status.DUPLICATE)
+        .order_by("id")
+        .values_list("document_key", flat=True)
+    )
+
+
+def sandbox_pending(network) -> int:
+    return Message.objects.filter(integration=network["po"], acknowledged_at__isnull=True).count()
+
+
+def test_a_drain_stores_each_message_once_in_queue_order(network, po_integration):
+    numbers = queue_confirmations(network, 40)
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.DONE and run.fetched == 40 and run.processed == 40
+    assert stored_keys(po_integration) == numbers
+    assert sandbox_pending(network) == 0
+    row = InboxMessage.objects.filter(integration=po_integration).first()
+    assert row.document_type == "OrderResponse" and row.confirm_url and row.acknowledged_at
+    assert [a.action for a in row.attempts.all()] == ["fetch", "acknowledge"]
+    po_integration.refresh_from_db()
+    assert po_integration.last_success_at and po_integration.sync_owner == ""
+
+
+def test_a_run_is_bounded_by_count_and_the_next_run_goes_on(network, po_integration):
+    numbers = queue_confirmations(network, 7)
+    assert inbox.sync(po_integration.pk, max_messages=3).fetched == 3
+    assert inbox.sync(po_integration.pk).fetched == 4
+    assert stored_keys(po_integration) == numbers
+
+
+def test_500s_stop_a_run_and_lose_nothing(network, po_integration):
+    numbers = queue_confirmations(network, 6)
+    services.add_fault("error_500", 1, network["po"])
+    first = inbox.sync(po_integration.pk)
+    assert first.status == SyncRun.Status.FAILED and "500" in first.error
+    inbox.sync(po_integration.pk, max_messages=2)
+    services.add_fault("error_500", 2, network["po"])
+    inbox.sync(po_integration.pk)
+    inbox.sync(po_integration.pk)
+    assert inbox.sync(po_integration.pk).status == SyncRun.Status.DONE
+    assert stored_keys(po_integration) == numbers and sandbox_pending(network) == 0
+    po_integration.refresh_from_db()
+    assert po_integration.consecutive_failures == 0
+
+
+def test_a_hanging_queue_read_fails_the_run_without_storing_anything_twice(network, po_integration, settings):
+    settings.JAKAMO_READ_TIMEOUT = 0.3
+    numbers = queue_confirmations(network, 3)
+    services.add_fault("hang", 1, network["po"])
+    assert inbox.sync(po_integration.pk).status == SyncRun.Status.FAILED
+    import time
+
+    time.sleep(settings.SANDBOX_HANG_SECONDS)
+    assert inbox.sync(po_integration.pk).status == SyncRun.Status.DONE
+    assert stored_keys(po_integration) == numbers
+
+
+def test_a_dropped_acknowledge_brings_the_message_again_and_it_is_recognised(network, po_integration):
+    numbers = queue_confirmations(network, 3)
+    services.add_fault("drop_ack", 1, network["po"])
+    run = inbox.sync(po_integration.pk)
+    assert run.fetched == 4 and run.processed == 3
+    assert stored_keys(po_integration) == numbers
+    assert InboxMessage.objects.get(document_key=numbers[0]).times_seen == 2
+
+
+def test_a_malformed_message_is_kept_as_failed_and_does_not_block_the_queue(network, po_integration):
+    numbers = queue_confirmations(network, 2)
+    services.add_fault("malformed", 1, network["po"])
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.DONE and run.failed == 1 and run.processed == 2
+    failed = InboxMessage.objects.get(status=InboxMessage.Status.FAILED)
+    assert "Malformed XML" in failed.error and failed.acknowledged_at and bytes(failed.body).startswith(b"<?xml")
+    assert sandbox_pending(network) == 0
+    assert [k for k in stored_keys(po_integration) if k] == numbers
+
+
+def test_a_repeated_message_is_stored_as_a_duplicate_and_not_applied_twice(network, po_integration):
+    numbers = queue_confirmations(network, 2)
+    services.add_fault("repeat", 1, network["po"])
+    run = inbox.sync(po_integration.pk)
+    assert run.fetched == 3 and run.duplicates == 1 and run.processed == 2
+    duplicate = InboxMessage.objects.get(status=InboxMessage.Status.DUPLICATE)
+    assert duplicate.duplicate_of.document_key == numbers[0]
+
+
+def test_a_queue_that_stops_moving_is_detected_and_the_integration_marked_stuck(network, po_integration):
+    queue_confirmations(network, 1)
+    services.add_fault("drop_ack", 100, network["po"])
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.STUCK and run.fetched == inbox.STUCK_AFTER_REPEATS + 1
+    po_integration.refresh_from_db()
+    assert "not moving" in po_integration.stuck_reason and po_integration.stuck_since
+    assert InboxMessage.objects.count() == 1
+
+
+def test_a_second_sync_while_one_runs_is_skipped(network, po_integration):
+    queue_confirmations(network, 1)
+    assert inbox.claim(po_integration.pk, "someone-else")
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.SKIPPED and InboxMessage.objects.count() == 0
+    inbox.release(po_integration.pk, "someone-else")
+    assert inbox.sync(po_integration.pk).fetched == 1
+
+
+def test_concurrent_syncs_do_not_double_process(network, po_integration):
+    numbers = queue_confirmations(network, 30)
+    runs = []
+
+    def worker():
+        try:
+            runs.append(inbox.sync(po_integration.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    while (run := inbox.sync(po_integration.pk)).fetched:  # whatever the skipped ones left
+        runs.append(run)
+    assert stored_keys(po_integration) == numbers
+    assert sum(r.processed for r in runs) == 30
+    assert InboxMessage.objects.count() == 30
+
+
+def test_a_worker_killed_between_store_and_acknowledge_loses_nothing(network, po_integration, live_server):
+    numbers = queue_confirmations(network, 3)
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    # A worker that dies (SIGKILL, no cleanup) right after storing its second message.
+    script = (
+        "import os, signal, django; django.setup()\n"
+        "from exchange import inbox\n"
+        "real = inbox.acknowledge; seen = []\n"
+        "def dying(client, row):\n"
+        "    seen.append(row.pk)\n"
+        "    if len(seen) == 2: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    real(client, row)\n"
+        "inbox.acknowledge = dying\n"
+        f"inbox.sync({po_integration.pk})\n"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "jakamo_portal.settings"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=60)
+    assert result.returncode == -9
+    assert InboxMessage.objects.count() == 2  # stored, one of them never acknowledged
+    assert InboxMessage.objects.filter(status=InboxMessage.Status.RECEIVED).count() == 1
+    Integration.objects.filter(pk=po_integration.pk).update(sync_lease_until=None)  # the lease would run out
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.DONE
+    assert stored_keys(po_integration) == numbers
+    assert InboxMessage.objects.filter(status=InboxMessage.Status.PROCESSED).count() == 3
+    assert sandbox_pending(network) == 0
+
+
+def test_reprocessing_a_failed_message_after_a_fix(network, po_integration, support):
+    services.add_fault("malformed", 1, network["po"])
+    inbox.sync(po_integration.pk)
+    row = InboxMessage.objects.get(status=InboxMessage.Status.FAILED)
+    from exchange import handlers
+
+    row.body = b"<StatusMessage><OrderID>X-1</OrderID><Status>Delivered</Status></StatusMessage>"
+    row.save()
+    assert inbox.reprocess(row, support)
+    row.refresh_from_db()
+    assert row.status == InboxMessage.Status.PROCESSED and row.document_key == "X-1"
+    assert row.audit.get().user == support
+    assert handlers.identify(bytes(row.body), "", "purchase_order").document_type == "StatusMessage Delivered"
+
+
+def test_secrets_never_reach_the_stored_messages(network, po_integration, caplog):
+    from sandbox import demo
+
+    queue_confirmations(network, 2)
+    services.add_fault("error_500", 1, network["po"])
+    inbox.sync(po_integration.pk)
+    inbox.sync(po_integration.pk)
+    for row in InboxMessage.objects.all():
+        assert demo.PO.password not in str(row.headers) and demo.PO.password.encode() not in bytes(row.body)
+        assert "Authorization" not in row.headers
+    for attempt in SyncRun.objects.all():
+        assert demo.PO.password not in attempt.error
+    assert demo.PO.password not in caplog.text
