@@ -1,7 +1,101 @@
+"""Message history for Support and admins: search, the raw message, attempts, reprocess/resend."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from mappings.models import Integration
+
+from . import inbox, outbox, selectors
+from .models import InboxMessage, OutboxMessage
+
+history = permission_required("jakamo_portal.view_message_history", raise_exception=True)
+operate = permission_required("jakamo_portal.reprocess_messages", raise_exception=True)
 
 
-@permission_required("jakamo_portal.view_message_history", raise_exception=True)
+@history
 def message_list(request):
-    return render(request, "section.html", {"title": "Messages", "empty_text": "No messages yet."})
+    rows, filters = selectors.filtered(request.GET)
+    statuses = sorted(set(InboxMessage.Status.choices) | set(OutboxMessage.Status.choices))
+    return render(
+        request,
+        "exchange/message_list.html",
+        {"rows": rows, "filters": filters, "integrations": Integration.objects.all(), "statuses": statuses},
+    )
+
+
+@history
+def inbox_detail(request, pk):
+    row = get_object_or_404(InboxMessage.objects.select_related("integration", "duplicate_of"), pk=pk)
+    return render(
+        request,
+        "exchange/message_detail.html",
+        {
+            "row": row,
+            "direction": "in",
+            "pretty": selectors.pretty(bytes(row.body), row.content_type),
+            "attempts": row.attempts.all(),
+            "audit": row.audit.select_related("user"),
+            "can_operate": request.user.has_perm("jakamo_portal.reprocess_messages"),
+        },
+    )
+
+
+@history
+def outbox_detail(request, pk):
+    row = get_object_or_404(OutboxMessage.objects.select_related("integration", "created_by"), pk=pk)
+    return render(
+        request,
+        "exchange/message_detail.html",
+        {
+            "row": row,
+            "direction": "out",
+            "pretty": selectors.pretty(bytes(row.body), ""),
+            "attempts": row.attempt_log.all(),
+            "audit": row.audit.select_related("user"),
+            "can_operate": request.user.has_perm("jakamo_portal.reprocess_messages"),
+        },
+    )
+
+
+@operate
+@require_POST
+def inbox_reprocess(request, pk):
+    row = get_object_or_404(InboxMessage, pk=pk)
+    if row.status not in (InboxMessage.Status.FAILED, InboxMessage.Status.PROCESSED, InboxMessage.Status.ACKNOWLEDGED):
+        messages.error(request, f"A message that is “{row.get_status_display()}” is not reprocessed.")
+    elif inbox.reprocess(row, request.user):
+        messages.success(request, "Reprocessed.")
+    else:
+        messages.error(request, f"Reprocessing failed again: {row.error}")
+    return redirect(row)
+
+
+@operate
+@require_POST
+def outbox_action(request, pk, action):
+    row = get_object_or_404(OutboxMessage, pk=pk)
+    note = request.POST.get("note", "")[:1000]
+    try:
+        if action == "resend":
+            if row.status not in (
+                OutboxMessage.Status.REJECTED,
+                OutboxMessage.Status.UNKNOWN,
+                OutboxMessage.Status.CANCELLED,
+                OutboxMessage.Status.RETRY,
+            ):
+                raise ValueError(f"A message that is “{row.get_status_display()}” is not resent.")
+            outbox.resend(row, request.user, note)
+            messages.success(request, "Queued to send again.")
+        elif action == "cancel":
+            outbox.cancel(row, request.user, note)
+            messages.success(request, "Cancelled.")
+        elif action == "mark_sent":
+            outbox.mark_sent(row, request.user, note)
+            messages.success(request, "Marked as sent.")
+        else:
+            raise ValueError("Unknown action.")
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect(row)

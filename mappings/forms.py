@@ -8,6 +8,10 @@ SECRET_FIELDS = ("password", "client_secret", "webhook_secret")
 class IntegrationForm(forms.ModelForm):
     """Secrets are write-only: never rendered back, and left as they are when the field is blank."""
 
+    base_url = forms.URLField(
+        required=False, assume_scheme="https", help_text="Only for a custom environment, e.g. the sandbox"
+    )
+    token_url = forms.URLField(required=False, assume_scheme="https")
     password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
     client_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
     webhook_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))

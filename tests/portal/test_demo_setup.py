@@ -26,3 +26,12 @@ def test_demo_setup_creates_people_network_and_orders_and_can_run_twice(db, caps
         OrderStatus.REJECTED,
     } <= statuses
     assert Order.objects.count() == 8
+    from mappings.models import Integration as PortalIntegration
+
+    assert sorted(PortalIntegration.objects.values_list("kind", flat=True)) == [
+        "asn",
+        "purchase_order",
+        "sales_order",
+        "shiphero",
+    ]
+    assert PortalIntegration.objects.get(kind="purchase_order").company_mappings.count() == 2

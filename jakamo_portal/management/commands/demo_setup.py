@@ -19,6 +19,11 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = "Create demo users for every role and the sandbox's demo network and orders (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--base-url", default="http://127.0.0.1:8000/sandbox/jakamo", help="Where the portal finds the sandbox"
+        )
+
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("demo_setup refuses to run with JAKAMO_ENV=production.")
@@ -44,6 +49,7 @@ class Command(BaseCommand):
 
             network = demo.setup_network()
             made = demo.seed_orders(network)
+            portal_integrations(options["base_url"])
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({len(made)} new sandbox orders)."))
         self.stdout.write("Sign in at http://127.0.0.1:8000/ with password " + DEMO_PASSWORD + " as:")
         for username, first, last, groups in DEMO_USERS:
@@ -54,3 +60,50 @@ class Command(BaseCommand):
             f"{demo.PO.username}/{demo.PO.password} (PO), {demo.SO.username}/{demo.SO.password} (SO), "
             f"{demo.ASN.username}/{demo.ASN.password} (ASN)."
         )
+
+
+def portal_integrations(base_url: str):
+    """The portal's own integrations, pointing at the sandbox, with the mappings the demo orders need."""
+    from mappings import services
+    from mappings.models import Integration, PartnerRole
+    from sandbox import demo
+
+    for name, kind, creds in (
+        ("Jakamo PO (sandbox)", "purchase_order", demo.PO),
+        ("Jakamo SO (sandbox)", "sales_order", demo.SO),
+        ("Jakamo ASN (sandbox)", "asn", demo.ASN),
+    ):
+        integration, created = Integration.objects.get_or_create(
+            name=name,
+            defaults={
+                "kind": kind,
+                "environment": "custom",
+                "base_url": base_url,
+                "username": creds.username,
+                "password": creds.password,
+                "poll_interval": 60,
+            },
+        )
+        if not created:
+            continue
+        if kind in ("purchase_order", "asn"):
+            for identifier, company in demo.SUPPLIERS.items():
+                services.save_company_mapping(integration=integration, identifier=identifier, company_name=company)
+            services.save_user_mapping(
+                integration=integration, identifier="bertha", portal_user=User.objects.get(username="purchaser")
+            )
+        else:
+            for identifier, company in demo.CUSTOMERS.items():
+                services.save_company_mapping(
+                    integration=integration, identifier=identifier, company_name=company, role=PartnerRole.CUSTOMER
+                )
+            services.save_user_mapping(
+                integration=integration,
+                identifier="sam",
+                portal_user=User.objects.get(username="seller"),
+                is_default=True,
+            )
+    Integration.objects.get_or_create(
+        name="ShipHero (demo)",
+        defaults={"kind": "shiphero", "webhook_secret": "shiphero-demo-secret", "shop_name": "*"},
+    )

@@ -1,0 +1,93 @@
+"""Reads for the message history pages: one filtered, searchable list over inbox and outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import InboxMessage, OutboxMessage
+
+
+def _day(value: str, end: bool = False):
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except (TypeError, ValueError):
+        return None
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+def filtered(params) -> tuple[list, dict]:
+    """Inbox and outbox rows matching the filters, newest first, and the filters as understood."""
+    direction = params.get("direction", "")
+    filters = {
+        "direction": direction,
+        "integration": params.get("integration", ""),
+        "type": params.get("type", ""),
+        "status": params.get("status", ""),
+        "order": params.get("order", "").strip(),
+        "partner": params.get("partner", "").strip(),
+        "since": params.get("since", ""),
+        "until": params.get("until", ""),
+        "q": params.get("q", "").strip(),
+    }
+    querysets = []
+    for model, name, time_field in ((InboxMessage, "in", "received_at"), (OutboxMessage, "out", "created_at")):
+        if direction and direction != name:
+            continue
+        qs = model.objects.select_related("integration")
+        if filters["integration"].isdigit():
+            qs = qs.filter(integration_id=int(filters["integration"]))
+        if filters["type"]:
+            qs = qs.filter(document_type__istartswith=filters["type"])
+        if filters["status"]:
+            qs = qs.filter(status=filters["status"])
+        if filters["order"]:
+            qs = qs.filter(document_key__iexact=filters["order"])
+        if filters["partner"]:
+            qs = qs.filter(partner__icontains=filters["partner"])
+        if since := _day(filters["since"]):
+            qs = qs.filter(**{f"{time_field}__gte": since})
+        if until := _day(filters["until"], end=True):
+            qs = qs.filter(**{f"{time_field}__lte": until})
+        if filters["q"]:
+            text = Q(document_key__icontains=filters["q"]) | Q(partner__icontains=filters["q"])
+            if model is InboxMessage:
+                text |= Q(error__icontains=filters["q"])
+            else:
+                text |= Q(last_error__icontains=filters["q"]) | Q(blocked_reason__icontains=filters["q"])
+            qs = qs.filter(text)
+        querysets.append((name, qs.order_by(f"-{time_field}", "-id").defer("body")[:200], time_field))
+    rows = []
+    for name, qs, time_field in querysets:
+        for obj in qs:
+            rows.append({"direction": name, "obj": obj, "at": getattr(obj, time_field)})
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    return rows[:200], filters
+
+
+def pretty(body: bytes, content_type: str) -> str:
+    """The raw body, indented for reading (never re-parsed with a permissive parser)."""
+    import json
+
+    from jakamo.errors import DocumentError
+    from jakamo.xmlsafe import parse_xml
+
+    text = body.decode("utf-8", "replace")
+    stripped = body.lstrip()
+    if stripped[:1] in (b"{", b"["):
+        try:
+            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except ValueError:
+            return text
+    if stripped[:1] == b"<":
+        try:
+            from lxml import etree
+
+            root = parse_xml(body)
+            etree.indent(root)
+            return etree.tostring(root, encoding="unicode")
+        except DocumentError:
+            return text
+    return text
