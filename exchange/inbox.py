@@ -37,6 +37,8 @@ LEASE_SECONDS = 60
 # The same message (same acknowledge URI) this many times in a row after acknowledging it: the
 # acknowledge is not taking, and looping would only fetch it again.
 STUCK_AFTER_REPEATS = 5
+# The "Sync now" page polls once a second; counters are written at most this often.
+PROGRESS_EVERY_SECONDS = 0.5
 
 
 def content_hash(body: bytes) -> str:
@@ -68,25 +70,27 @@ def release(integration_id: int, owner: str):
 
 
 # -- storing, acknowledging, processing -----------------------------------------------------------
-def store(integration: Integration, message: QueueMessage, run: SyncRun | None) -> tuple[InboxMessage, bool]:
-    """Commit the raw message. Returns (row, needs_processing)."""
+def store(
+    integration: Integration, message: QueueMessage, run: SyncRun | None, fetch_ms: int = 0
+) -> tuple[InboxMessage, bool]:
+    """Commit the raw message (one transaction, with the fetch attempt). Returns (row, needs_processing)."""
     digest = content_hash(message.body)
     with transaction.atomic():
-        same = (
+        # One lookup for both ways of having seen it: the same acknowledge URI (a crash before the
+        # ack, or an ack Jakamo dropped) or the same content (Jakamo repeating a cleared message).
+        seen = list(
             InboxMessage.objects.select_for_update()
-            .filter(integration=integration, acknowledge_uri=message.acknowledge_uri)
-            .first()
-        )
-        if same is not None:
-            # Seen before under this acknowledge URI: a crash before ack, or an ack Jakamo dropped.
-            InboxMessage.objects.filter(pk=same.pk).update(times_seen=F("times_seen") + 1)
-            return same, same.status in (InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED)
-        original = (
-            InboxMessage.objects.filter(integration=integration, content_hash=digest)
+            .filter(integration=integration)
+            .filter(Q(acknowledge_uri=message.acknowledge_uri) | Q(content_hash=digest))
             .exclude(status=InboxMessage.Status.DUPLICATE)
             .order_by("id")
-            .first()
+            .only("id", "status", "acknowledge_uri", "document_type", "document_key")[:10]
         )
+        same = next((r for r in seen if r.acknowledge_uri == message.acknowledge_uri), None)
+        if same is not None:
+            InboxMessage.objects.filter(pk=same.pk).update(times_seen=F("times_seen") + 1)
+            return same, same.status in (InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED)
+        original = seen[0] if seen else None
         row = InboxMessage.objects.create(
             integration=integration,
             sync_run=run,
@@ -101,11 +105,15 @@ def store(integration: Integration, message: QueueMessage, run: SyncRun | None) 
             duplicate_of=original,
             document_type=original.document_type if original else "",
             document_key=original.document_key if original else message.order_number[:200],
+            fetch_ms=fetch_ms,
         )
     return row, original is None
 
 
-def acknowledge(client, row: InboxMessage):
+def acknowledge(client, row: InboxMessage) -> Attempt:
+    """POST to the acknowledge URI, outside any transaction (never hold one across a network
+    call). Returns the unsaved attempt; the caller saves it with the row's new state. A crash
+    before that commit leaves the row RECEIVED, which ``_recover`` finds."""
     started = time.monotonic()
     try:
         result = client.acknowledge(row.acknowledge_uri)
@@ -119,14 +127,20 @@ def acknowledge(client, row: InboxMessage):
             detail=str(exc)[:2000],
         )
         raise
-    Attempt.objects.create(
+    return Attempt(
         inbox=row, action="acknowledge", duration_ms=result.elapsed_ms, http_status=result.status, outcome="ok"
     )
-    InboxMessage.objects.filter(pk=row.pk, status=InboxMessage.Status.RECEIVED).update(
-        status=InboxMessage.Status.ACKNOWLEDGED, acknowledged_at=timezone.now()
-    )
+
+
+def record_acknowledged(row: InboxMessage, attempt: Attempt, *, will_process: bool = False):
+    """Save the acknowledge attempt and the row's new state. When the row is processed right
+    after, in the same transaction, its save there carries the state (one write fewer)."""
+    attempt.save()
     if row.status == InboxMessage.Status.RECEIVED:
         row.status = InboxMessage.Status.ACKNOWLEDGED
+        row.acknowledged_at = timezone.now()
+        if not will_process:
+            InboxMessage.objects.filter(pk=row.pk).update(status=row.status, acknowledged_at=row.acknowledged_at)
 
 
 def process(row: InboxMessage) -> bool:
@@ -137,12 +151,22 @@ def process(row: InboxMessage) -> bool:
         row.document_type = identified.document_type[:30]
         row.document_key = identified.key[:200]
         row.partner = identified.partner[:200]
-        with transaction.atomic():
+        with transaction.atomic():  # a savepoint when called inside the run's transaction
             handlers.handle(row, identified)
             row.status = InboxMessage.Status.PROCESSED
             row.error = ""
             row.processed_at = timezone.now()
-            row.save(update_fields=["document_type", "document_key", "partner", "status", "error", "processed_at"])
+            row.save(
+                update_fields=[
+                    "document_type",
+                    "document_key",
+                    "partner",
+                    "status",
+                    "error",
+                    "processed_at",
+                    "acknowledged_at",
+                ]
+            )
         return True
     except (DocumentError, JakamoError) as exc:
         reason = str(exc)
@@ -151,6 +175,7 @@ def process(row: InboxMessage) -> bool:
         reason = f"{type(exc).__name__}: {exc}"
     InboxMessage.objects.filter(pk=row.pk).update(
         status=InboxMessage.Status.FAILED,
+        acknowledged_at=row.acknowledged_at,
         error=reason[:5000],
         document_type=row.document_type,
         document_key=row.document_key,
@@ -189,14 +214,15 @@ def sync(
     deadline = time.monotonic() + max_seconds
     client = integration.client()
     last_ack, repeats = None, 0
+    last_progress = last_renewal = time.monotonic()
     try:
         while run.fetched < max_messages and time.monotonic() < deadline:
             started = time.monotonic()
             message = client.get_message(integration.queue)
             if message is None:
+                _recover(integration, run)
                 break
-            row, needs_processing = store(integration, message, run)
-            Attempt.objects.create(inbox=row, action="fetch", duration_ms=_ms(started), http_status=200, outcome="ok")
+            row, needs_processing = store(integration, message, run, _ms(started))
             run.fetched += 1
             repeats = repeats + 1 if message.acknowledge_uri == last_ack else 0
             last_ack = message.acknowledge_uri
@@ -208,23 +234,51 @@ def sync(
                 )
                 Integration.objects.filter(pk=integration.pk).update(stuck_reason=reason, stuck_since=timezone.now())
                 return _finish(run, SyncRun.Status.STUCK, reason, integration, owner)
-            acknowledge(client, row)
-            if row.status == InboxMessage.Status.DUPLICATE:
-                run.duplicates += 1
-            elif needs_processing:
-                if process(row):
-                    run.processed += 1
-                else:
-                    run.failed += 1
-            SyncRun.objects.filter(pk=run.pk).update(
-                fetched=run.fetched, processed=run.processed, failed=run.failed, duplicates=run.duplicates
-            )
-            if not renew(integration.pk, owner):
-                return _finish(run, SyncRun.Status.FAILED, "Lost the sync lease.", integration, owner)
+            attempt = acknowledge(client, row)
+            # Everything after the acknowledge commits together: one commit per message.
+            with transaction.atomic():
+                record_acknowledged(row, attempt, will_process=needs_processing)
+                if row.status == InboxMessage.Status.DUPLICATE:
+                    run.duplicates += 1
+                elif needs_processing:
+                    if process(row):
+                        run.processed += 1
+                    else:
+                        run.failed += 1
+                now = time.monotonic()
+                if now - last_progress >= PROGRESS_EVERY_SECONDS:
+                    last_progress = now
+                    SyncRun.objects.filter(pk=run.pk).update(
+                        fetched=run.fetched, processed=run.processed, failed=run.failed, duplicates=run.duplicates
+                    )
+                if now - last_renewal >= LEASE_SECONDS / 4:
+                    last_renewal = now
+                    if not renew(integration.pk, owner):
+                        return _finish(run, SyncRun.Status.FAILED, "Lost the sync lease.", integration, owner)
     except JakamoHTTPError as exc:
         reason = exc.explanation.explanation if exc.explanation else str(exc)
         return _finish(run, SyncRun.Status.FAILED, reason, integration, owner)
     return _finish(run, SyncRun.Status.DONE, "", integration, owner)
+
+
+def _recover(integration: Integration, run: SyncRun):
+    """The queue is empty, so every message stored before this run and still not processed had
+    been acknowledged already (else Jakamo would have returned it): a crash struck between the
+    acknowledge and the commit after it. Process those now; nothing stored is ever lost."""
+    leftovers = InboxMessage.objects.filter(
+        integration=integration,
+        status__in=[InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED],
+        received_at__lt=run.started_at,
+    ).order_by("id")
+    for row in leftovers:
+        if row.status == InboxMessage.Status.RECEIVED:
+            InboxMessage.objects.filter(pk=row.pk).update(
+                status=InboxMessage.Status.ACKNOWLEDGED, acknowledged_at=timezone.now()
+            )
+        if process(row):
+            run.processed += 1
+        else:
+            run.failed += 1
 
 
 def _finish(run: SyncRun, status: str, error: str, integration: Integration | None = None, owner: str = "") -> SyncRun:

@@ -58,6 +58,7 @@ class InboxMessage(models.Model):
     confirm_url = models.CharField(max_length=500, blank=True)
     order_number_header = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    fetch_ms = models.PositiveIntegerField(default=0, help_text="How long the GET that brought it took")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

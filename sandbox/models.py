@@ -144,6 +144,7 @@ class Message(models.Model):
     content_type = models.CharField(max_length=60, default="application/xml")
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     order_number = models.CharField(max_length=200, blank=True)
+    priority = models.SmallIntegerField(default=0, help_text="Higher goes first (injected broken messages)")
     ack_token = models.UUIDField(default=uuid.uuid4, unique=True)
     confirm_token = models.UUIDField(null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -152,7 +153,7 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["integration", "acknowledged_at", "id"])]
+        indexes = [models.Index(fields=["integration", "acknowledged_at", "-priority", "id"])]
 
     def __str__(self):
         return f"{self.document_type} #{self.pk} for {self.integration.username}"

@@ -78,6 +78,8 @@ def issue_token(client_id: str, client_secret: str) -> tuple[str, int] | None:
 # -- faults -----------------------------------------------------------------------------------
 def take_fault(integration: Integration | None, kinds: tuple[str, ...]) -> str | None:
     """Claim one pending fault of the given kinds for this integration (or a global one)."""
+    if not _faults_armed():
+        return None
     candidates = Fault.objects.filter(kind__in=kinds, remaining__gt=0)
     if integration is not None:
         candidates = candidates.filter(models_q_integration(integration))
@@ -88,6 +90,11 @@ def take_fault(integration: Integration | None, kinds: tuple[str, ...]) -> str |
             Fault.objects.filter(pk=fault.pk, remaining=0).delete()
             return fault.kind
     return None
+
+
+def _faults_armed() -> bool:
+    # One cheap query on the hot path; almost always there are no faults at all.
+    return Fault.objects.filter(remaining__gt=0).exists()
 
 
 def models_q_integration(integration):
@@ -111,8 +118,10 @@ def enqueue(
     order: Order | None = None,
     confirmable: bool = False,
     content_type: str = "application/xml",
+    priority: int = 0,
 ) -> Message:
     return Message.objects.create(
+        priority=priority,
         integration=integration,
         document_type=document_type,
         body=body,
@@ -124,16 +133,15 @@ def enqueue(
 
 
 def pending(integration: Integration):
-    return Message.objects.filter(integration=integration, acknowledged_at__isnull=True).order_by("id")
+    return Message.objects.filter(integration=integration, acknowledged_at__isnull=True).order_by("-priority", "id")
 
 
 def next_message(integration: Integration) -> Message | None:
     if take_fault(integration, (Fault.Kind.MALFORMED,)):
-        # A real queue entry with a broken body, so clearing it works like any other.
-        enqueue(integration, "Malformed", MALFORMED_BODY)
-    # Injected broken messages stand at the head of the queue until cleared.
-    broken = pending(integration).filter(document_type="Malformed").first()
-    return broken or pending(integration).first()
+        # A real queue entry with a broken body, so clearing it works like any other; it stands at
+        # the head of the queue until cleared.
+        enqueue(integration, "Malformed", MALFORMED_BODY, priority=1)
+    return pending(integration).first()
 
 
 def acknowledge(token: str) -> bool:

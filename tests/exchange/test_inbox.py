@@ -40,7 +40,7 @@ def test_a_drain_stores_each_message_once_in_queue_order(network, po_integration
     assert sandbox_pending(network) == 0
     row = InboxMessage.objects.filter(integration=po_integration).first()
     assert row.document_type == "OrderResponse" and row.confirm_url and row.acknowledged_at
-    assert [a.action for a in row.attempts.all()] == ["fetch", "acknowledge"]
+    assert [a.action for a in row.attempts.all()] == ["acknowledge"] and row.fetch_ms >= 0
     po_integration.refresh_from_db()
     assert po_integration.last_success_at and po_integration.sync_owner == ""
 
@@ -149,36 +149,57 @@ def test_concurrent_syncs_do_not_double_process(network, po_integration):
     assert InboxMessage.objects.count() == 30
 
 
-def test_a_worker_killed_between_store_and_acknowledge_loses_nothing(network, po_integration, live_server):
-    numbers = queue_confirmations(network, 3)
+def run_dying_worker(integration, function: str) -> int:
+    """Run a sync in another process that SIGKILLs itself (no cleanup at all) on the second call
+    of ``exchange.inbox.<function>``."""
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         url = f"sqlite:///{db['NAME']}"
     else:
         url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    # A worker that dies (SIGKILL, no cleanup) right after storing its second message.
     script = (
         "import os, signal, django; django.setup()\n"
         "from exchange import inbox\n"
-        "real = inbox.acknowledge; seen = []\n"
-        "def dying(client, row):\n"
-        "    seen.append(row.pk)\n"
+        f"real = inbox.{function}; seen = []\n"
+        "def dying(*args, **kwargs):\n"
+        "    seen.append(1)\n"
         "    if len(seen) == 2: os.kill(os.getpid(), signal.SIGKILL)\n"
-        "    real(client, row)\n"
-        "inbox.acknowledge = dying\n"
-        f"inbox.sync({po_integration.pk})\n"
+        "    return real(*args, **kwargs)\n"
+        f"inbox.{function} = dying\n"
+        f"inbox.sync({integration.pk})\n"
     )
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "jakamo_portal.settings"}
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=60)
-    assert result.returncode == -9
-    assert InboxMessage.objects.count() == 2  # stored, one of them never acknowledged
+    Integration.objects.filter(pk=integration.pk).update(sync_lease_until=None)  # as if the lease ran out
+    return result.returncode
+
+
+def test_a_worker_killed_between_store_and_acknowledge_loses_nothing(network, po_integration, live_server):
+    numbers = queue_confirmations(network, 3)
+    assert run_dying_worker(po_integration, "acknowledge") == -9
+    assert InboxMessage.objects.count() == 2  # the second is stored but was never acknowledged
     assert InboxMessage.objects.filter(status=InboxMessage.Status.RECEIVED).count() == 1
-    Integration.objects.filter(pk=po_integration.pk).update(sync_lease_until=None)  # the lease would run out
+    assert sandbox_pending(network) == 2
     run = inbox.sync(po_integration.pk)
     assert run.status == SyncRun.Status.DONE
     assert stored_keys(po_integration) == numbers
     assert InboxMessage.objects.filter(status=InboxMessage.Status.PROCESSED).count() == 3
+    assert InboxMessage.objects.get(document_key=numbers[1]).times_seen == 2
     assert sandbox_pending(network) == 0
+
+
+def test_a_worker_killed_after_acknowledging_but_before_recording_it_loses_nothing(
+    network, po_integration, live_server
+):
+    numbers = queue_confirmations(network, 3)
+    assert run_dying_worker(po_integration, "record_acknowledged") == -9
+    # The second message was acknowledged at Jakamo, so it will never come again; it is stored.
+    assert sandbox_pending(network) == 1
+    assert InboxMessage.objects.filter(status=InboxMessage.Status.RECEIVED).count() == 1
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.DONE and run.processed == 2  # the third, and the recovered second
+    assert stored_keys(po_integration) == numbers
+    assert InboxMessage.objects.filter(status=InboxMessage.Status.PROCESSED).count() == 3
 
 
 def test_reprocessing_a_failed_message_after_a_fix(network, po_integration, support):
