@@ -1,0 +1,350 @@
+"""The deviation engine: where a supplier's confirmation differs from the order, per line and per
+delivery batch, and what it does to the order's value. Pure functions over ``jakamo.ubl``
+documents; no database.
+
+What counts (PO document 6.2, 6.3): quantity, unit price (PriceAmount per BaseQuantity, so "120 per
+10" equals "12 per 1"), promised vs requested date, the seller's item identifier when the
+integration compares it, batches the supplier added (``ID.1``, ``ID.2``…), lines left Open,
+Draft lines, cancelled lines, and an order rejected by the supplier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from jakamo import ubl
+
+QUANTITY = "quantity"
+PRICE = "price"
+DATE = "date"
+SELLERS_ITEM_ID = "sellers_item_id"
+ADDED_BATCH = "added_batch"
+UNCONFIRMED_BATCH = "unconfirmed_batch"
+OPEN_LINE = "open_line"
+DRAFT_LINE = "draft_line"
+CANCELLED_LINE = "cancelled_line"
+MISSING_LINE = "missing_line"
+REJECTED = "rejected"
+
+KIND_LABELS = {
+    QUANTITY: "Quantity",
+    PRICE: "Unit price",
+    DATE: "Delivery date",
+    SELLERS_ITEM_ID: "Seller's item id",
+    ADDED_BATCH: "Batch added by the supplier",
+    UNCONFIRMED_BATCH: "Batch not confirmed",
+    OPEN_LINE: "Line left open",
+    DRAFT_LINE: "Draft line",
+    CANCELLED_LINE: "Line cancelled by the supplier",
+    MISSING_LINE: "Line missing from the confirmation",
+    REJECTED: "Order rejected by the supplier",
+}
+
+
+@dataclass(frozen=True)
+class Deviation:
+    kind: str
+    line_id: str | None
+    batch_id: str | None
+    ordered: str
+    confirmed: str
+    explanation: str
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+@dataclass
+class BatchComparison:
+    batch_id: str
+    ordered_quantity: Decimal | None
+    confirmed_quantity: Decimal | None
+    requested_date: date | None
+    promised_date: date | None
+    added: bool = False
+
+
+@dataclass
+class LineComparison:
+    line_id: str
+    status: str | None
+    ordered_quantity: Decimal | None
+    confirmed_quantity: Decimal | None
+    ordered_unit_price: Decimal | None
+    confirmed_unit_price: Decimal | None
+    ordered_net: Decimal
+    confirmed_net: Decimal
+    batches: list[BatchComparison] = field(default_factory=list)
+    deviations: list[Deviation] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    lines: list[LineComparison]
+    deviations: list[Deviation]
+    ordered_total: Decimal
+    confirmed_total: Decimal
+    rejected: bool = False
+
+    @property
+    def value_impact(self) -> Decimal:
+        return self.confirmed_total - self.ordered_total
+
+    @property
+    def kinds(self) -> set[str]:
+        return {d.kind for d in self.deviations}
+
+    @property
+    def matches(self) -> bool:
+        return not self.deviations
+
+
+def _qty(q: ubl.Quantity | None) -> Decimal | None:
+    return q.value if q is not None else None
+
+
+def _unit_price(price: ubl.Price | None) -> Decimal | None:
+    return price.unit_price if price is not None else None
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _net(quantity: Decimal | None, unit_price: Decimal | None) -> Decimal:
+    if quantity is None or unit_price is None:
+        return Decimal(0)
+    return quantity * unit_price
+
+
+def is_cancelled(line: ubl.OrderLine) -> bool:
+    """A line is cancelled by LineStatusCode Cancelled, or by quantity 0 on the line and its
+    batches (PO document 6.8.2 A, B)."""
+    if line.line_status_code == ubl.CANCELLED:
+        return True
+    zero = line.quantity is not None and line.quantity.value == 0
+    return zero and all(d.quantity is None or d.quantity.value == 0 for d in line.deliveries)
+
+
+def compare(
+    order: ubl.OrderDocument, confirmation: ubl.OrderDocument, *, compare_sellers_item_id: bool = False
+) -> Comparison:
+    """Compare the order (what was requested) with the supplier's OrderResponse."""
+    lines: list[LineComparison] = []
+    all_deviations: list[Deviation] = []
+    confirmed_lines = {line.id: line for line in confirmation.lines}
+    active = [line for line in confirmation.lines if line.line_status_code != ubl.CANCELLED]
+    rejected = bool(confirmation.lines) and not active
+    if rejected:
+        all_deviations.append(
+            Deviation(
+                REJECTED,
+                None,
+                None,
+                "ordered",
+                "all lines cancelled",
+                "The supplier rejected the whole order: every line came back Cancelled.",
+            )
+        )
+    ordered_total = confirmed_total = Decimal(0)
+    for req in order.lines:
+        if is_cancelled(req):
+            continue
+        conf = confirmed_lines.get(req.id)
+        comparison = _compare_line(req, conf, compare_sellers_item_id=compare_sellers_item_id, rejected=rejected)
+        ordered_total += comparison.ordered_net
+        confirmed_total += comparison.confirmed_net
+        lines.append(comparison)
+        all_deviations.extend(comparison.deviations)
+    return Comparison(lines, all_deviations, ordered_total, confirmed_total, rejected)
+
+
+def _compare_line(
+    req: ubl.OrderLine, conf: ubl.OrderLine | None, *, compare_sellers_item_id: bool, rejected: bool
+) -> LineComparison:
+    ordered_qty, ordered_price = _qty(req.quantity), _unit_price(req.price)
+    ordered_net = _net(ordered_qty, ordered_price)
+    if conf is None:
+        deviation = Deviation(
+            MISSING_LINE, req.id, None, _fmt(ordered_qty), "—", f"Line {req.id} is not in the confirmation at all."
+        )
+        return LineComparison(
+            req.id, None, ordered_qty, None, ordered_price, None, ordered_net, ordered_net, deviations=[deviation]
+        )
+    status = conf.line_status_code
+    result = LineComparison(
+        line_id=req.id,
+        status=status,
+        ordered_quantity=ordered_qty,
+        confirmed_quantity=_qty(conf.quantity),
+        ordered_unit_price=ordered_price,
+        confirmed_unit_price=_unit_price(conf.price),
+        ordered_net=ordered_net,
+        confirmed_net=ordered_net,
+    )
+    deviations = result.deviations
+    if status == ubl.CANCELLED:
+        result.confirmed_net = Decimal(0)
+        if not rejected:
+            deviations.append(
+                Deviation(
+                    CANCELLED_LINE,
+                    req.id,
+                    None,
+                    _fmt(ordered_qty),
+                    "cancelled",
+                    f"The supplier cancelled line {req.id}.",
+                )
+            )
+        return result
+    if status == ubl.OPEN:
+        # Nothing confirmed yet: the value stays as ordered until the supplier says more.
+        deviations.append(
+            Deviation(
+                OPEN_LINE,
+                req.id,
+                None,
+                _fmt(ordered_qty),
+                "not confirmed",
+                f"The supplier left line {req.id} open (not confirmed yet).",
+            )
+        )
+        result.batches = [
+            BatchComparison(d.id or "", _qty(d.quantity), None, d.requested_end_date, None) for d in req.deliveries
+        ]
+        return result
+    if status == ubl.DRAFT:
+        deviations.append(
+            Deviation(
+                DRAFT_LINE,
+                req.id,
+                None,
+                "",
+                "draft",
+                f"Line {req.id} is confirmed as a draft: preliminary values, to be confirmed later.",
+            )
+        )
+    conf_qty, conf_price = result.confirmed_quantity, result.confirmed_unit_price
+    if conf_qty is not None and conf_qty != ordered_qty:
+        deviations.append(
+            Deviation(
+                QUANTITY,
+                req.id,
+                None,
+                _fmt(ordered_qty),
+                _fmt(conf_qty),
+                f"Line {req.id}: {_fmt(conf_qty)} confirmed, {_fmt(ordered_qty)} ordered.",
+            )
+        )
+    if conf_price is not None and ordered_price is not None and conf_price != ordered_price:
+        deviations.append(
+            Deviation(
+                PRICE,
+                req.id,
+                None,
+                _fmt(ordered_price),
+                _fmt(conf_price),
+                f"Line {req.id}: unit price {_fmt(conf_price)} confirmed, {_fmt(ordered_price)} ordered.",
+            )
+        )
+    if compare_sellers_item_id:
+        ordered_id = req.item.sellers_item_id if req.item else None
+        confirmed_id = conf.item.sellers_item_id if conf.item else None
+        if ordered_id != confirmed_id:
+            deviations.append(
+                Deviation(
+                    SELLERS_ITEM_ID,
+                    req.id,
+                    None,
+                    _fmt(ordered_id),
+                    _fmt(confirmed_id),
+                    f"Line {req.id}: the supplier's item id is {_fmt(confirmed_id)}, the order says {_fmt(ordered_id)}.",
+                )
+            )
+    result.confirmed_net = _net(
+        conf_qty if conf_qty is not None else ordered_qty, conf_price if conf_price is not None else ordered_price
+    )
+    result.batches, batch_deviations = _compare_batches(req, conf)
+    deviations.extend(batch_deviations)
+    return result
+
+
+def _compare_batches(req: ubl.OrderLine, conf: ubl.OrderLine) -> tuple[list[BatchComparison], list[Deviation]]:
+    ordered = {d.id or "": d for d in req.deliveries}
+    confirmed = {d.id or "": d for d in conf.deliveries}
+    batches, deviations = [], []
+    single_unnamed = len(ordered) == 1 and len(confirmed) == 1
+    for key, rb in ordered.items():
+        cb = confirmed.get(key)
+        if cb is None and single_unnamed:
+            cb = next(iter(confirmed.values()))
+        if cb is None:
+            batches.append(BatchComparison(key, _qty(rb.quantity), None, rb.requested_end_date, None))
+            deviations.append(
+                Deviation(
+                    UNCONFIRMED_BATCH,
+                    req.id,
+                    key,
+                    _fmt(_qty(rb.quantity)),
+                    "—",
+                    f"Line {req.id}: batch {key} is not in the confirmation.",
+                )
+            )
+            continue
+        batch = BatchComparison(key, _qty(rb.quantity), _qty(cb.quantity), rb.requested_end_date, cb.promised_end_date)
+        batches.append(batch)
+        if (
+            batch.confirmed_quantity is not None
+            and batch.ordered_quantity is not None
+            and (batch.confirmed_quantity != batch.ordered_quantity)
+        ):
+            deviations.append(
+                Deviation(
+                    QUANTITY,
+                    req.id,
+                    key,
+                    _fmt(batch.ordered_quantity),
+                    _fmt(batch.confirmed_quantity),
+                    f"Line {req.id}, batch {key}: {_fmt(batch.confirmed_quantity)} confirmed, "
+                    f"{_fmt(batch.ordered_quantity)} ordered.",
+                )
+            )
+        if batch.promised_date and batch.requested_date and batch.promised_date != batch.requested_date:
+            days = (batch.promised_date - batch.requested_date).days
+            when = f"{abs(days)} days {'later' if days > 0 else 'earlier'}"
+            deviations.append(
+                Deviation(
+                    DATE,
+                    req.id,
+                    key,
+                    _fmt(batch.requested_date),
+                    _fmt(batch.promised_date),
+                    f"Line {req.id}, batch {key}: promised {_fmt(batch.promised_date)}, {when} than requested.",
+                )
+            )
+    matched = set(ordered) if not single_unnamed else set(ordered) | set(confirmed)
+    for key, cb in confirmed.items():
+        if key in matched:
+            continue
+        batches.append(BatchComparison(key, None, _qty(cb.quantity), None, cb.promised_end_date, added=True))
+        deviations.append(
+            Deviation(
+                ADDED_BATCH,
+                req.id,
+                key,
+                "—",
+                f"{_fmt(_qty(cb.quantity))} on {_fmt(cb.promised_end_date)}",
+                f"Line {req.id}: the supplier added batch {key} ({_fmt(_qty(cb.quantity))} on "
+                f"{_fmt(cb.promised_end_date)}).",
+            )
+        )
+    return batches, deviations

@@ -1,0 +1,126 @@
+"""The deviation engine on every OrderResponse example of the PO document, and on the cases the
+examples do not show (Draft, cancelled lines, rejection, seller's item id, missing lines)."""
+
+import copy
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from jakamo import ubl
+from jakamo.ubl_parse import parse_order_document
+from orders import deviations as dv
+from tests.jakamo.test_reference_examples import by_title
+
+
+@pytest.fixture
+def ordered() -> ubl.OrderDocument:
+    """The order the examples answer: the full PO with two identical lines, requested for 2023-01-28
+    (the dates the "confirmed as requested" example promises)."""
+    doc = parse_order_document(by_title("full PO: Sending a new order"))
+    doc.lines[0].deliveries[0].requested_end_date = date(2023, 1, 28)
+    second = copy.deepcopy(doc.lines[0])
+    second.id = "2"
+    doc.lines.append(second)
+    return doc
+
+
+def response(fragment: str) -> ubl.OrderDocument:
+    return parse_order_document(by_title(fragment))
+
+
+def test_confirmed_as_requested_has_no_deviations(ordered):
+    result = dv.compare(ordered, response("Get confirmed OrderResponse"))
+    assert result.matches and result.value_impact == 0
+    assert result.ordered_total == 2 * 100 * 12  # 120 per 10 is 12 a piece
+
+
+def test_confirmed_with_changes_names_the_date_and_the_price(ordered):
+    result = dv.compare(ordered, response("Get confirmed with changes OrderResponse"))
+    assert [(d.kind, d.line_id, d.ordered, d.confirmed) for d in result.deviations] == [
+        (dv.DATE, "1", "2023-01-28", "2023-03-29"),
+        (dv.PRICE, "2", "12", "50"),
+    ]
+    assert "60 days later" in result.deviations[0].explanation
+    assert result.value_impact == Decimal(100 * (50 - 12))
+
+
+def test_new_delivery_batches_are_flagged_and_the_split_batch_quantity_too(ordered):
+    result = dv.compare(ordered, response("new deliveries"))
+    kinds = [(d.kind, d.batch_id) for d in result.deviations]
+    assert kinds == [
+        (dv.QUANTITY, "DELIVERY_ID_1"),
+        (dv.ADDED_BATCH, "DELIVERY_ID_1.1"),
+        (dv.ADDED_BATCH, "DELIVERY_ID_1.2"),
+    ]
+    line = result.lines[0]
+    assert [(b.batch_id, b.confirmed_quantity, b.added) for b in line.batches] == [
+        ("DELIVERY_ID_1", 33, False),
+        ("DELIVERY_ID_1.1", 33, True),
+        ("DELIVERY_ID_1.2", 34, True),
+    ]
+    assert result.value_impact == 0  # same line total, spread over three dates
+
+
+def test_partially_confirmed_leaves_a_line_open(ordered):
+    result = dv.compare(ordered, response("partially confirmed"))
+    assert [(d.kind, d.line_id) for d in result.deviations] == [(dv.OPEN_LINE, "1")]
+    assert result.lines[0].status == ubl.OPEN and result.value_impact == 0
+
+
+def test_the_sellers_item_id_counts_only_when_the_integration_compares_it(ordered):
+    confirmation = response("Get confirmed OrderResponse")
+    confirmation.lines[1].item.sellers_item_identification = ubl.ItemIdentification("OTHER-9")
+    assert dv.compare(ordered, confirmation).matches
+    result = dv.compare(ordered, confirmation, compare_sellers_item_id=True)
+    assert [(d.kind, d.line_id, d.ordered, d.confirmed) for d in result.deviations] == [
+        (dv.SELLERS_ITEM_ID, "2", "PART54321", "OTHER-9")
+    ]
+
+
+def test_draft_lines_cancelled_lines_and_missing_lines(ordered):
+    confirmation = response("Get confirmed OrderResponse")
+    confirmation.lines[0].line_status_code = ubl.DRAFT
+    confirmation.lines[1].line_status_code = ubl.CANCELLED
+    result = dv.compare(ordered, confirmation)
+    assert [(d.kind, d.line_id) for d in result.deviations] == [(dv.DRAFT_LINE, "1"), (dv.CANCELLED_LINE, "2")]
+    assert result.confirmed_total == 100 * 12 and result.value_impact == -1200
+    confirmation.lines = confirmation.lines[:1]
+    assert dv.MISSING_LINE in dv.compare(ordered, confirmation).kinds
+
+
+def test_a_rejected_order_is_one_deviation_worth_the_whole_order(ordered):
+    confirmation = response("Get confirmed OrderResponse")
+    for line in confirmation.lines:
+        line.line_status_code = ubl.CANCELLED
+    result = dv.compare(ordered, confirmation)
+    assert result.rejected and [d.kind for d in result.deviations] == [dv.REJECTED]
+    assert result.confirmed_total == 0 and result.value_impact == -2400
+
+
+def test_unit_prices_not_raw_amounts_are_compared(ordered):
+    confirmation = response("Get confirmed OrderResponse")
+    confirmation.lines[0].price = ubl.Price(ubl.Amount(Decimal(12), "EUR"))  # 12 per 1 == 120 per 10
+    confirmation.lines[1].price = ubl.Price(ubl.Amount(Decimal(1200), "EUR"), ubl.Quantity(Decimal(100)))
+    assert dv.compare(ordered, confirmation).matches
+
+
+def test_lines_the_buyer_cancelled_are_not_compared(ordered):
+    ordered.lines[1].line_status_code = ubl.CANCELLED
+    confirmation = response("Get confirmed OrderResponse")
+    confirmation.lines[1].quantity = ubl.Quantity(Decimal(5))
+    result = dv.compare(ordered, confirmation)
+    assert result.matches and [line.line_id for line in result.lines] == ["1"]
+
+
+def test_jakamos_messy_sample_can_be_compared_without_errors():
+    from tests.reference import REAL_FIXTURES, require_shared
+
+    require_shared()
+    confirmation = parse_order_document((REAL_FIXTURES / "jakamo-sample-order-response.xml").read_bytes())
+    order = copy.deepcopy(confirmation)
+    order.kind = ubl.ORDER
+    for line in order.lines:
+        line.line_status_code = None
+    result = dv.compare(order, confirmation)
+    assert result.ordered_total == result.confirmed_total
