@@ -5,3 +5,7 @@ class OrdersConfig(AppConfig):
     """Purchase orders and sales orders, lines, delivery batches, confirmations and deviations."""
 
     name = "orders"
+
+    def ready(self):
+        # Registers this app's inbound-message handlers with the exchange engine.
+        from . import services  # noqa: F401

@@ -1,0 +1,185 @@
+"""Purchase orders as the portal keeps them: the order as sent (its UBL is the source of truth for
+OrderChanges), lines and delivery batches for lists and pages, every supplier confirmation kept as a
+version with its deviations, the purchaser's decisions and the receipts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from exchange.models import InboxMessage, OutboxMessage
+from mappings.models import Integration
+
+
+class OrderStatus(models.TextChoices):
+    WAITING_SUPPLIER = "waiting_supplier", "Waiting for supplier confirmation"
+    WAITING_CUSTOMER = "waiting_customer", "Waiting for customer action"
+    CONFIRMED = "confirmed", "Confirmed"
+    STARTED_RECEIVING = "started_receiving", "Started receiving"
+    RECEIVED = "received", "Received"
+    CANCELLED = "cancelled", "Cancelled"
+    REJECTED = "rejected", "Rejected by the supplier"
+
+
+CLOSED = (OrderStatus.RECEIVED, OrderStatus.CANCELLED)
+
+
+class PurchaseOrder(models.Model):
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="purchase_orders")
+    order_number = models.CharField(max_length=200)
+    supplier_id = models.CharField(max_length=200, help_text="Vendor id (SellerSupplierParty)")
+    supplier_name = models.CharField(max_length=200, blank=True)
+    buyer_contact_id = models.CharField(max_length=200, blank=True)
+    purchaser = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    currency = models.CharField(max_length=3, blank=True)
+    issue_date = models.DateField(null=True, blank=True)
+    document_xml = models.TextField(help_text="The order as last sent (Order or OrderChange)")
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.WAITING_SUPPLIER)
+    ordered_total = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    confirmed_total = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    deviation_kinds = models.JSONField(default=list, blank=True)
+    awaiting_decision_since = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "order_number"], name="unique_order_number_per_integration")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["supplier_id"])]
+
+    def __str__(self):
+        return self.order_number
+
+    def get_absolute_url(self):
+        return reverse("orders:purchase_detail", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED
+
+
+class PurchaseOrderLine(models.Model):
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    line_id = models.CharField(max_length=50)
+    item_name = models.CharField(max_length=300, blank=True)
+    buyers_item_id = models.CharField(max_length=200, blank=True)
+    sellers_item_id = models.CharField(max_length=200, blank=True)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    unit_code = models.CharField(max_length=10, blank=True)
+    unit_price = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    status = models.CharField(max_length=30, blank=True, help_text="Line status as Jakamo shows it")
+    delivered_date = models.DateField(null=True, blank=True)
+    tracking_number = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["order", "line_id"], name="unique_line_per_order")]
+
+    def __str__(self):
+        return f"{self.order.order_number}/{self.line_id}"
+
+
+class DeliveryBatch(models.Model):
+    line = models.ForeignKey(PurchaseOrderLine, on_delete=models.CASCADE, related_name="batches")
+    batch_id = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    requested_date = models.DateField(null=True, blank=True)
+    confirmed_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    promised_date = models.DateField(null=True, blank=True)
+    added_by_supplier = models.BooleanField(default=False)
+    received_quantity = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    received_date = models.DateField(null=True, blank=True)
+    delivered_date = models.DateField(null=True, blank=True)
+    tracking_number = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["line", "id"]
+        constraints = [models.UniqueConstraint(fields=["line", "batch_id"], name="unique_batch_per_line")]
+
+    def __str__(self):
+        return self.batch_id
+
+    @property
+    def receivable_quantity(self):
+        """What counts as "all of it": the confirmed quantity, else the ordered one."""
+        return self.confirmed_quantity if self.confirmed_quantity is not None else (self.quantity or 0)
+
+
+class Confirmation(models.Model):
+    """One OrderResponse from the supplier. Versions are kept side by side, never overwritten."""
+
+    class Decision(models.TextChoices):
+        NONE_NEEDED = "none_needed", "Matches the order"
+        PENDING = "pending", "Awaiting our decision"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        PARTLY = "partly", "Decided line by line"
+        SUPERSEDED = "superseded", "Superseded by a later confirmation"
+        WAITING_SUPPLIER = "waiting_supplier", "Supplier has not confirmed every line"
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="confirmations")
+    version = models.PositiveIntegerField()
+    inbox = models.OneToOneField(InboxMessage, null=True, blank=True, on_delete=models.SET_NULL)
+    document_xml = models.TextField()
+    confirm_url = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    deviations = models.JSONField(default=list)
+    ordered_total = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    confirmed_total = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+
+    class Meta:
+        ordering = ["order", "-version"]
+        constraints = [models.UniqueConstraint(fields=["order", "version"], name="unique_confirmation_version")]
+
+    def __str__(self):
+        return f"{self.order.order_number} v{self.version}"
+
+    @property
+    def value_impact(self):
+        return self.confirmed_total - self.ordered_total
+
+
+class Decision(models.Model):
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", "Accepted the supplier's changes"
+        REJECT = "reject", "Rejected, ordered values restated"
+        LINE_BY_LINE = "line_by_line", "Decided line by line"
+
+    confirmation = models.ForeignKey(Confirmation, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    accepted_lines = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    emphasize_original = models.BooleanField(default=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(auto_now_add=True)
+    outbox = models.ForeignKey(OutboxMessage, null=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.user}"
+
+
+class Receipt(models.Model):
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="receipts")
+    batch = models.ForeignKey(DeliveryBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="receipts")
+    line = models.ForeignKey(
+        PurchaseOrderLine, null=True, blank=True, on_delete=models.CASCADE, related_name="receipts"
+    )
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    received_date = models.DateField()
+    event_date = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(auto_now_add=True)
+    outbox = models.ForeignKey(OutboxMessage, null=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.quantity} received on {self.received_date}"

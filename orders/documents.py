@@ -1,0 +1,64 @@
+"""Pure document transformations for the buyer's decisions (no database)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+from jakamo import ubl
+
+
+def adopt_confirmed(order: ubl.OrderDocument, confirmation: ubl.OrderDocument, line_ids=None) -> ubl.OrderDocument:
+    """An OrderChange whose lines in ``line_ids`` (all when None) carry the supplier's confirmed
+    values (quantity, price, batches with promised dates, seller's item id); other lines keep the
+    ordered values. Open and Draft lines are left as ordered."""
+    change = copy.deepcopy(order)
+    change.kind = ubl.ORDER_CHANGE
+    change.issue_date = date.today()
+    change.sequence_number_id = str(int(order.sequence_number_id or "0") + 1)
+    change.order_reference_id = order.id
+    for line in change.lines:
+        if line_ids is not None and line.id not in line_ids:
+            continue
+        conf = confirmation.line(line.id)
+        if conf is None or conf.line_status_code in (ubl.OPEN, ubl.DRAFT):
+            continue
+        if conf.line_status_code == ubl.CANCELLED:
+            line.line_status_code = ubl.CANCELLED
+            continue
+        if conf.quantity is not None:
+            line.quantity = ubl.Quantity(
+                conf.quantity.value, conf.quantity.unit_code or (line.quantity.unit_code if line.quantity else None)
+            )
+        if conf.price is not None and conf.price.amount is not None:
+            line.price = ubl.Price(
+                conf.price.amount,
+                conf.price.base_quantity,
+                line.price.orderable_unit_factor_rate if line.price else None,
+            )
+        if conf.deliveries:
+            template = line.deliveries[0] if line.deliveries else ubl.Delivery()
+            by_id = {d.id: d for d in line.deliveries}
+            line.deliveries = [
+                ubl.Delivery(
+                    id=d.id,
+                    quantity=d.quantity,
+                    document_references=(by_id.get(d.id) or template).document_references,
+                    delivery_location=(by_id.get(d.id) or template).delivery_location,
+                    requested_end_date=d.promised_end_date or (by_id.get(d.id) or template).requested_end_date,
+                )
+                for d in conf.deliveries
+            ]
+        if conf.item and conf.item.sellers_item_identification and line.item:
+            line.item.sellers_item_identification = conf.item.sellers_item_identification
+    return change
+
+
+def restate(order: ubl.OrderDocument) -> ubl.OrderDocument:
+    """An OrderChange restating the ordered values (rejecting the supplier's changes)."""
+    change = copy.deepcopy(order)
+    change.kind = ubl.ORDER_CHANGE
+    change.issue_date = date.today()
+    change.sequence_number_id = str(int(order.sequence_number_id or "0") + 1)
+    change.order_reference_id = order.id
+    return change

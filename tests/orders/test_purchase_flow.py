@@ -1,0 +1,203 @@
+"""End to end over HTTP with the sandbox: create → send → the supplier confirms with changes →
+sync → review decision → the sandbox's order ends as Jakamo would show it; then receiving."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from exchange import inbox, outbox
+from exchange.models import InboxMessage, OutboxMessage
+from mappings import services as mapping_services
+from orders import deviations as dv
+from orders import services
+from orders.models import Confirmation, OrderStatus, PurchaseOrder
+from sandbox import demo, party
+from sandbox.models import Order as JakamoOrder
+from sandbox.models import OrderStatus as JakamoStatus
+
+LATER = date.today() + timedelta(days=75)
+
+
+@pytest.fixture
+def buyer(po_integration, purchaser):
+    mapping_services.save_company_mapping(
+        integration=po_integration, identifier="V-100", company_name="Test Supplier Ltd."
+    )
+    mapping_services.save_user_mapping(integration=po_integration, identifier="bertha", portal_user=purchaser)
+    return po_integration
+
+
+def send_all():
+    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
+        outbox.send(row.pk)
+
+
+def placed(buyer, purchaser, number="PO-1") -> PurchaseOrder:
+    order = services.purchase_order_create(integration=buyer, document=demo.sample_order(number), user=purchaser)
+    send_all()
+    assert OutboxMessage.objects.get(document_key=number, document_type="Order").status == "sent"
+    return order
+
+
+def supplier_confirms_with_changes(number="PO-1"):
+    party.supplier_confirm(
+        JakamoOrder.objects.get(order_number=number),
+        {"1": party.LineChange(quantity=Decimal(80), promised_date=LATER), "2": party.LineChange(price=Decimal(13))},
+    )
+
+
+def test_a_deviating_confirmation_is_reviewed_and_accepted(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    assert order.lines.count() == 2 and order.ordered_total == 2 * 100 * 12
+    supplier_confirms_with_changes()
+    inbox.sync(buyer.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.WAITING_CUSTOMER and order.awaiting_decision_since
+    confirmation = order.confirmations.get()
+    kinds = [(d["kind"], d["line"]) for d in confirmation.deviations]
+    assert (dv.QUANTITY, "1") in kinds and (dv.DATE, "1") in kinds and (dv.PRICE, "2") in kinds
+    assert confirmation.value_impact == 80 * 12 + 100 * 13 - 2400
+
+    services.confirmation_accept(confirmation=confirmation, user=purchaser, note="OK", emphasize_original=True)
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED and order.awaiting_decision_since is None
+    assert order.lines.get(line_id="1").quantity == 80
+    jakamo = JakamoOrder.objects.get(order_number="PO-1")
+    assert jakamo.status == JakamoStatus.CONFIRMED and jakamo.emphasize_original
+    decision = confirmation.decisions.get()
+    assert decision.user == purchaser and decision.outbox.status == "sent" and decision.note == "OK"
+
+
+def test_rejecting_restates_the_ordered_values_and_waits_for_the_supplier(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    supplier_confirms_with_changes()
+    inbox.sync(buyer.pk)
+    services.confirmation_reject(confirmation=order.confirmations.get(), user=purchaser, note="Need 100 by the date")
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.WAITING_SUPPLIER
+    assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.WAITING_SUPPLIER
+    assert OutboxMessage.objects.get(document_type="OrderChange").status == "sent"
+    # The supplier then confirms as requested: a new version, matching, no decision needed.
+    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"))
+    inbox.sync(buyer.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+    assert list(order.confirmations.values_list("version", "decision")) == [
+        (2, Confirmation.Decision.NONE_NEEDED),
+        (1, Confirmation.Decision.REJECTED),
+    ]
+
+
+def test_deciding_line_by_line(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    supplier_confirms_with_changes()
+    inbox.sync(buyer.pk)
+    services.confirmation_decide_lines(confirmation=order.confirmations.get(), user=purchaser, accepted_lines=["2"])
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.WAITING_SUPPLIER
+    assert order.lines.get(line_id="2").unit_price == 13 and order.lines.get(line_id="1").quantity == 100
+    assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.WAITING_SUPPLIER
+    with pytest.raises(ValueError, match="only a confirmation awaiting a decision"):
+        services.confirmation_accept(confirmation=order.confirmations.get(), user=purchaser)
+
+
+def test_new_batches_partial_draft_and_rejected_confirmations(network, buyer, purchaser):
+    first = placed(buyer, purchaser, "PO-2")
+    party.supplier_confirm(
+        JakamoOrder.objects.get(order_number="PO-2"), {"1": party.LineChange(new_batches=[(Decimal(30), LATER)])}
+    )
+    partial = placed(buyer, purchaser, "PO-3")
+    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-3"), {"2": party.LineChange(leave_open=True)})
+    rejected = placed(buyer, purchaser, "PO-4")
+    party.supplier_reject(JakamoOrder.objects.get(order_number="PO-4"))
+    inbox.sync(buyer.pk)
+    for order in (first, partial, rejected):
+        order.refresh_from_db()
+    assert first.status == OrderStatus.WAITING_CUSTOMER and dv.ADDED_BATCH in first.deviation_kinds
+    assert first.lines.get(line_id="1").batches.filter(added_by_supplier=True, batch_id="PO-2-1-1.1").exists()
+    assert partial.status == OrderStatus.WAITING_SUPPLIER and partial.deviation_kinds == [dv.OPEN_LINE]
+    assert rejected.status == OrderStatus.REJECTED
+
+
+def test_a_confirmation_for_an_unknown_order_is_kept_as_failed(network, buyer):
+    from jakamo.ubl_build import build_order_document
+    from sandbox import services as sandbox
+
+    party.supplier_confirm(
+        sandbox.receive_po_document(network["po"], build_order_document(demo.sample_order("NOT-OURS")))
+    )
+    inbox.sync(buyer.pk)
+    row = InboxMessage.objects.get()
+    assert row.status == "failed" and "No purchase order NOT-OURS" in row.error
+
+
+def test_delivered_marks_lines_and_batches(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    jakamo = JakamoOrder.objects.get(order_number="PO-1")
+    party.supplier_confirm(jakamo)
+    party.supplier_deliver(jakamo, line_ids=["1"], tracking_number="JJ-77", delivery_date=date(2026, 12, 1))
+    inbox.sync(buyer.pk)
+    line = order.lines.get(line_id="1")
+    assert line.delivered_date == date(2026, 12, 1) and line.tracking_number == "JJ-77"
+    assert line.batches.get().delivered_date == date(2026, 12, 1)
+
+
+def test_receiving_partially_then_fully(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"))
+    inbox.sync(buyer.pk)
+    services.goods_receive(order=order, user=purchaser, quantities={("1", "PO-1-1-1"): Decimal(25)})
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.STARTED_RECEIVING
+    jakamo = JakamoOrder.objects.get(order_number="PO-1")
+    assert (
+        jakamo.status == JakamoStatus.STARTED_RECEIVING and jakamo.state["1"]["batches"]["PO-1-1-1"]["received"] == "25"
+    )
+    with pytest.raises(ValueError, match="more than the 75 still to receive"):
+        services.goods_receive(order=order, user=purchaser, quantities={("1", "PO-1-1-1"): Decimal(76)})
+    services.goods_receive(order=order, user=purchaser)  # everything still open
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RECEIVED
+    assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.RECEIVED
+    assert order.receipts.count() == 3
+    with pytest.raises(ValueError, match="already received"):
+        services.goods_receive(order=order, user=purchaser)
+
+
+def test_bad_orders_are_refused_with_every_problem_named(buyer, purchaser):
+    doc = demo.sample_order("BAD-1", quantity=Decimal(0))
+    doc.issue_date = None
+    doc.lines[1].price = None
+    doc.buyer_customer_party.buyer_contact = None
+    with pytest.raises(services.OrderRefused) as exc:
+        services.purchase_order_create(integration=buyer, document=doc, user=purchaser)
+    text = str(exc.value)
+    for expected in (
+        "IssueDate is missing",
+        "buyer contact id is missing",
+        "more than zero on a new order",
+        "Price/PriceAmount is missing",
+    ):
+        assert expected in text
+    assert not PurchaseOrder.objects.exists() and not OutboxMessage.objects.exists()
+    placed(buyer, purchaser, "DUP-1")
+    with pytest.raises(services.OrderRefused, match="already exists .* OrderChange"):
+        services.purchase_order_create(integration=buyer, document=demo.sample_order("DUP-1"), user=purchaser)
+
+
+def test_an_order_to_an_unmapped_supplier_waits_blocked_until_the_mapping_exists(network, buyer, purchaser):
+    order = services.purchase_order_create(
+        integration=buyer, document=demo.sample_order("PO-9", vendor_id="V-200"), user=purchaser
+    )
+    row = OutboxMessage.objects.get(document_key="PO-9")
+    assert row.status == "blocked" and "“V-200”" in row.blocked_reason
+    mapping_services.save_company_mapping(integration=buyer, identifier="V-200", company_name="Kotka Castings Ab")
+    send_all()
+    row.refresh_from_db()
+    assert row.status == "sent" and JakamoOrder.objects.filter(order_number=order.order_number).exists()
