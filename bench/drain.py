@@ -55,13 +55,16 @@ def main():
     django.setup()
     import requests
 
-    from exchange import inbox
+    from exchange import handlers, inbox
     from exchange.models import InboxMessage
     from jakamo.client import EMPTY_QUEUE_TEXT
     from mappings.models import Integration
     from sandbox import demo, party, services
     from sandbox.models import Message
 
+    # The engine alone (as the issue defines the benchmark): each message is recorded, not applied
+    # to a purchase order (the queued confirmations are for orders the portal does not have).
+    handlers.HANDLERS.clear()
     network = demo.setup_network()
     Message.objects.all().delete()
     from jakamo.ubl_build import build_order_document

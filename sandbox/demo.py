@@ -106,24 +106,26 @@ def sample_order(
     )
 
 
+# (order number, what the supplier does, vendor id)
+DEMO_PURCHASE_ORDERS = [
+    ("DEMO-1001", "waiting", "V-100"),
+    ("DEMO-1002", "confirmed", "V-100"),
+    ("DEMO-1003", "changes", "V-100"),
+    ("DEMO-1004", "partial", "V-200"),
+    ("DEMO-1005", "rejected", "V-200"),
+    ("DEMO-1006", "delivered", "V-100"),
+]
+
+
 def seed_orders(network: dict[str, Integration]) -> list[str]:
     """Orders in the states a purchaser and a seller meet every day. Skips those that exist."""
     from .models import Order
 
     made = []
     po = network["po"]
-    plans = [
-        ("DEMO-1001", "waiting"),
-        ("DEMO-1002", "confirmed"),
-        ("DEMO-1003", "changes"),
-        ("DEMO-1004", "partial"),
-        ("DEMO-1005", "rejected"),
-        ("DEMO-1006", "delivered"),
-    ]
-    for number, plan in plans:
+    for number, plan, vendor in DEMO_PURCHASE_ORDERS:
         if Order.objects.filter(buyer_company=OUR_COMPANY, order_number=number).exists():
             continue
-        vendor = "V-200" if plan in ("rejected", "partial") else "V-100"
         order = services.receive_po_document(po, build_order_document(sample_order(number, vendor_id=vendor)))
         later = date.today() + timedelta(days=44)
         if plan == "confirmed":

@@ -159,7 +159,8 @@ def run_dying_worker(integration, function: str) -> int:
         url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     script = (
         "import os, signal, django; django.setup()\n"
-        "from exchange import inbox\n"
+        "from exchange import handlers, inbox\n"
+        "handlers.HANDLERS.clear()\n"
         f"real = inbox.{function}; seen = []\n"
         "def dying(*args, **kwargs):\n"
         "    seen.append(1)\n"

@@ -125,6 +125,9 @@ def test_test_connection_does_not_consume_a_message(client, integration_admin, p
 def test_sync_now_runs_and_reports_progress(client, integration_admin, po_integration, network, monkeypatch):
     from django_q.conf import Conf
 
+    from exchange import handlers
+
+    monkeypatch.setattr(handlers, "HANDLERS", {})  # the engine alone: record each message
     monkeypatch.setattr(Conf, "SYNC", True)  # run the task in-process instead of in a cluster
     queue_confirmations(network, 3)
     client.force_login(integration_admin)

@@ -47,9 +47,10 @@ class Command(BaseCommand):
 
             from sandbox import demo
 
+            portal_integrations(options["base_url"])
+            portal_orders()
             network = demo.setup_network()
             made = demo.seed_orders(network)
-            portal_integrations(options["base_url"])
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({len(made)} new sandbox orders)."))
         self.stdout.write("Sign in at http://127.0.0.1:8000/ with password " + DEMO_PASSWORD + " as:")
         for username, first, last, groups in DEMO_USERS:
@@ -107,3 +108,25 @@ def portal_integrations(base_url: str):
         name="ShipHero (demo)",
         defaults={"kind": "shiphero", "webhook_secret": "shiphero-demo-secret", "shop_name": "*"},
     )
+
+
+def portal_orders():
+    """The demo purchase orders as the portal sent them. The sandbox is not running yet, so the
+    Order is handed to it directly (sandbox.demo.seed_orders) and the outbox row recorded as sent."""
+    from exchange.models import OutboxMessage
+    from mappings.models import Integration
+    from orders import services
+    from orders.models import PurchaseOrder
+    from sandbox import demo
+
+    integration = Integration.objects.get(name="Jakamo PO (sandbox)")
+    purchaser = User.objects.get(username="purchaser")
+    for number, _plan, vendor in demo.DEMO_PURCHASE_ORDERS:
+        if PurchaseOrder.objects.filter(integration=integration, order_number=number).exists():
+            continue
+        services.purchase_order_create(
+            integration=integration, document=demo.sample_order(number, vendor_id=vendor), user=purchaser
+        )
+        OutboxMessage.objects.filter(integration=integration, document_key=number).update(
+            status=OutboxMessage.Status.SENT, note="Delivered to the sandbox by demo_setup."
+        )
