@@ -51,6 +51,7 @@ class NavItem:
 NAVIGATION = [
     NavItem("Home", "home", None),
     NavItem("Purchase orders", "orders:purchase_list", perm("view_purchase_orders")),
+    NavItem("Review", "orders:review_queue", perm("review_confirmations")),
     NavItem("Sales orders", "orders:sales_list", perm("view_sales_orders")),
     NavItem("Shipments", "shipments:list", perm("view_shipments")),
     NavItem("Integrations", "mappings:integration_list", perm("manage_integrations")),
@@ -70,7 +71,12 @@ def visible_navigation(user, current_path: str = "") -> list[dict]:
             continue
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        entry = {"label": item.label, "url": url, "active": active}
+        if item.url_name == "orders:review_queue":
+            from orders.selectors import review_count
+
+            entry["count"] = review_count()
+        items.append(entry)
     return items
 
 

@@ -4,6 +4,7 @@ from .roles import visible_navigation
 
 BLURBS = {
     "Purchase orders": "Orders sent to suppliers, confirmations to review, goods to receive.",
+    "Review": "Supplier confirmations that deviate from the order and wait for your decision.",
     "Sales orders": "Customer orders to confirm and deliver.",
     "Shipments": "Advance shipping notices and expected deliveries.",
     "Integrations": "Jakamo and ShipHero connections, credentials and mappings.",

@@ -1,26 +1,166 @@
+"""Purchasers' and sales pages. Thin: load with a permission check, validate with a form, call a
+service, redirect with a message."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import deviations as dv
+from . import selectors, services
+from .forms import AcceptForm, LinesForm, ReceiveForm, RejectForm
+from .models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder
+
+view_po = permission_required("jakamo_portal.view_purchase_orders", raise_exception=True)
+review = permission_required("jakamo_portal.review_confirmations", raise_exception=True)
+receive_perm = permission_required("jakamo_portal.receive_goods", raise_exception=True)
 
 
-@permission_required("jakamo_portal.view_purchase_orders", raise_exception=True)
+@view_po
 def purchase_list(request):
-    return render(request, "section.html", {"title": "Purchase orders", "empty_text": "No purchase orders yet."})
+    page = Paginator(selectors.purchase_orders(request.GET), 50).get_page(request.GET.get("page"))
+    return render(
+        request, "orders/purchase_list.html", {"page": page, "statuses": OrderStatus.choices, "filters": request.GET}
+    )
+
+
+@review
+def review_queue(request):
+    page = Paginator(selectors.review_queue(request.GET), 50).get_page(request.GET.get("page"))
+    return render(
+        request, "orders/review_queue.html", {"page": page, "kinds": dv.KIND_LABELS.items(), "filters": request.GET}
+    )
+
+
+@view_po
+def purchase_detail(request, pk):
+    try:
+        order = selectors.order_page(pk)
+    except PurchaseOrder.DoesNotExist:
+        from django.http import Http404
+
+        raise Http404 from None
+    confirmations = list(order.confirmations.all())
+    batches = [b for line in order.lines.all() for b in line.batches.all()]
+    return render(
+        request,
+        "orders/purchase_detail.html",
+        {
+            "order": order,
+            "confirmations": confirmations,
+            "pending": next((c for c in confirmations if c.decision == Confirmation.Decision.PENDING), None),
+            "timeline": selectors.timeline(order),
+            "receive_form": ReceiveForm(batches=batches) if not order.is_closed else None,
+            "can_review": request.user.has_perm("jakamo_portal.review_confirmations"),
+            "can_receive": request.user.has_perm("jakamo_portal.receive_goods"),
+        },
+    )
+
+
+@review
+def confirmation_review(request, pk, version):
+    order = get_object_or_404(PurchaseOrder, pk=pk)
+    confirmation = get_object_or_404(Confirmation, order=order, version=version)
+    from jakamo.ubl_parse import parse_order_document
+
+    comparison = dv.compare(
+        parse_order_document(order.document_xml)
+        if confirmation.decision != Confirmation.Decision.PENDING
+        else services.order_document(order),
+        parse_order_document(confirmation.document_xml),
+        compare_sellers_item_id=order.integration.compare_sellers_item_id,
+    )
+    flagged = {(d.line_id, d.batch_id, d.kind) for d in comparison.deviations}
+    return render(
+        request,
+        "orders/review.html",
+        {
+            "order": order,
+            "confirmation": confirmation,
+            "comparison": comparison,
+            "flagged": flagged,
+            "versions": order.confirmations.order_by("-version"),
+            "accept_form": AcceptForm(),
+            "reject_form": RejectForm(),
+            "lines_form": LinesForm(line_ids=[line.line_id for line in comparison.lines]),
+        },
+    )
+
+
+def _decision(request, pk, version, action):
+    confirmation = get_object_or_404(Confirmation.objects.select_related("order"), order_id=pk, version=version)
+    try:
+        if action == "accept":
+            form = AcceptForm(request.POST)
+            form.is_valid()
+            services.confirmation_accept(
+                confirmation=confirmation,
+                user=request.user,
+                note=form.cleaned_data["note"],
+                emphasize_original=form.cleaned_data["emphasize_original"],
+            )
+            messages.success(request, "Accepted: the simple confirmation is on its way to Jakamo.")
+        elif action == "reject":
+            form = RejectForm(request.POST)
+            form.is_valid()
+            services.confirmation_reject(confirmation=confirmation, user=request.user, note=form.cleaned_data["note"])
+            messages.success(request, "Rejected: an OrderChange with the ordered values is on its way to Jakamo.")
+        else:
+            lines = [d for d in request.POST if d.startswith("accept_")]
+            form = LinesForm(request.POST, line_ids=[name.removeprefix("accept_") for name in lines] or [])
+            form.is_valid()
+            services.confirmation_decide_lines(
+                confirmation=confirmation,
+                user=request.user,
+                accepted_lines=form.accepted(),
+                note=form.cleaned_data.get("note", ""),
+            )
+            messages.success(request, "Decided line by line: the OrderChange is on its way to Jakamo.")
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("orders:confirmation_review", pk=pk, version=version)
+    return redirect(confirmation.order)
+
+
+@review
+@require_POST
+def confirmation_decide(request, pk, version, action):
+    return _decision(request, pk, version, action)
+
+
+@receive_perm
+@require_POST
+def goods_receive(request, pk):
+    order = get_object_or_404(PurchaseOrder, pk=pk)
+    batches = DeliveryBatch.objects.filter(line__order=order).select_related("line")
+    if request.POST.get("everything"):
+        quantities = None
+        form = ReceiveForm({"received_date": request.POST.get("received_date")}, batches=[])
+        valid = "received_date" not in form.errors if not form.is_valid() else True
+    else:
+        form = ReceiveForm(request.POST, batches=batches)
+        valid = form.is_valid()
+        quantities = form.quantities() if valid else None
+    if not valid:
+        messages.error(request, f"Not received: {form.errors.as_text()}")
+        return redirect(order)
+    data = form.cleaned_data
+    try:
+        services.goods_receive(
+            order=order,
+            user=request.user,
+            quantities=quantities,
+            received_date=data.get("received_date"),
+            event_date=data.get("event_date"),
+        )
+    except ValueError as exc:
+        messages.error(request, f"Not received: {exc}")
+    else:
+        messages.success(request, "Received: the Received status is on its way to Jakamo.")
+    return redirect(order)
 
 
 @permission_required("jakamo_portal.view_sales_orders", raise_exception=True)
 def sales_list(request):
     return render(request, "section.html", {"title": "Sales orders", "empty_text": "No sales orders yet."})
-
-
-@permission_required("jakamo_portal.view_purchase_orders", raise_exception=True)
-def purchase_detail(request, pk):
-    from django.shortcuts import get_object_or_404
-
-    from .models import PurchaseOrder
-
-    order = get_object_or_404(PurchaseOrder, pk=pk)
-    return render(
-        request,
-        "section.html",
-        {"title": f"Purchase order {order.order_number}", "empty_text": order.get_status_display()},
-    )

@@ -13,10 +13,11 @@ SECTIONS = {
     "mappings:integration_list": "jakamo_portal.manage_integrations",
     "exchange:message_list": "jakamo_portal.view_message_history",
     "sandbox:home": "jakamo_portal.use_sandbox",
+    "orders:review_queue": "jakamo_portal.review_confirmations",
 }
 
 EXPECTED_NAV = {
-    "purchaser": ["Home", "Purchase orders", "Shipments", "Sandbox"],
+    "purchaser": ["Home", "Purchase orders", "Review", "Shipments", "Sandbox"],
     "seller": ["Home", "Sales orders", "Sandbox"],
     "integration_admin": ["Home", "Integrations", "Messages", "Sandbox"],
     "support": ["Home", "Purchase orders", "Sales orders", "Shipments", "Messages", "Sandbox"],
@@ -31,22 +32,31 @@ def test_the_data_migration_creates_the_roles_with_their_permissions(db):
 
 
 @pytest.mark.parametrize("person", list(EXPECTED_NAV))
-def test_each_role_sees_only_its_navigation(client, request, person):
+def test_each_role_sees_only_its_navigation(client, db, request, person):
     user = request.getfixturevalue(person)
     client.force_login(user)
     page = client.get(reverse("home")).content.decode()
     nav = page.split('<nav class="main"', 1)[1].split("</nav>", 1)[0]
     shown = [
         label
-        for label in ["Home", "Purchase orders", "Sales orders", "Shipments", "Integrations", "Messages", "Sandbox"]
-        if f">{label}</a>" in nav
+        for label in [
+            "Home",
+            "Purchase orders",
+            "Review",
+            "Sales orders",
+            "Shipments",
+            "Integrations",
+            "Messages",
+            "Sandbox",
+        ]
+        if f">{label}</a>" in nav or f">{label}<span" in nav
     ]
     assert shown == EXPECTED_NAV[person]
 
 
 @pytest.mark.parametrize("person", list(EXPECTED_NAV))
 @pytest.mark.parametrize("url_name", list(SECTIONS))
-def test_each_page_checks_the_permission_on_the_server(client, request, person, url_name):
+def test_each_page_checks_the_permission_on_the_server(client, db, request, person, url_name):
     user = request.getfixturevalue(person)
     client.force_login(user)
     response = client.get(reverse(url_name))

@@ -1,0 +1,92 @@
+"""Reads shared by the purchaser's pages. Query counts stay flat as the data grows: lists use one
+query plus a count, pages prefetch what they show."""
+
+from __future__ import annotations
+
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+
+from exchange.models import InboxMessage, OutboxMessage
+
+from .models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder, PurchaseOrderLine
+
+
+def review_queue(params=None):
+    """Orders awaiting the buyer's decision, oldest first."""
+    params = params or {}
+    pending = Confirmation.objects.filter(order=OuterRef("pk"), decision=Confirmation.Decision.PENDING)
+    qs = (
+        PurchaseOrder.objects.filter(awaiting_decision_since__isnull=False)
+        .select_related("purchaser")
+        .annotate(
+            pending_version=Subquery(pending.values("version")[:1]), impact=F("confirmed_total") - F("ordered_total")
+        )
+    )
+    if supplier := params.get("supplier"):
+        qs = qs.filter(Q(supplier_id=supplier) | Q(supplier_name=supplier))
+    if purchaser := params.get("purchaser"):
+        qs = qs.filter(purchaser__username=purchaser)
+    if kind := params.get("kind"):
+        qs = (
+            qs.filter(deviation_kinds__contains=[kind])
+            if _json_contains_supported()
+            else qs.filter(deviation_kinds__icontains=f'"{kind}"')
+        )
+    return qs.order_by("awaiting_decision_since", "id")
+
+
+def _json_contains_supported() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def review_count() -> int:
+    return PurchaseOrder.objects.filter(awaiting_decision_since__isnull=False).count()
+
+
+def purchase_orders(params=None):
+    params = params or {}
+    qs = PurchaseOrder.objects.select_related("purchaser")
+    if status := params.get("status"):
+        qs = qs.filter(status=status)
+    if supplier := params.get("supplier"):
+        qs = qs.filter(Q(supplier_id__iexact=supplier) | Q(supplier_name__icontains=supplier))
+    if q := (params.get("q") or "").strip():
+        qs = qs.filter(Q(order_number__icontains=q) | Q(supplier_name__icontains=q))
+    return qs.order_by("-created_at", "-id")
+
+
+def order_page(pk: int) -> PurchaseOrder:
+    batches = Prefetch("batches", queryset=DeliveryBatch.objects.order_by("id"))
+    lines = Prefetch("lines", queryset=PurchaseOrderLine.objects.order_by("id").prefetch_related(batches))
+    return (
+        PurchaseOrder.objects.select_related("integration", "purchaser")
+        .prefetch_related(
+            lines,
+            Prefetch(
+                "confirmations", queryset=Confirmation.objects.order_by("-version").prefetch_related("decisions__user")
+            ),
+            "receipts__user",
+        )
+        .get(pk=pk)
+    )
+
+
+def timeline(order: PurchaseOrder, limit: int = 100) -> list[dict]:
+    """Every message in and out about the order, newest first."""
+    incoming = InboxMessage.objects.filter(integration=order.integration, document_key=order.order_number).defer("body")
+    outgoing = OutboxMessage.objects.filter(integration=order.integration, document_key=order.order_number).defer(
+        "body"
+    )
+    rows = [{"direction": "in", "at": m.received_at, "obj": m} for m in incoming.order_by("-received_at")[:limit]]
+    rows += [{"direction": "out", "at": m.created_at, "obj": m} for m in outgoing.order_by("-created_at")[:limit]]
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    return rows[:limit]
+
+
+OPEN_STATUSES = [
+    OrderStatus.WAITING_SUPPLIER,
+    OrderStatus.WAITING_CUSTOMER,
+    OrderStatus.CONFIRMED,
+    OrderStatus.STARTED_RECEIVING,
+]
