@@ -66,3 +66,68 @@ class ReceiveForm(forms.Form):
         if not self.errors and not data.get("everything") and not self.quantities():
             raise forms.ValidationError("Enter a received quantity for at least one batch.")
         return data
+
+
+class IntegrationChoiceMixin:
+    def _integration_field(self):
+        from mappings.models import Integration, Kind
+
+        self.fields["integration"] = forms.ModelChoiceField(
+            queryset=Integration.objects.filter(kind=Kind.PURCHASE_ORDER, enabled=True), empty_label=None
+        )
+
+
+class UploadForm(IntegrationChoiceMixin, forms.Form):
+    file = forms.FileField(help_text="A UBL Order XML file (at most 10 MB)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._integration_field()
+
+
+class OrderHeaderForm(IntegrationChoiceMixin, forms.Form):
+    order_number = forms.CharField(max_length=100)
+    supplier = forms.CharField(max_length=200, help_text="The supplier's identifier (a company mapping)")
+    buyer_contact = forms.CharField(max_length=200, help_text="Your ERP user identifier (a user mapping)")
+    currency = forms.CharField(max_length=3, initial="EUR")
+    note = forms.CharField(max_length=1000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._integration_field()
+
+
+class OrderLineForm(forms.Form):
+    item_name = forms.CharField(max_length=300)
+    buyers_item_id = forms.CharField(max_length=100, required=False)
+    sellers_item_id = forms.CharField(max_length=100, required=False)
+    quantity = forms.DecimalField(min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
+    unit_code = forms.CharField(max_length=10, initial="PCE")
+    price = forms.DecimalField(min_value=Decimal("0"), max_digits=18, decimal_places=4, help_text="per base quantity")
+    base_quantity = forms.DecimalField(min_value=Decimal("0.0001"), initial=1, max_digits=18, decimal_places=4)
+    requested_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    batches = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Split into delivery batches: quantity@YYYY-MM-DD; … (must add up to the quantity)",
+    )
+
+    def clean_batches(self):
+        result = []
+        for part in filter(None, (p.strip() for p in self.cleaned_data["batches"].split(";"))):
+            qty, _, when = part.partition("@")
+            try:
+                result.append((Decimal(qty.strip()), date.fromisoformat(when.strip())))
+            except (ValueError, ArithmeticError):
+                raise forms.ValidationError(f"“{part}” is not quantity@YYYY-MM-DD") from None
+        return result
+
+    def clean(self):
+        data = super().clean()
+        batches, quantity = data.get("batches"), data.get("quantity")
+        if batches and quantity is not None and sum(q for q, _ in batches) != quantity:
+            self.add_error("batches", f"The batches add up to {sum(q for q, _ in batches)}, the line is {quantity}.")
+        return data
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=1, min_num=1, validate_min=True, max_num=500)

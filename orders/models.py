@@ -183,3 +183,20 @@ class Receipt(models.Model):
 
     def __str__(self):
         return f"{self.quantity} received on {self.received_date}"
+
+
+class ErpClient(models.Model):
+    """An ERP system allowed to post orders to the portal, with its own token (stored hashed)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="erp_clients")
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_hint = models.CharField(max_length=8, help_text="The token's first characters, to tell tokens apart")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

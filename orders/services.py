@@ -507,3 +507,92 @@ def _refresh_receiving(order: PurchaseOrder):
     if any_received:
         order.status = OrderStatus.RECEIVED if all_done else OrderStatus.STARTED_RECEIVING
         order.save(update_fields=["status", "updated_at"])
+
+
+# -- revising and cancelling ----------------------------------------------------------------------
+def _open_for_change(order: PurchaseOrder):
+    if order.is_closed:
+        raise ValueError(
+            f"Order {order.order_number} is {order.get_status_display().lower()} in Jakamo and cannot be reopened; "
+            "discuss the change with the supplier or create a new order."
+        )
+
+
+def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, user=None) -> PurchaseOrder:
+    """Send an OrderChange carrying the full revised order. Lines left out are cancelled (UBL)."""
+    with transaction.atomic():
+        order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+        _open_for_change(order)
+        if document.id != order.order_number:
+            raise ValueError(f"The revision is for order {document.id}, not {order.order_number}.")
+        problems = [
+            p
+            for p in validate_new_order(order.integration, document)
+            if "already exists" not in p.message
+            and "more than zero" not in p.message
+            and "expected an Order" not in p.message
+        ]
+        if problems:
+            raise OrderRefused(problems)
+        current = order_document(order)
+        change = documents.restate(document)
+        change.sequence_number_id = str(int(current.sequence_number_id or "0") + 1)
+        body = build_order_document(change)
+        kept = {line.id for line in change.lines}
+        order.document_xml = body.decode()
+        order.ordered_total = _total(change)
+        order.status = OrderStatus.WAITING_SUPPLIER
+        order.awaiting_decision_since = None
+        order.save()
+        order.confirmations.filter(decision=Confirmation.Decision.PENDING).update(
+            decision=Confirmation.Decision.SUPERSEDED
+        )
+        _sync_lines(order, change)
+        order.lines.exclude(line_id__in=kept).update(status=ubl.CANCELLED)
+        _send_document(order, change, body, user)
+    return order
+
+
+def purchase_order_cancel_lines(*, order: PurchaseOrder, line_ids: list[str], user=None) -> PurchaseOrder:
+    """Cancel lines with an OrderChange (LineStatusCode Cancelled, PO document 6.8.2 B)."""
+    document = order_document(order)
+    unknown = set(line_ids) - {line.id for line in document.lines}
+    if unknown or not line_ids:
+        raise ValueError(f"Order {order.order_number} has no line {', '.join(sorted(unknown)) or '(none given)'}.")
+    received = set(order.lines.filter(line_id__in=line_ids, status=ubl.RECEIVED).values_list("line_id", flat=True))
+    if received:
+        raise ValueError(f"Line {', '.join(sorted(received))} is already received; Jakamo does not reopen it.")
+    for line in document.lines:
+        if line.id in line_ids:
+            line.line_status_code = ubl.CANCELLED
+    if all(dv.is_cancelled(line) for line in document.lines):
+        return purchase_order_cancel(order=order, user=user)
+    return purchase_order_revise(order=order, document=document, user=user)
+
+
+def purchase_order_cancel(*, order: PurchaseOrder, user=None) -> PurchaseOrder:
+    """Cancel the whole order with StatusMessage Cancelled (PO document 6.8.1 A)."""
+    with transaction.atomic():
+        order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+        _open_for_change(order)
+        if order.status == OrderStatus.STARTED_RECEIVING:
+            raise ValueError(f"Order {order.order_number} has started receiving; cancel the open lines instead.")
+        msg = jstatus.StatusMessage(order.order_number, jstatus.CANCELLED)
+        outbox.enqueue(
+            integration=order.integration,
+            operation=OutboxMessage.Operation.STATUS,
+            document_type="StatusMessage Cancelled",
+            document_key=order.order_number,
+            partner=order.supplier_id,
+            body=jstatus.build_status_message(msg),
+            repeat_safe=True,  # cancelling twice cancels once
+            user=user,
+        )
+        order.status = OrderStatus.CANCELLED
+        order.awaiting_decision_since = None
+        order.save()
+        order.lines.update(status=ubl.CANCELLED)
+        order.confirmations.filter(decision=Confirmation.Decision.PENDING).update(
+            decision=Confirmation.Decision.SUPERSEDED
+        )
+    return order

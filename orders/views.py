@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from . import deviations as dv
 from . import selectors, services
-from .forms import AcceptForm, LinesForm, ReceiveForm, RejectForm
+from .forms import AcceptForm, LinesForm, OrderHeaderForm, OrderLineFormSet, ReceiveForm, RejectForm, UploadForm
 from .models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder
 
 view_po = permission_required("jakamo_portal.view_purchase_orders", raise_exception=True)
@@ -54,6 +54,7 @@ def purchase_detail(request, pk):
             "receive_form": ReceiveForm(batches=batches) if not order.is_closed else None,
             "can_review": request.user.has_perm("jakamo_portal.review_confirmations"),
             "can_receive": request.user.has_perm("jakamo_portal.receive_goods"),
+            "can_manage": request.user.has_perm("jakamo_portal.manage_purchase_orders"),
         },
     )
 
@@ -158,6 +159,84 @@ def goods_receive(request, pk):
         messages.error(request, f"Not received: {exc}")
     else:
         messages.success(request, "Received: the Received status is on its way to Jakamo.")
+    return redirect(order)
+
+
+manage_po = permission_required("jakamo_portal.manage_purchase_orders", raise_exception=True)
+
+
+def _refused(request, exc: services.OrderRefused, what: str):
+    messages.error(request, f"{what} was not sent. " + " · ".join(str(p) for p in exc.problems))
+
+
+@manage_po
+def purchase_new(request):
+    header = OrderHeaderForm(request.POST or None, prefix="order")
+    lines = OrderLineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and header.is_valid() and lines.is_valid():
+        from . import intake
+
+        rows = [form.cleaned_data for form in lines if form.cleaned_data]
+        try:
+            order = intake.order_from_form(header.cleaned_data["integration"], header.cleaned_data, rows, request.user)
+        except services.OrderRefused as exc:
+            _refused(request, exc, "The order")
+        else:
+            messages.success(request, f"Order {order.order_number} saved and queued for Jakamo.")
+            return redirect(order)
+    return render(request, "orders/purchase_new.html", {"header": header, "lines": lines, "upload": UploadForm()})
+
+
+@manage_po
+@require_POST
+def purchase_upload(request):
+    from . import intake
+
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, f"Not uploaded: {form.errors.as_text()}")
+        return redirect("orders:purchase_new")
+    data = form.cleaned_data["file"].read(10 * 1024 * 1024 + 1)
+    try:
+        order = intake.order_from_xml(form.cleaned_data["integration"], data, request.user)
+    except services.OrderRefused as exc:
+        _refused(request, exc, f"“{form.cleaned_data['file'].name}”")
+        return redirect("orders:purchase_new")
+    messages.success(request, f"Order {order.order_number} saved and queued for Jakamo.")
+    return redirect(order)
+
+
+@manage_po
+@require_POST
+def purchase_change(request, pk, action):
+    order = get_object_or_404(PurchaseOrder, pk=pk)
+    try:
+        if action == "cancel":
+            services.purchase_order_cancel(order=order, user=request.user)
+            messages.success(request, "Cancelled: the Cancelled status is on its way to Jakamo.")
+        elif action == "cancel_lines":
+            services.purchase_order_cancel_lines(order=order, line_ids=request.POST.getlist("lines"), user=request.user)
+            messages.success(request, "Lines cancelled: the OrderChange is on its way to Jakamo.")
+        elif action == "revise":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValueError("Choose the revised Order XML file.")
+            from jakamo.errors import DocumentError
+            from jakamo.ubl_parse import parse_order_document
+
+            try:
+                document = parse_order_document(upload.read(10 * 1024 * 1024 + 1))
+            except DocumentError as exc:
+                raise services.OrderRefused(exc.problems) from None
+            document.kind = "Order"
+            services.purchase_order_revise(order=order, document=document, user=request.user)
+            messages.success(request, "Revised: the OrderChange is on its way to Jakamo.")
+        else:
+            raise ValueError("Unknown action.")
+    except services.OrderRefused as exc:
+        _refused(request, exc, "The change")
+    except ValueError as exc:
+        messages.error(request, str(exc))
     return redirect(order)
 
 

@@ -201,3 +201,42 @@ def test_an_order_to_an_unmapped_supplier_waits_blocked_until_the_mapping_exists
     send_all()
     row.refresh_from_db()
     assert row.status == "sent" and JakamoOrder.objects.filter(order_number=order.order_number).exists()
+
+
+def test_revising_cancelling_lines_and_cancelling_the_order_reach_jakamo(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"))
+    inbox.sync(buyer.pk)
+    revised = demo.sample_order("PO-1", quantity=Decimal(150))
+    services.purchase_order_revise(order=order, document=revised, user=purchaser)
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.WAITING_SUPPLIER and order.lines.get(line_id="1").quantity == 150
+    assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.WAITING_SUPPLIER
+
+    services.purchase_order_cancel_lines(order=order, line_ids=["2"], user=purchaser)
+    send_all()
+    assert order.lines.get(line_id="2").status == "Cancelled"
+    from jakamo.ubl_parse import parse_order_document
+
+    jakamo_doc = parse_order_document(JakamoOrder.objects.get(order_number="PO-1").requested_xml)
+    assert jakamo_doc.line("2").line_status_code == "Cancelled"
+
+    services.purchase_order_cancel(order=order, user=purchaser)
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.CANCELLED
+    with pytest.raises(ValueError, match="cannot be reopened"):
+        services.purchase_order_revise(order=order, document=revised, user=purchaser)
+    with pytest.raises(ValueError, match="nothing can be received"):
+        services.goods_receive(order=order, user=purchaser)
+
+
+def test_cancelling_every_line_cancels_the_order(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    services.purchase_order_cancel_lines(order=order, line_ids=["1", "2"], user=purchaser)
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert OutboxMessage.objects.get(document_type="StatusMessage Cancelled").status == "sent"

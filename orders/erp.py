@@ -1,0 +1,42 @@
+"""The ERP's door for new purchase orders: POST UBL Order XML with the client's bearer token.
+Answers JSON: 201 with the order, 400 with every problem, 401 without a valid token."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import intake, services
+
+MAX_BODY = 10 * 1024 * 1024
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def erp_order_create(request):
+    client = intake.erp_client_for(request.headers.get("Authorization", ""))
+    if client is None:
+        return JsonResponse({"error": "A valid ERP client token is required (Authorization: Bearer …)."}, status=401)
+    if int(request.headers.get("Content-Length") or 0) > MAX_BODY:
+        return JsonResponse({"error": f"The body is larger than {MAX_BODY} bytes."}, status=413)
+    try:
+        order = intake.order_from_xml(client.integration, request.body)
+    except services.OrderRefused as exc:
+        return JsonResponse(
+            {
+                "error": "The order was refused; nothing was sent to Jakamo.",
+                "problems": [{"where": p.path, "line": p.line, "message": p.message} for p in exc.problems],
+            },
+            status=400,
+        )
+    send = order.integration.outbox.filter(document_key=order.order_number).order_by("-id").first()
+    return JsonResponse(
+        {
+            "order_number": order.order_number,
+            "status": order.get_status_display(),
+            "url": request.build_absolute_uri(order.get_absolute_url()),
+            "send": {"status": send.status, "blocked_reason": send.blocked_reason} if send else None,
+        },
+        status=201,
+    )

@@ -1,0 +1,101 @@
+"""Orders coming in from outside (ERP endpoint, file upload, the order form): one way to read,
+validate and refuse, so that every way in behaves the same."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+from decimal import Decimal
+
+from jakamo import ubl
+from jakamo.errors import DocumentError, Problem
+from jakamo.ubl_parse import parse_order_document
+from mappings.models import CompanyMapping, Integration, UserMapping
+
+from . import services
+from .models import ErpClient, PurchaseOrder
+
+
+def order_from_xml(integration: Integration, data: bytes, user=None) -> PurchaseOrder:
+    """Read an Order XML and create the purchase order. Raises OrderRefused with every problem."""
+    try:
+        document = parse_order_document(data, kinds=(ubl.ORDER,))
+    except DocumentError as exc:
+        raise services.OrderRefused(exc.problems) from None
+    return services.purchase_order_create(integration=integration, document=document, user=user)
+
+
+def erp_client_create(*, name: str, integration: Integration) -> tuple[ErpClient, str]:
+    """A new ERP client and its token; the token is shown once and only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    client = ErpClient.objects.create(
+        name=name, integration=integration, token_hash=hashlib.sha256(token.encode()).hexdigest(), token_hint=token[:6]
+    )
+    return client, token
+
+
+def erp_client_for(authorization: str) -> ErpClient | None:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    digest = hashlib.sha256(token.strip().encode()).hexdigest()
+    return ErpClient.objects.select_related("integration").filter(token_hash=digest, active=True).first()
+
+
+def order_from_form(integration: Integration, header: dict, lines: list[dict], user=None) -> PurchaseOrder:
+    """Build an Order from the order form's cleaned data (lines with their delivery batches)."""
+    vendor = CompanyMapping.objects.filter(integration=integration, identifier=header["supplier"]).first()
+    contact = UserMapping.objects.filter(integration=integration, identifier=header["buyer_contact"]).first()
+    problems = []
+    if vendor is None:
+        problems.append(Problem(f"no company mapping for supplier “{header['supplier']}”", "supplier"))
+    if contact is None:
+        problems.append(Problem(f"no user mapping for buyer contact “{header['buyer_contact']}”", "buyer_contact"))
+    if problems:
+        raise services.OrderRefused(problems)
+    number = header["order_number"]
+    currency = header.get("currency") or "EUR"
+    order_lines = []
+    for n, line in enumerate(lines, 1):
+        batches = line.get("batches") or [(line["quantity"], line["requested_date"])]
+        order_lines.append(
+            ubl.OrderLine(
+                id=str(n),
+                quantity=ubl.Quantity(line["quantity"], line.get("unit_code") or "PCE"),
+                deliveries=[
+                    ubl.Delivery(
+                        id=f"{number}-{n}-{b}",
+                        quantity=ubl.Quantity(qty, line.get("unit_code") or "PCE"),
+                        requested_end_date=when,
+                    )
+                    for b, (qty, when) in enumerate(batches, 1)
+                ],
+                price=ubl.Price(
+                    ubl.Amount(line["price"], currency),
+                    ubl.Quantity(line.get("base_quantity") or Decimal(1), line.get("unit_code") or "PCE"),
+                ),
+                item=ubl.Item(
+                    name=line["item_name"],
+                    buyers_item_identification=ubl.ItemIdentification(line["buyers_item_id"])
+                    if line.get("buyers_item_id")
+                    else None,
+                    sellers_item_identification=ubl.ItemIdentification(line["sellers_item_id"])
+                    if line.get("sellers_item_id")
+                    else None,
+                ),
+            )
+        )
+    document = ubl.OrderDocument(
+        kind=ubl.ORDER,
+        id=number,
+        issue_date=date.today(),
+        document_currency_code=currency,
+        notes=[header["note"]] if header.get("note") else [],
+        buyer_customer_party=ubl.CustomerParty(ubl.Party(), buyer_contact=ubl.Contact(id=contact.identifier)),
+        seller_supplier_party=ubl.SupplierParty(
+            ubl.Party([ubl.Identifier(vendor.identifier)], name=vendor.company_name)
+        ),
+        lines=order_lines,
+    )
+    return services.purchase_order_create(integration=integration, document=document, user=user)
