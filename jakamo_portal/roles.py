@@ -77,6 +77,10 @@ def visible_navigation(user, current_path: str = "") -> list[dict]:
 
             entry["count"] = review_count()
         items.append(entry)
+    # Only the most specific section is current (/orders/purchase/review/ is Review, not Purchase orders).
+    best = max((i for i in items if i["active"]), key=lambda i: len(i["url"]), default=None)
+    for entry in items:
+        entry["active"] = entry is best
     return items
 
 
