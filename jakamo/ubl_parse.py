@@ -9,7 +9,7 @@ read (no ID, a non-number quantity) is reported, every problem at once."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
@@ -24,19 +24,33 @@ class _Reader:
 
     def __init__(self):
         self.problems: list[Problem] = []
+        # element -> {local name: [children]}, built once per element on first look. Holding the
+        # element as a key also keeps lxml's proxy alive, so the same node maps to the same key.
+        self._index: dict = {}
 
     # -- navigation -------------------------------------------------------------------------
-    @staticmethod
-    def children(el, name: str) -> list:
+    def _children_by_name(self, el) -> dict:
+        index = self._index.get(el)
+        if index is None:
+            index = {}
+            for c in el:
+                tag = c.tag
+                if type(tag) is str:  # comments and processing instructions have function tags
+                    index.setdefault(tag[tag.rfind("}") + 1 :], []).append(c)
+            self._index[el] = index
+        return index
+
+    def children(self, el, name: str) -> list:
         if el is None:
             return []
-        return [c for c in el if local(c.tag) == name]
+        return self._children_by_name(el).get(name, [])
 
     def child(self, el, *names: str):
         for name in names:
             if el is None:
                 return None
-            el = next((c for c in el if local(c.tag) == name), None)
+            found = self._children_by_name(el).get(name)
+            el = found[0] if found else None
         return el
 
     def text(self, el, *names: str) -> str | None:
@@ -281,11 +295,17 @@ _DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)
 
 def parse_date(raw: str) -> date | None:
     """ISO date, also with a time part (``2023-01-28 00:00:00``, ``2023-01-28T00:00:00+02:00``)."""
-    match = _DATE_RE.match(raw.strip())
+    raw = raw.strip()
+    if len(raw) == 10:  # the common case, without the regular expression
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            return None
+    match = _DATE_RE.match(raw)
     if not match:
         return None
     try:
-        return datetime.strptime(match.group(1), "%Y-%m-%d").date()
+        return date.fromisoformat(match.group(1))
     except ValueError:
         return None
 

@@ -1,0 +1,109 @@
+"""Parse + deviation of a 500-line OrderResponse, beside the bare lxml parse of the same bytes.
+
+    .venv/bin/python bench/deviation.py [--lines 500] [--repeat 30]
+
+Target: parse + deviation within 4x the bare parse."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lxml import etree
+
+from jakamo import ubl
+from jakamo.ubl_build import build_order_document
+from jakamo.ubl_parse import parse_order_document
+from orders import deviations
+
+
+def documents(lines: int) -> tuple[ubl.OrderDocument, bytes]:
+    today = date(2027, 1, 1)
+    order_lines, response_lines = [], []
+    for n in range(1, lines + 1):
+        batch = ubl.Delivery(id=f"B-{n}", quantity=ubl.Quantity(Decimal(100), "PCE"), requested_end_date=today)
+        price = ubl.Price(ubl.Amount(Decimal(120), "EUR"), ubl.Quantity(Decimal(10), "PCE"))
+        item = ubl.Item(
+            name=f"Item {n}",
+            buyers_item_identification=ubl.ItemIdentification(f"P-{n}"),
+            sellers_item_identification=ubl.ItemIdentification(f"S-{n}"),
+        )
+        order_lines.append(
+            ubl.OrderLine(str(n), ubl.Quantity(Decimal(100), "PCE"), deliveries=[batch], price=price, item=item)
+        )
+        promised = today + timedelta(days=7 if n % 5 == 0 else 0)
+        confirmed_batches = [
+            ubl.Delivery(
+                id=f"B-{n}",
+                quantity=ubl.Quantity(Decimal(100 if n % 7 else 60)),
+                promised_start_date=promised,
+                promised_end_date=promised,
+                status="Open",
+            )
+        ]
+        if n % 7 == 0:
+            confirmed_batches.append(
+                ubl.Delivery(
+                    id=f"B-{n}.1",
+                    quantity=ubl.Quantity(Decimal(40)),
+                    promised_end_date=today + timedelta(days=30),
+                    status="Open",
+                )
+            )
+        conf_price = ubl.Price(ubl.Amount(Decimal(130 if n % 3 == 0 else 120), "EUR"), ubl.Quantity(Decimal(10)))
+        response_lines.append(
+            ubl.OrderLine(
+                str(n),
+                ubl.Quantity(Decimal(100)),
+                line_status_code=ubl.CONFIRMED_WITH_CHANGES,
+                deliveries=confirmed_batches,
+                price=conf_price,
+                item=item,
+            )
+        )
+    order = ubl.OrderDocument(kind=ubl.ORDER, id="BENCH", issue_date=today, lines=order_lines)
+    response = ubl.OrderDocument(
+        kind=ubl.ORDER_RESPONSE, id="R", issue_date=today, order_reference_id="BENCH", lines=response_lines
+    )
+    return order, build_order_document(response)
+
+
+def timed(func, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    order, response_xml = documents(args.lines)
+    bare_parser = etree.XMLParser()
+    bare = timed(lambda: etree.fromstring(response_xml, bare_parser), args.repeat)
+
+    def full():
+        response = parse_order_document(response_xml)
+        return deviations.compare(order, response)
+
+    ours = timed(full, args.repeat)
+    result = full()
+    print(f"OrderResponse: {args.lines} lines, {len(response_xml):,} bytes, {len(result.deviations)} deviations found")
+    print(f"bare lxml parse:           {bare * 1000:8.2f} ms (median of {args.repeat})")
+    print(f"parse + deviation engine:  {ours * 1000:8.2f} ms")
+    print(f"ratio: {ours / bare:.1f}x the bare parse (target: within 4x)")
+
+
+if __name__ == "__main__":
+    main()
