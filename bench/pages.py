@@ -52,10 +52,9 @@ def main():
     from django.utils import timezone
 
     from exchange.models import InboxMessage
+    from jakamo_portal.roles import ensure_roles
     from mappings.models import Integration
     from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder, PurchaseOrderLine
-
-    from jakamo_portal.roles import ensure_roles
 
     ensure_roles()  # a flushed database has lost the groups its data migration made
     started = time.perf_counter()

@@ -42,6 +42,11 @@ class ReceiveForm(forms.Form):
 
     def __init__(self, *args, batches=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.line_keys = []
+        for line_id in dict.fromkeys(b.line.line_id for b in batches):
+            key = f"line_{line_id}"
+            self.line_keys.append((key, line_id))
+            self.fields[key] = forms.BooleanField(required=False, label=f"All of line {line_id}")
         self.batch_keys = []
         for batch in batches:
             key = f"qty_{batch.pk}"
@@ -55,7 +60,12 @@ class ReceiveForm(forms.Form):
         if self.cleaned_data.get("everything"):
             return None
         result = {}
+        whole = {line_id for key, line_id in self.line_keys if self.cleaned_data.get(key)}
+        for line_id in whole:
+            result[(line_id, None)] = None
         for key, batch in self.batch_keys:
+            if batch.line.line_id in whole:
+                continue
             value = self.cleaned_data.get(key)
             if value:
                 result[(batch.line.line_id, batch.batch_id)] = value

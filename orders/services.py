@@ -410,7 +410,8 @@ def goods_receive(
     event_date: date | None = None,
 ) -> Receipt | None:
     """Receive goods: ``quantities`` maps (line id, batch id) to a quantity (None: the rest of the
-    batch); leave it out to receive everything still open. Sends StatusMessage Received (never
+    batch), or (line id, None) to None for a whole line; leave it out to receive everything still
+    open. Sends StatusMessage Received (never
     retried blindly: a partial receipt sent twice would count the goods twice)."""
     received_date = received_date or date.today()
     event_date = event_date or received_date
@@ -435,6 +436,35 @@ def goods_receive(
         lines: dict[str, jstatus.LineStatus] = {}
         receipts = []
         for (line_id, batch_id), quantity in quantities.items():
+            if batch_id is None:
+                # A whole line: the StatusMessage names the line without batches, and Jakamo
+                # receives every batch of it in full (PO document 6.10, example 1).
+                line_batches = [b for (lid, _), b in batches.items() if lid == line_id]
+                if not line_batches:
+                    raise ValueError(f"Order {order.order_number} has no line {line_id}.")
+                if line_batches[0].line.status == ubl.CANCELLED:
+                    raise ValueError(f"Line {line_id} is cancelled; it cannot be received.")
+                open_batches = [b for b in line_batches if b.received_quantity < b.receivable_quantity]
+                if not open_batches:
+                    raise ValueError(f"Line {line_id} is already received in full.")
+                for batch in open_batches:
+                    amount = batch.receivable_quantity - batch.received_quantity
+                    batch.received_quantity += amount
+                    batch.received_date = received_date
+                    batch.save(update_fields=["received_quantity", "received_date"])
+                    receipts.append(
+                        Receipt(
+                            order=order,
+                            batch=batch,
+                            line=batch.line,
+                            quantity=amount,
+                            received_date=received_date,
+                            event_date=event_date,
+                            user=user,
+                        )
+                    )
+                lines[line_id] = jstatus.LineStatus(line_id)
+                continue
             batch = batches.get((line_id, batch_id))
             if batch is None:
                 raise ValueError(f"Order {order.order_number} has no batch {batch_id} on line {line_id}.")

@@ -90,10 +90,12 @@ def test_receiving_from_the_order_page(client, purchaser):
         follow=True,
     )
     assert "more than the 70 still to receive" in response.content.decode()
+    client.post(reverse("orders:receive", args=[order.pk]), {"received_date": "2026-11-21", "line_2": "on"})
+    assert order.lines.get(line_id="2").status == "Received"
     client.post(reverse("orders:receive", args=[order.pk]), {"received_date": "2026-11-21", "everything": "on"})
     order.refresh_from_db()
-    assert order.status == OrderStatus.RECEIVED and order.receipts.count() == 3
-    assert OutboxMessage.objects.filter(document_type="StatusMessage Received", repeat_safe=False).count() == 2
+    assert order.status == OrderStatus.RECEIVED and order.receipts.count() == 3  # 30, line 2, the other 70
+    assert OutboxMessage.objects.filter(document_type="StatusMessage Received", repeat_safe=False).count() == 3
 
 
 def test_the_order_page_shows_versions_and_the_message_timeline(client, purchaser, support):

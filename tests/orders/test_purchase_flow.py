@@ -240,3 +240,25 @@ def test_cancelling_every_line_cancels_the_order(network, buyer, purchaser):
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert OutboxMessage.objects.get(document_type="StatusMessage Cancelled").status == "sent"
+
+
+def test_receiving_a_whole_line_sends_the_line_without_batches(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    party.supplier_confirm(
+        JakamoOrder.objects.get(order_number="PO-1"), {"1": party.LineChange(new_batches=[(Decimal(30), LATER)])}
+    )
+    inbox.sync(buyer.pk)
+    services.confirmation_accept(confirmation=order.confirmations.get(), user=purchaser)
+    send_all()
+    services.goods_receive(order=order, user=purchaser, quantities={("1", None): None})
+    send_all()
+    from jakamo.status import parse_status_message
+
+    sent = parse_status_message(bytes(OutboxMessage.objects.get(document_type="StatusMessage Received").body))
+    assert [(line.order_line_id, line.deliveries) for line in sent.lines] == [("1", [])]
+    line = order.lines.get(line_id="1")
+    assert line.status == "Received" and sorted(line.batches.values_list("received_quantity", flat=True)) == [30, 70]
+    jakamo = JakamoOrder.objects.get(order_number="PO-1")
+    assert jakamo.state["1"]["status"] == "Received" and jakamo.status == JakamoStatus.STARTED_RECEIVING
+    with pytest.raises(ValueError, match="already received in full"):
+        services.goods_receive(order=order, user=purchaser, quantities={("1", None): None})
