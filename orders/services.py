@@ -181,6 +181,11 @@ def on_order_response(inbox, identified: Identified):
 
 def confirmation_record(*, inbox, response: ubl.OrderDocument) -> Confirmation:
     """Keep the OrderResponse as a new version beside the order and work out where it deviates."""
+    with transaction.atomic():  # a savepoint inside the inbox's transaction
+        return _confirmation_record(inbox, response)
+
+
+def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
     order = (
         PurchaseOrder.objects.select_for_update()
         .filter(integration=inbox.integration, order_number=response.order_number)
