@@ -25,38 +25,31 @@ def message_list(request):
     )
 
 
-@history
-def inbox_detail(request, pk):
-    row = get_object_or_404(InboxMessage.objects.select_related("integration", "duplicate_of"), pk=pk)
+def _detail(request, row, direction: str, attempts, content_type: str):
     return render(
         request,
         "exchange/message_detail.html",
         {
             "row": row,
-            "direction": "in",
-            "pretty": selectors.pretty(bytes(row.body), row.content_type),
-            "attempts": row.attempts.all(),
+            "direction": direction,
+            "pretty": selectors.pretty(bytes(row.body), content_type),
+            "attempts": attempts,
             "audit": row.audit.select_related("user"),
             "can_operate": request.user.has_perm("jakamo_portal.reprocess_messages"),
         },
     )
+
+
+@history
+def inbox_detail(request, pk):
+    row = get_object_or_404(InboxMessage.objects.select_related("integration", "duplicate_of"), pk=pk)
+    return _detail(request, row, "in", row.attempts.all(), row.content_type)
 
 
 @history
 def outbox_detail(request, pk):
     row = get_object_or_404(OutboxMessage.objects.select_related("integration", "created_by"), pk=pk)
-    return render(
-        request,
-        "exchange/message_detail.html",
-        {
-            "row": row,
-            "direction": "out",
-            "pretty": selectors.pretty(bytes(row.body), ""),
-            "attempts": row.attempt_log.all(),
-            "audit": row.audit.select_related("user"),
-            "can_operate": request.user.has_perm("jakamo_portal.reprocess_messages"),
-        },
-    )
+    return _detail(request, row, "out", row.attempt_log.all(), "")
 
 
 @operate

@@ -440,6 +440,23 @@ def goods_receive(
             raise ValueError(f"Everything on order {order.order_number} is already received.")
         lines: dict[str, jstatus.LineStatus] = {}
         receipts = []
+
+        def add_receipt(batch: DeliveryBatch, amount: Decimal):
+            batch.received_quantity += amount
+            batch.received_date = received_date
+            batch.save(update_fields=["received_quantity", "received_date"])
+            receipts.append(
+                Receipt(
+                    order=order,
+                    batch=batch,
+                    line=batch.line,
+                    quantity=amount,
+                    received_date=received_date,
+                    event_date=event_date,
+                    user=user,
+                )
+            )
+
         for (line_id, batch_id), quantity in quantities.items():
             if batch_id is None:
                 # A whole line: the StatusMessage names the line without batches, and Jakamo
@@ -453,21 +470,7 @@ def goods_receive(
                 if not open_batches:
                     raise ValueError(f"Line {line_id} is already received in full.")
                 for batch in open_batches:
-                    amount = batch.receivable_quantity - batch.received_quantity
-                    batch.received_quantity += amount
-                    batch.received_date = received_date
-                    batch.save(update_fields=["received_quantity", "received_date"])
-                    receipts.append(
-                        Receipt(
-                            order=order,
-                            batch=batch,
-                            line=batch.line,
-                            quantity=amount,
-                            received_date=received_date,
-                            event_date=event_date,
-                            user=user,
-                        )
-                    )
+                    add_receipt(batch, batch.receivable_quantity - batch.received_quantity)
                 lines[line_id] = jstatus.LineStatus(line_id)
                 continue
             batch = batches.get((line_id, batch_id))
@@ -484,22 +487,9 @@ def goods_receive(
                     f"Line {line_id}, batch {batch_id}: {_n(amount)} is more than the {_n(open_quantity)} still to "
                     f"receive ({_n(batch.receivable_quantity)} confirmed, {_n(batch.received_quantity)} already received)."
                 )
-            batch.received_quantity += amount
-            batch.received_date = received_date
-            batch.save(update_fields=["received_quantity", "received_date"])
+            add_receipt(batch, amount)
             lines.setdefault(line_id, jstatus.LineStatus(line_id)).deliveries.append(
                 jstatus.DeliveryStatus(batch_id, received_quantity=amount, received_date=received_date)
-            )
-            receipts.append(
-                Receipt(
-                    order=order,
-                    batch=batch,
-                    line=batch.line,
-                    quantity=amount,
-                    received_date=received_date,
-                    event_date=event_date,
-                    user=user,
-                )
             )
         msg = jstatus.StatusMessage(
             order.order_number, jstatus.RECEIVED, event_date=event_date, lines=list(lines.values())
