@@ -1,8 +1,8 @@
 """Inbound messages are parsed here and handed to the app that owns them, by document type.
 
-Apps register a handler with ``@register("OrderResponse", kinds=...)``; until a business flow
-registers one, the default records what the message is (type, key, partner) and marks it
-processed."""
+Apps register a handler per document type and integration kind, e.g.
+``@register("OrderResponse", kind="purchase_order")``; until a business flow registers one, the
+default records what the message is (type, key, partner) and marks it processed."""
 
 from __future__ import annotations
 
@@ -29,12 +29,14 @@ class Identified:
 
 
 Handler = Callable[["InboxMessage", Identified], None]  # noqa: F821
-HANDLERS: dict[str, Handler] = {}
+# (document type, integration kind) -> handler. A document type may be a family ("StatusMessage")
+# or one member of it ("StatusMessage Delivered"); the most specific registration wins.
+HANDLERS: dict[tuple[str, str], Handler] = {}
 
 
-def register(document_type: str):
+def register(document_type: str, *, kind: str):
     def decorator(func: Handler) -> Handler:
-        HANDLERS[document_type] = func
+        HANDLERS[(document_type, kind)] = func
         return func
 
     return decorator
@@ -66,6 +68,9 @@ def identify(body: bytes, content_type: str, integration_kind: str) -> Identifie
 
 
 def handle(inbox, identified: Identified):
-    handler = HANDLERS.get(identified.document_type) or HANDLERS.get(identified.document_type.split(" ")[0])
+    kind = inbox.integration.kind
+    handler = HANDLERS.get((identified.document_type, kind)) or HANDLERS.get(
+        (identified.document_type.split(" ")[0], kind)
+    )
     if handler is not None:
         handler(inbox, identified)

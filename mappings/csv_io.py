@@ -88,9 +88,10 @@ def import_companies(integration: Integration, data: bytes, user=None) -> tuple[
             errors.append(RowError(n, "identifier is empty"))
         if not name:
             errors.append(RowError(n, "company_name is empty"))
-        if identifier in seen:
+        rule = (identifier, row.get("external_field", ""), row.get("external_identifier", ""))
+        if rule in seen:
             errors.append(RowError(n, f"identifier “{identifier}” appears twice in the file"))
-        seen.add(identifier)
+        seen.add(rule)
         role = row.get("role") or PartnerRole.SUPPLIER
         if role not in PartnerRole.values:
             errors.append(RowError(n, f"role “{role}” is not one of {', '.join(PartnerRole.values)}"))

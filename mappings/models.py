@@ -145,8 +145,13 @@ class CompanyMapping(models.Model):
 
     class Meta:
         ordering = ["identifier"]
+        # One identifier may have several rows: the halves of a compound rule (SO document 8.2)
+        # differ by their external field.
         constraints = [
-            models.UniqueConstraint(fields=["integration", "identifier"], name="unique_company_identifier"),
+            models.UniqueConstraint(
+                fields=["integration", "identifier", "external_field", "external_identifier"],
+                name="unique_company_mapping_rule",
+            ),
         ]
 
     def __str__(self):

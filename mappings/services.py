@@ -14,8 +14,12 @@ def save_company_mapping(
     *, integration: Integration, identifier: str, company_name: str, user=None, **fields
 ) -> CompanyMapping:
     with transaction.atomic():
+        key = {
+            "external_field": fields.pop("external_field", ""),
+            "external_identifier": fields.pop("external_identifier", ""),
+        }
         mapping, _ = CompanyMapping.objects.update_or_create(
-            integration=integration, identifier=identifier, defaults={"company_name": company_name, **fields}
+            integration=integration, identifier=identifier, **key, defaults={"company_name": company_name, **fields}
         )
         outbox.release_blocked(integration)
     return mapping

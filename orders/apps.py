@@ -8,4 +8,4 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         # Registers this app's inbound-message handlers with the exchange engine.
-        from . import services  # noqa: F401
+        from . import sales, services  # noqa: F401

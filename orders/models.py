@@ -200,3 +200,86 @@ class ErpClient(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SalesStatus(models.TextChoices):
+    WAITING_US = "waiting_us", "Waiting for our confirmation"
+    WAITING_CUSTOMER = "waiting_customer", "Waiting for the customer (we proposed changes)"
+    CONFIRMED = "confirmed", "Confirmed"
+    DELIVERED = "delivered", "Delivered"
+    REJECTED = "rejected", "Rejected by us"
+    CANCELLED = "cancelled", "Cancelled by the customer"
+
+
+class SalesOrder(models.Model):
+    """A customer's order from the Sales Order queue, with every version the customer sent."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="sales_orders")
+    order_number = models.CharField(max_length=200)
+    customer_id = models.CharField(max_length=200, help_text="BuyerCustomerParty id as the customer sent it")
+    customer_name = models.CharField(max_length=200, blank=True)
+    seller_party_id = models.CharField(max_length=200, blank=True, help_text="Our id as the customer sent it")
+    currency = models.CharField(max_length=3, blank=True)
+    status = models.CharField(max_length=20, choices=SalesStatus.choices, default=SalesStatus.WAITING_US)
+    document_xml = models.TextField(help_text="The customer's latest Order or OrderChange")
+    confirm_url = models.CharField(max_length=500, blank=True, help_text="Jakamo-Confirm-Url of the latest version")
+    version = models.PositiveIntegerField(default=1)
+    awaiting_since = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "order_number", "customer_id"], name="unique_sales_order")
+        ]
+
+    def __str__(self):
+        return self.order_number
+
+    def get_absolute_url(self):
+        return reverse("orders:sales_detail", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (SalesStatus.CANCELLED, SalesStatus.REJECTED)
+
+
+class SalesOrderVersion(models.Model):
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    document_type = models.CharField(max_length=20)
+    document_xml = models.TextField()
+    inbox = models.OneToOneField(InboxMessage, null=True, blank=True, on_delete=models.SET_NULL)
+    changes = models.JSONField(default=list, help_text="What the customer changed against the previous version")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "-version"]
+        constraints = [models.UniqueConstraint(fields=["order", "version"], name="unique_sales_version")]
+
+    def __str__(self):
+        return f"{self.order.order_number} v{self.version}"
+
+
+class SalesConfirmation(models.Model):
+    class Kind(models.TextChoices):
+        AS_REQUESTED = "as_requested", "Confirmed as requested"
+        WITH_CHANGES = "with_changes", "Confirmed with changes"
+        REJECTED = "rejected", "Rejected"
+        DELIVERED = "delivered", "Marked delivered"
+
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="confirmations")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    version = models.PositiveIntegerField(help_text="The customer's version this answers")
+    document_xml = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(auto_now_add=True)
+    outbox = models.ForeignKey(OutboxMessage, null=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.user}"

@@ -172,10 +172,8 @@ def order_document(order: PurchaseOrder) -> ubl.OrderDocument:
 
 
 # -- confirmations back -------------------------------------------------------------------------------
-@register("OrderResponse")
+@register("OrderResponse", kind=Kind.PURCHASE_ORDER)
 def on_order_response(inbox, identified: Identified):
-    if inbox.integration.kind != Kind.PURCHASE_ORDER:
-        return  # the supplier side takes OrderResponses elsewhere
     confirmation_record(inbox=inbox, response=identified.document)
 
 
@@ -264,11 +262,9 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument):
             batch.save()
 
 
-@register("StatusMessage")
-def on_status_message(inbox, identified: Identified):
+@register("StatusMessage Delivered", kind=Kind.PURCHASE_ORDER)
+def on_delivered(inbox, identified: Identified):
     msg: jstatus.StatusMessage = identified.document
-    if inbox.integration.kind != Kind.PURCHASE_ORDER or msg.status != jstatus.DELIVERED:
-        return
     order = PurchaseOrder.objects.filter(integration=inbox.integration, order_number=msg.order_id).first()
     if order is None:
         raise DocumentError(f"No purchase order {msg.order_id} in {inbox.integration.name} for this Delivered status.")

@@ -100,14 +100,18 @@ def confirmation_status(
     active = [c for c in confirmed.lines if c.line_status_code != ubl.CANCELLED]
     if not active:
         return OrderStatus.REJECTED
+    mismatch = False
     for req_line in requested.lines:
         if line_is_cancelled(req_line):
             continue
         conf_line = confirmed.line(req_line.id)
+        if conf_line is not None and conf_line.line_status_code in (ubl.OPEN, ubl.DRAFT):
+            # A line not (finally) confirmed: the supplier still owes a confirmation.
+            return OrderStatus.WAITING_SUPPLIER
         if conf_line is None or not line_matches(req_line, conf_line, compare_sellers_item_id=compare_sellers_item_id):
-            if conf_line is not None and conf_line.line_status_code in (ubl.OPEN, ubl.DRAFT):
-                return OrderStatus.WAITING_SUPPLIER
-            return OrderStatus.WAITING_CUSTOMER if actor == "supplier" else OrderStatus.WAITING_SUPPLIER
+            mismatch = True
+    if mismatch:
+        return OrderStatus.WAITING_CUSTOMER if actor == "supplier" else OrderStatus.WAITING_SUPPLIER
     return OrderStatus.CONFIRMED
 
 

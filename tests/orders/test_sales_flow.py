@@ -1,0 +1,205 @@
+"""Supplier side end to end over HTTP with the sandbox: a customer order arrives, is confirmed with
+changes, the customer changes it, it is confirmed as requested, it is delivered; cancellation by
+the customer; Jakamo's 400s explained."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from exchange import inbox, outbox
+from exchange.models import OutboxMessage
+from mappings import services as mapping_services
+from mappings.models import PartnerRole
+from orders import sales
+from orders.models import SalesConfirmation, SalesOrder, SalesStatus
+from sandbox import party
+from sandbox.models import Order as JakamoOrder
+from sandbox.models import OrderStatus as JakamoStatus
+
+SOON = date.today() + timedelta(days=20)
+LATER = date.today() + timedelta(days=50)
+
+
+@pytest.fixture
+def supplier(so_integration, seller):
+    mapping_services.save_company_mapping(
+        integration=so_integration, identifier="C-100", company_name="Customer Company AB", role=PartnerRole.CUSTOMER
+    )
+    mapping_services.save_user_mapping(
+        integration=so_integration, identifier="sam", portal_user=seller, is_default=True
+    )
+    return so_integration
+
+
+def customer_orders(network, number="C-1"):
+    party.customer_place_order(
+        network["so"],
+        customer_company="Customer Company AB",
+        order_number=number,
+        lines=[
+            party.CustomerLine("Bearing", Decimal(50), Decimal("4.20"), SOON),
+            party.CustomerLine("Shaft", Decimal(10), Decimal(31), SOON),
+        ],
+    )
+
+
+def send_all():
+    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
+        outbox.send(row.pk)
+
+
+def test_a_customer_order_from_arrival_to_delivery(network, supplier, seller):
+    customer_orders(network)
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    assert order.status == SalesStatus.WAITING_US and order.customer_id == "C-100" and order.confirm_url
+
+    sales.sales_confirm_with_changes(
+        order=order,
+        user=seller,
+        answers={"1": sales.LineAnswer(quantity=Decimal(40), promised_date=LATER)},
+        note="40 now",
+    )
+    send_all()
+    assert OutboxMessage.objects.get(document_type="OrderResponse").status == "sent"
+    jakamo = JakamoOrder.objects.get(order_number="C-1")
+    assert jakamo.status == JakamoStatus.WAITING_CUSTOMER
+    order.refresh_from_db()
+    assert order.status == SalesStatus.WAITING_CUSTOMER
+
+    party.customer_change_order(jakamo, {"1": party.CustomerChange(quantity=Decimal(40), requested_date=LATER)})
+    inbox.sync(supplier.pk)
+    order.refresh_from_db()
+    assert order.status == SalesStatus.WAITING_US and order.version == 2
+    changes = order.versions.get(version=2).changes
+    assert {"line": "1", "what": "quantity", "before": "50", "after": "40"} in changes
+    assert any(c["what"] == "requested date" for c in changes)
+
+    sales.sales_confirm_as_requested(order=order, user=seller, note="Fine")
+    send_all()
+    assert JakamoOrder.objects.get(order_number="C-1").status == JakamoStatus.CONFIRMED
+
+    sales.sales_deliver(order=order, user=seller, tracking_number="TRK-9")
+    send_all()
+    order.refresh_from_db()
+    assert order.status == SalesStatus.DELIVERED
+    assert JakamoOrder.objects.get(order_number="C-1").state["1"]["batches"]["C-1-1-1"]["delivered"] is True
+    assert list(order.confirmations.values_list("kind", flat=True)) == [
+        SalesConfirmation.Kind.DELIVERED,
+        SalesConfirmation.Kind.AS_REQUESTED,
+        SalesConfirmation.Kind.WITH_CHANGES,
+    ]
+
+
+def test_splitting_a_batch_and_leaving_a_line_open(network, supplier, seller):
+    supplier.allow_new_batches = True
+    supplier.save()
+    customer_orders(network)
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    confirmation = sales.sales_confirm_with_changes(
+        order=order,
+        user=seller,
+        answers={
+            "1": sales.LineAnswer(batches=[(Decimal(30), SOON), (Decimal(20), LATER)]),
+            "2": sales.LineAnswer(leave_open=True),
+        },
+    )
+    from jakamo.ubl_parse import parse_order_document
+
+    sent = parse_order_document(confirmation.document_xml)
+    assert [d.id for d in sent.line("1").deliveries] == ["C-1-1-1", "C-1-1-1.1"]
+    assert sent.line("2").line_status_code == "Open" and sent.seller_contact_id == "sam" and sent.buyer_id == "C-100"
+    send_all()
+    assert JakamoOrder.objects.get(order_number="C-1").status == JakamoStatus.WAITING_SUPPLIER  # a line still open
+
+
+def test_the_customer_cancels(network, supplier, seller):
+    customer_orders(network, "C-2")
+    inbox.sync(supplier.pk)
+    party.customer_cancel(JakamoOrder.objects.get(order_number="C-2"))
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    assert order.status == SalesStatus.CANCELLED
+    with pytest.raises(ValueError, match="cancelled by the customer"):
+        sales.sales_confirm_as_requested(order=order, user=seller)
+
+
+def test_the_customer_cancels_lines(network, supplier, seller):
+    customer_orders(network, "C-3")
+    inbox.sync(supplier.pk)
+    party.customer_cancel(JakamoOrder.objects.get(order_number="C-3"), line_ids=["2"])
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    assert {"line": "2", "what": "line cancelled", "before": "10", "after": "cancelled"} in order.versions.get(
+        version=2
+    ).changes
+
+
+def test_rejecting_needs_a_reason_and_cancels_every_line(network, supplier, seller):
+    customer_orders(network, "C-4")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    with pytest.raises(ValueError, match="Say why"):
+        sales.sales_reject(order=order, user=seller, reason=" ")
+    sales.sales_reject(order=order, user=seller, reason="No capacity this quarter")
+    send_all()
+    assert JakamoOrder.objects.get(order_number="C-4").status == JakamoStatus.REJECTED
+
+
+def test_who_confirms_comes_from_the_user_mapping_else_the_default_user(network, supplier, seller, integration_admin):
+    customer_orders(network, "C-5")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    assert sales.seller_contact_for(order, integration_admin) == "sam"  # the DefaultUser
+    supplier.user_mappings.update(is_default=False)
+    with pytest.raises(ValueError, match="integrator has no user mapping .* and there is no DefaultUser"):
+        sales.seller_contact_for(order, integration_admin)
+
+
+def test_the_customer_identifier_follows_external_and_compound_rules(network, supplier):
+    customer_orders(network, "C-6")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    assert sales.customer_identifier_for(order) == "C-100"
+    mapping_services.save_company_mapping(
+        integration=supplier,
+        identifier="ERP-CUST-7",
+        company_name="Customer Company AB",
+        role=PartnerRole.CUSTOMER,
+        external_identifier="C-100",
+        external_field="buyer_customer_party",
+    )
+    assert sales.customer_identifier_for(order) == "ERP-CUST-7"
+    for field, value in (("buyer_customer_party", "C-100"), ("seller_supplier_party", "Nordic Parts Oy")):
+        mapping_services.save_company_mapping(
+            integration=supplier,
+            identifier="ERP-CUST-9",
+            company_name="Customer Company AB",
+            role=PartnerRole.CUSTOMER,
+            external_identifier=value,
+            external_field=field,
+            compound_rule_member=True,
+        )
+    # Both halves of the compound rule match (buyer party C-100 and seller party Nordic Parts Oy):
+    # it wins over the single external rule.
+    assert sales.customer_identifier_for(order) == "ERP-CUST-9"
+    from mappings.models import CompanyMapping
+
+    CompanyMapping.objects.filter(identifier="ERP-CUST-9", external_field="seller_supplier_party").update(
+        external_identifier="someone else"
+    )
+    assert sales.customer_identifier_for(order) == "ERP-CUST-7"  # half a compound rule is no rule
+
+
+def test_a_seller_contact_jakamo_does_not_know_is_explained(network, supplier, seller, integration_admin):
+    mapping_services.save_user_mapping(integration=supplier, identifier="ida", portal_user=integration_admin)
+    customer_orders(network, "C-8")
+    inbox.sync(supplier.pk)
+    sales.sales_confirm_with_changes(
+        order=SalesOrder.objects.get(), user=integration_admin, answers={"1": sales.LineAnswer(quantity=Decimal(1))}
+    )
+    send_all()
+    row = OutboxMessage.objects.get(document_type="OrderResponse")
+    assert row.status == "rejected" and "seller contact" in row.explanation and "User Strings" in row.explanation
