@@ -119,7 +119,7 @@ def _call(row: OutboxMessage):
     if row.operation == OutboxMessage.Operation.STATUS:
         return client.send_status(row.document_key, body)
     if row.operation == OutboxMessage.Operation.ORDER_RESPONSE:
-        return client.send_order_response(body, order_number=row.document_key, customer_id=row.partner)
+        return client.send_order_response(body, **_response_context(row, body))
     if row.operation == OutboxMessage.Operation.SIMPLE_CONFIRM:
         params = {}
         if body:
@@ -132,6 +132,20 @@ def _call(row: OutboxMessage):
             emphasize_original_agreed_details=params.get("emphasize_original_agreed_details"),
         )
     raise ValueError(f"unknown operation {row.operation}")
+
+
+def _response_context(row: OutboxMessage, body: bytes) -> dict:
+    """Identifiers that Jakamo's SO refusals are about, so their explanation can name them."""
+    from jakamo.errors import DocumentError
+    from jakamo.ubl_parse import parse_order_document
+
+    context = {"order_number": row.document_key, "customer_id": row.partner}
+    try:
+        document = parse_order_document(body)
+    except DocumentError:
+        return context
+    context.update(customer_id=document.buyer_id or row.partner, seller_contact_id=document.seller_contact_id)
+    return context
 
 
 def send(pk: int) -> OutboxMessage | None:

@@ -141,3 +141,72 @@ class OrderLineForm(forms.Form):
 
 
 OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=1, min_num=1, validate_min=True, max_num=500)
+
+
+class SalesAnswerForm(forms.Form):
+    """Confirm with changes: one row of fields per line of the customer's order."""
+
+    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line_ids = [line.id for line in lines]
+        for line in lines:
+            p = f"l{line.id}_"
+            self.fields[p + "quantity"] = forms.DecimalField(
+                required=False, min_value=Decimal(0), max_digits=18, decimal_places=4
+            )
+            self.fields[p + "unit_price"] = forms.DecimalField(
+                required=False, min_value=Decimal(0), max_digits=18, decimal_places=6
+            )
+            self.fields[p + "promised_date"] = forms.DateField(
+                required=False, widget=forms.DateInput(attrs={"type": "date"})
+            )
+            self.fields[p + "batches"] = forms.CharField(required=False, max_length=1000)
+            self.fields[p + "leave_open"] = forms.BooleanField(required=False)
+            self.fields[p + "draft"] = forms.BooleanField(required=False)
+
+    def rows(self):
+        return [
+            (
+                line_id,
+                [
+                    self[f"l{line_id}_{name}"]
+                    for name in ("quantity", "unit_price", "promised_date", "batches", "leave_open", "draft")
+                ],
+            )
+            for line_id in self.line_ids
+        ]
+
+    def answers(self) -> dict:
+        from .sales import LineAnswer
+
+        result = {}
+        for line_id in self.line_ids:
+            p = f"l{line_id}_"
+            batches = []
+            for part in filter(None, (x.strip() for x in self.cleaned_data[p + "batches"].split(";"))):
+                qty, _, when = part.partition("@")
+                try:
+                    batches.append((Decimal(qty.strip()), date.fromisoformat(when.strip())))
+                except (ValueError, ArithmeticError):
+                    raise forms.ValidationError(f"Line {line_id}: “{part}” is not quantity@YYYY-MM-DD") from None
+            answer = LineAnswer(
+                quantity=self.cleaned_data[p + "quantity"],
+                unit_price=self.cleaned_data[p + "unit_price"],
+                promised_date=self.cleaned_data[p + "promised_date"],
+                batches=batches,
+                leave_open=self.cleaned_data[p + "leave_open"],
+                draft=self.cleaned_data[p + "draft"],
+            )
+            if any(vars(answer).values()):
+                result[line_id] = answer
+        return result
+
+
+class DeliverForm(forms.Form):
+    delivery_date = forms.DateField(initial=date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    tracking_number = forms.CharField(required=False, max_length=200)
+    lines = forms.CharField(
+        required=False, max_length=500, help_text="Line numbers, comma separated; empty: the whole order"
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import erp, views
+from . import erp, sales_views, views
 
 app_name = "orders"
 urlpatterns = [
@@ -18,5 +18,8 @@ urlpatterns = [
         views.confirmation_decide,
         name="confirmation_decide",
     ),
-    path("sales/", views.sales_list, name="sales_list"),
+    path("sales/", sales_views.sales_list, name="sales_list"),
+    path("sales/<int:pk>/", sales_views.sales_detail, name="sales_detail"),
+    path("sales/<int:pk>/confirm/<str:action>/", sales_views.sales_confirm, name="sales_confirm"),
+    path("sales/<int:pk>/deliver/", sales_views.sales_deliver, name="sales_deliver"),
 ]

@@ -238,8 +238,3 @@ def purchase_change(request, pk, action):
     except ValueError as exc:
         messages.error(request, str(exc))
     return redirect(order)
-
-
-@permission_required("jakamo_portal.view_sales_orders", raise_exception=True)
-def sales_list(request):
-    return render(request, "section.html", {"title": "Sales orders", "empty_text": "No sales orders yet."})

@@ -1,0 +1,95 @@
+"""Sales pages: waiting orders, one order with versions and changes, our answers from the page."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from exchange import inbox
+from exchange.models import OutboxMessage
+from orders.models import SalesOrder, SalesStatus
+from sandbox import party
+from sandbox.models import Order as JakamoOrder
+from tests.orders.test_sales_flow import customer_orders, send_all, supplier  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def arrived(network, supplier):  # noqa: F811
+    customer_orders(network, "P-1")
+    inbox.sync(supplier.pk)
+    return SalesOrder.objects.get()
+
+
+def test_waiting_orders_and_the_order_page(client, seller, arrived):
+    client.force_login(seller)
+    page = client.get(reverse("orders:sales_list")).content.decode()
+    assert "P-1" in page and "Waiting for our confirmation" in page
+    page = client.get(arrived.get_absolute_url()).content.decode()
+    assert "Bearing" in page and "Confirm as requested" in page and "Send confirmation with changes" in page
+
+
+def test_confirm_with_changes_from_the_page(client, seller, arrived):
+    client.force_login(seller)
+    response = client.post(
+        reverse("orders:sales_confirm", args=[arrived.pk, "with_changes"]),
+        {"l1_quantity": "45", "l2_leave_open": "on", "note": "rest later"},
+        follow=True,
+    )
+    assert "Confirmed with changes" in response.content.decode()
+    send_all()
+    assert OutboxMessage.objects.get(document_type="OrderResponse").status == "sent"
+    page = client.get(arrived.get_absolute_url()).content.decode()
+    assert "Confirmed with changes (answering v1)" in page
+
+
+def test_the_page_says_what_is_wrong(client, seller, arrived):
+    client.force_login(seller)
+    page = client.post(
+        reverse("orders:sales_confirm", args=[arrived.pk, "with_changes"]), {}, follow=True
+    ).content.decode()
+    assert "change at least one line" in page
+    page = client.post(
+        reverse("orders:sales_confirm", args=[arrived.pk, "with_changes"]), {"l1_batches": "10@tomorrow"}, follow=True
+    ).content.decode()
+    assert "is not quantity@YYYY-MM-DD" in page
+    page = client.post(
+        reverse("orders:sales_confirm", args=[arrived.pk, "reject"]), {"reason": ""}, follow=True
+    ).content.decode()
+    assert "Say why the order is rejected" in page
+
+
+def test_a_jakamo_refusal_is_explained_on_the_order_page(client, seller, integration_admin, arrived):
+    from mappings import services as mapping_services
+
+    mapping_services.save_user_mapping(integration=arrived.integration, identifier="ida", portal_user=integration_admin)
+    from orders import sales
+
+    sales.sales_confirm_with_changes(
+        order=arrived, user=integration_admin, answers={"1": sales.LineAnswer(quantity=Decimal(1))}
+    )
+    send_all()
+    client.force_login(seller)
+    page = client.get(arrived.get_absolute_url()).content.decode()
+    assert "Rejected by Jakamo" in page and "“ida”" in page and "User Strings" in page
+
+
+def test_deliver_and_changes_highlighted(client, seller, arrived, network):
+    party.customer_change_order(
+        JakamoOrder.objects.get(order_number="P-1"), {"2": party.CustomerChange(quantity=Decimal(12))}
+    )
+    inbox.sync(arrived.integration.pk)
+    client.force_login(seller)
+    page = client.get(arrived.get_absolute_url()).content.decode()
+    assert "line 2: quantity 10 → 12" in page
+    client.post(
+        reverse("orders:sales_deliver", args=[arrived.pk]), {"delivery_date": "2026-12-01", "tracking_number": "T1"}
+    )
+    arrived.refresh_from_db()
+    assert arrived.status == SalesStatus.DELIVERED
+
+
+def test_purchasers_cannot_see_sales_orders(client, purchaser, arrived):
+    client.force_login(purchaser)
+    assert client.get(arrived.get_absolute_url()).status_code == 403
+    assert client.post(reverse("orders:sales_confirm", args=[arrived.pk, "as_requested"])).status_code == 403
+    assert client.post(reverse("orders:sales_deliver", args=[arrived.pk])).status_code == 403
