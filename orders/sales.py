@@ -387,10 +387,12 @@ def sales_deliver(
     order: SalesOrder,
     user,
     line_ids: list[str] | None = None,
+    batch_ids: list[str] | None = None,
     delivery_date: date | None = None,
     tracking_number: str = "",
 ) -> SalesConfirmation:
-    """StatusMessage Delivered for the order or some lines, with the date and tracking number."""
+    """StatusMessage Delivered for the order, some lines, or some delivery batches, with the date
+    and tracking number."""
     delivery_date = delivery_date or date.today()
     with transaction.atomic():
         order = SalesOrder.objects.select_for_update().get(pk=order.pk)
@@ -400,21 +402,21 @@ def sales_deliver(
         unknown = set(line_ids or []) - set(known)
         if unknown:
             raise ValueError(f"Order {order.order_number} has no open line {', '.join(sorted(unknown))}.")
-        lines = [
-            jstatus.LineStatus(
-                line.id,
-                [
-                    jstatus.DeliveryStatus(
-                        d.id, real_delivery_date=delivery_date, tracking_number=tracking_number or None
-                    )
-                    for d in line.deliveries
-                    if d.id
-                ],
-                real_delivery_date=delivery_date,
-            )
-            for line in document.lines
-            if line.id in (line_ids or known)
-        ]
+        if batch_ids:
+            all_batches = {d.id for line in document.lines for d in line.deliveries}
+            missing = set(batch_ids) - all_batches
+            if missing:
+                raise ValueError(f"Order {order.order_number} has no delivery batch {', '.join(sorted(missing))}.")
+        lines = []
+        for line in document.lines:
+            batches = [d for d in line.deliveries if d.id and (not batch_ids or d.id in batch_ids)]
+            if (batch_ids and not batches) or (not batch_ids and line.id not in (line_ids or known)):
+                continue
+            statuses = [
+                jstatus.DeliveryStatus(d.id, real_delivery_date=delivery_date, tracking_number=tracking_number or None)
+                for d in batches
+            ]
+            lines.append(jstatus.LineStatus(line.id, statuses, real_delivery_date=delivery_date))
         msg = jstatus.StatusMessage(
             order.order_number,
             jstatus.DELIVERED,
@@ -432,7 +434,7 @@ def sales_deliver(
             repeat_safe=True,
             user=user,
         )
-        if not line_ids or set(line_ids) == set(known):
+        if not batch_ids and (not line_ids or set(line_ids) == set(known)):
             order.status = SalesStatus.DELIVERED
             order.save()
         return SalesConfirmation.objects.create(

@@ -203,3 +203,72 @@ def test_a_seller_contact_jakamo_does_not_know_is_explained(network, supplier, s
     send_all()
     row = OutboxMessage.objects.get(document_type="OrderResponse")
     assert row.status == "rejected" and "seller contact" in row.explanation and "User Strings" in row.explanation
+
+
+def test_delivering_one_batch_only(network, supplier, seller):
+    supplier.allow_new_batches = True
+    supplier.save()
+    customer_orders(network, "C-9")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    sales.sales_deliver(order=order, user=seller, batch_ids=["C-9-2-1"], tracking_number="T-2", delivery_date=SOON)
+    send_all()
+    state = JakamoOrder.objects.get(order_number="C-9").state
+    assert state["2"]["batches"]["C-9-2-1"]["delivered"] is True and "delivered" not in state["1"]
+    order.refresh_from_db()
+    assert order.status == SalesStatus.CONFIRMED  # one batch is not the whole order
+    with pytest.raises(ValueError, match="no delivery batch NOPE"):
+        sales.sales_deliver(order=order, user=seller, batch_ids=["NOPE"])
+
+
+def test_the_so_documents_order_response_example(network, supplier, seller):
+    """The SO document prints its OrderResponse example with the tags stripped; what remains are
+    its values: header note, the two party names, a row note, 100.00 PCS on the line and the batch,
+    120.00 EUR, the item name. An OrderResponse the portal builds carries each of them, parses back,
+    and validates against UBL 2.1."""
+    from jakamo import schema, ubl
+    from jakamo.ubl_build import build_order_document
+    from jakamo.ubl_parse import parse_order_document
+    from tests.reference import XSD_DIR, require_shared
+
+    doc = ubl.OrderDocument(
+        kind=ubl.ORDER_RESPONSE,
+        id="R-1",
+        issue_date=SOON,
+        order_reference_id="purchase_order_number-1234",
+        notes=["Additional info to header."],
+        seller_supplier_party=ubl.SupplierParty(
+            ubl.Party([ubl.Identifier("vendor_id")], name="Test Supplier Ltd."), seller_contact=ubl.Contact(id="sam")
+        ),
+        buyer_customer_party=ubl.CustomerParty(ubl.Party([ubl.Identifier("C-100")], name="Customer Company AB")),
+        lines=[
+            ubl.OrderLine(
+                id="1",
+                notes=["Additional info to order row."],
+                quantity=ubl.Quantity(Decimal("100.00"), "PCS"),
+                deliveries=[
+                    ubl.Delivery(
+                        id="DELIVERY_ID_1", quantity=ubl.Quantity(Decimal("100.00"), "PCS"), promised_end_date=SOON
+                    )
+                ],
+                price=ubl.Price(ubl.Amount(Decimal("120.00"), "EUR")),
+                item=ubl.Item(name="HEX HEAD SCREW M16x80mm"),
+            )
+        ],
+    )
+    xml = build_order_document(doc)
+    text = xml.decode()
+    for value in (
+        "Additional info to header.",
+        "Test Supplier Ltd.",
+        "Customer Company AB",
+        "Additional info to order row.",
+        'unitCode="PCS">100</cbc:Quantity>',
+        'currencyID="EUR">120</cbc:PriceAmount>',
+        "HEX HEAD SCREW M16x80mm",
+    ):
+        assert value in text
+    assert parse_order_document(xml) == doc
+    require_shared()
+    assert schema.validate(xml, XSD_DIR) == []
