@@ -210,3 +210,4 @@ class DeliverForm(forms.Form):
     lines = forms.CharField(
         required=False, max_length=500, help_text="Line numbers, comma separated; empty: the whole order"
     )
+    batches = forms.CharField(required=False, max_length=1000, help_text="Or delivery batch ids, comma separated")

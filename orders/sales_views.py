@@ -126,6 +126,7 @@ def sales_deliver(request, pk):
         messages.error(request, f"Not sent: {form.errors.as_text()}")
         return redirect(order)
     lines = [x.strip() for x in form.cleaned_data["lines"].split(",") if x.strip()] or None
+    batches = [x.strip() for x in form.cleaned_data["batches"].split(",") if x.strip()] or None
     return _act(
         request,
         order,
@@ -133,6 +134,7 @@ def sales_deliver(request, pk):
             order=order,
             user=request.user,
             line_ids=lines,
+            batch_ids=batches,
             delivery_date=form.cleaned_data["delivery_date"],
             tracking_number=form.cleaned_data["tracking_number"],
         ),
