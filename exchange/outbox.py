@@ -73,6 +73,24 @@ def enqueue(
     return row
 
 
+def enqueue_status(
+    *, integration: Integration, message, partner: str = "", repeat_safe: bool, user=None
+) -> OutboxMessage:
+    """A StatusMessage (PUT /api/order/{id}); the caller says whether repeating it is harmless."""
+    from jakamo.status import build_status_message
+
+    return enqueue(
+        integration=integration,
+        operation=OutboxMessage.Operation.STATUS,
+        document_type=f"StatusMessage {message.status}",
+        document_key=message.order_id,
+        partner=partner,
+        body=build_status_message(message),
+        repeat_safe=repeat_safe,
+        user=user,
+    )
+
+
 def schedule_send(pk: int):
     from django_q.tasks import async_task
 

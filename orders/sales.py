@@ -424,15 +424,8 @@ def sales_deliver(
             tracking_number=tracking_number or None,
             lines=lines,
         )
-        row = outbox.enqueue(
-            integration=order.integration,
-            operation=OutboxMessage.Operation.STATUS,
-            document_type="StatusMessage Delivered",
-            document_key=order.order_number,
-            partner=order.customer_id,
-            body=jstatus.build_status_message(msg),
-            repeat_safe=True,
-            user=user,
+        row = outbox.enqueue_status(  # Delivered twice is harmless
+            integration=order.integration, message=msg, partner=order.customer_id, repeat_safe=True, user=user
         )
         if not batch_ids and (not line_ids or set(line_ids) == set(known)):
             order.status = SalesStatus.DELIVERED

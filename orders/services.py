@@ -490,15 +490,9 @@ def goods_receive(
         msg = jstatus.StatusMessage(
             order.order_number, jstatus.RECEIVED, event_date=event_date, lines=list(lines.values())
         )
-        row = outbox.enqueue(
-            integration=order.integration,
-            operation=OutboxMessage.Operation.STATUS,
-            document_type="StatusMessage Received",
-            document_key=order.order_number,
-            partner=order.supplier_id,
-            body=jstatus.build_status_message(msg),
-            repeat_safe=False,
-            user=user,
+        # Never repeat_safe: a partial receipt sent twice would count the goods twice.
+        row = outbox.enqueue_status(
+            integration=order.integration, message=msg, partner=order.supplier_id, repeat_safe=False, user=user
         )
         for receipt in receipts:
             receipt.outbox = row
@@ -599,15 +593,8 @@ def purchase_order_cancel(*, order: PurchaseOrder, user=None) -> PurchaseOrder:
         if order.status == OrderStatus.STARTED_RECEIVING:
             raise ValueError(f"Order {order.order_number} has started receiving; cancel the open lines instead.")
         msg = jstatus.StatusMessage(order.order_number, jstatus.CANCELLED)
-        outbox.enqueue(
-            integration=order.integration,
-            operation=OutboxMessage.Operation.STATUS,
-            document_type="StatusMessage Cancelled",
-            document_key=order.order_number,
-            partner=order.supplier_id,
-            body=jstatus.build_status_message(msg),
-            repeat_safe=True,  # cancelling twice cancels once
-            user=user,
+        outbox.enqueue_status(  # cancelling twice cancels once
+            integration=order.integration, message=msg, partner=order.supplier_id, repeat_safe=True, user=user
         )
         order.status = OrderStatus.CANCELLED
         order.awaiting_decision_since = None

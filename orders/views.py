@@ -4,6 +4,7 @@ service, redirect with a message."""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -38,8 +39,6 @@ def purchase_detail(request, pk):
     try:
         order = selectors.order_page(pk)
     except PurchaseOrder.DoesNotExist:
-        from django.http import Http404
-
         raise Http404 from None
     confirmations = list(order.confirmations.all())
     batches = [b for line in order.lines.all() for b in line.batches.all()]
@@ -66,9 +65,7 @@ def confirmation_review(request, pk, version):
     from jakamo.ubl_parse import parse_order_document
 
     comparison = dv.compare(
-        parse_order_document(order.document_xml)
-        if confirmation.decision != Confirmation.Decision.PENDING
-        else services.order_document(order),
+        services.order_document(order),
         parse_order_document(confirmation.document_xml),
         compare_sellers_item_id=order.integration.compare_sellers_item_id,
     )
@@ -108,8 +105,8 @@ def _decision(request, pk, version, action):
             services.confirmation_reject(confirmation=confirmation, user=request.user, note=form.cleaned_data["note"])
             messages.success(request, "Rejected: an OrderChange with the ordered values is on its way to Jakamo.")
         else:
-            lines = [d for d in request.POST if d.startswith("accept_")]
-            form = LinesForm(request.POST, line_ids=[name.removeprefix("accept_") for name in lines] or [])
+            line_ids = confirmation.order.lines.values_list("line_id", flat=True)
+            form = LinesForm(request.POST, line_ids=line_ids)
             form.is_valid()
             services.confirmation_decide_lines(
                 confirmation=confirmation,
