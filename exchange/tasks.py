@@ -38,4 +38,16 @@ def tick():
         if integration.last_sync_at and integration.last_sync_at > now - timedelta(seconds=integration.poll_interval):
             continue
         async_task("exchange.tasks.sync_integration", integration.pk, task_name=f"sync-{integration.pk}", group="sync")
+    _process_stale_pushed()
     return outbox.send_due()
+
+
+def _process_stale_pushed():
+    # Webhook calls are processed by a task queued when they arrive; one lost with a killed worker
+    # is picked up here. Imported late: the shipments app builds on the exchange engine.
+    from django.apps import apps
+
+    if apps.is_installed("shipments"):
+        from shipments.webhooks import process_stale
+
+        process_stale()

@@ -19,7 +19,7 @@ ROLE_PERMISSIONS = {
         "view_shipments",
         "use_sandbox",
     ],
-    SALES: ["view_sales_orders", "confirm_sales_orders", "deliver_sales_orders", "use_sandbox"],
+    SALES: ["view_sales_orders", "confirm_sales_orders", "deliver_sales_orders", "view_shipments", "use_sandbox"],
     INTEGRATION_ADMINS: [
         "manage_integrations",
         "manage_mappings",

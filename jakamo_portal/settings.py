@@ -151,6 +151,9 @@ Q_CLUSTER = {
 JAKAMO_CONNECT_TIMEOUT = env.float("JAKAMO_CONNECT_TIMEOUT", default=5.0)
 JAKAMO_READ_TIMEOUT = env.float("JAKAMO_READ_TIMEOUT", default=30.0)
 
+# ShipHero webhook bodies above this are refused with 413 before they are read.
+SHIPHERO_MAX_BODY_BYTES = env.int("SHIPHERO_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from shipments.views import shiphero_endpoint
+
 from . import views
 
 urlpatterns = [
@@ -10,6 +12,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/", include("orders.urls")),
     path("shipments/", include("shipments.urls")),
+    # One endpoint per ShipHero webhook integration; authenticated by the HMAC signature.
+    path("hooks/shiphero/<int:pk>/", shiphero_endpoint, name="shiphero_webhook"),
     path("integrations/", include("mappings.urls")),
     path("messages/", include("exchange.urls")),
     # Always routed; every sandbox view answers 404 unless SANDBOX_ENABLED.

@@ -390,9 +390,11 @@ def sales_deliver(
     batch_ids: list[str] | None = None,
     delivery_date: date | None = None,
     tracking_number: str = "",
+    quantities: dict[str, Decimal] | None = None,
 ) -> SalesConfirmation:
     """StatusMessage Delivered for the order, some lines, or some delivery batches, with the date
-    and tracking number."""
+    and tracking number; ``quantities`` (line id → quantity) adds DeliveredQuantity per line, as
+    when a warehouse reports what it packed."""
     delivery_date = delivery_date or date.today()
     with transaction.atomic():
         order = SalesOrder.objects.select_for_update().get(pk=order.pk)
@@ -412,11 +414,25 @@ def sales_deliver(
             batches = [d for d in line.deliveries if d.id and (not batch_ids or d.id in batch_ids)]
             if (batch_ids and not batches) or (not batch_ids and line.id not in (line_ids or known)):
                 continue
-            statuses = [
-                jstatus.DeliveryStatus(d.id, real_delivery_date=delivery_date, tracking_number=tracking_number or None)
-                for d in batches
-            ]
-            lines.append(jstatus.LineStatus(line.id, statuses, real_delivery_date=delivery_date))
+            # A quantity per line (what a warehouse packed) is not per batch: the line is reported whole.
+            statuses = (
+                []
+                if quantities
+                else [
+                    jstatus.DeliveryStatus(
+                        d.id, real_delivery_date=delivery_date, tracking_number=tracking_number or None
+                    )
+                    for d in batches
+                ]
+            )
+            lines.append(
+                jstatus.LineStatus(
+                    line.id,
+                    statuses,
+                    real_delivery_date=delivery_date,
+                    delivered_quantity=(quantities or {}).get(line.id),
+                )
+            )
         msg = jstatus.StatusMessage(
             order.order_number,
             jstatus.DELIVERED,

@@ -520,5 +520,10 @@ def mark_delivered(order: Order, msg: jstatus.StatusMessage):
         line_state = order.state.setdefault(line_msg.order_line_id, {"status": None, "batches": {}})
         if not line_msg.deliveries:
             line_state["delivered"] = True
+        if line_msg.delivered_quantity is not None:
+            line_state["delivered_quantity"] = format(line_msg.delivered_quantity, "f")
+        tracking = line_msg.tracking_number or msg.tracking_number
+        if tracking:
+            line_state["tracking_number"] = tracking
         for d in line_msg.deliveries:
             line_state.setdefault("batches", {}).setdefault(d.delivery_id, {"received": "0"})["delivered"] = True

@@ -5,3 +5,7 @@ class ShipmentsConfig(AppConfig):
     """Jakamo ASNs, ShipHero webhooks and receiving goods from a shipment."""
 
     name = "shipments"
+
+    def ready(self):
+        # Registers this app's inbound-message handlers with the exchange engine.
+        from . import services, webhooks  # noqa: F401

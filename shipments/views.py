@@ -1,7 +1,223 @@
-from django.contrib.auth.decorators import permission_required
-from django.shortcuts import render
+"""Shipment pages and the ShipHero webhook endpoint. Thin: check permission, validate, call a
+service, redirect with a message."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.exceptions import RequestDataTooBig
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from jakamo import shiphero
+from jakamo.errors import DocumentError
+from mappings.models import Integration, Kind
+
+from . import selectors, services, webhooks
+from .forms import ItemLinkForm, ShipmentFilterForm, ShipmentReceiveForm, WebhookFilterForm, WebhookLinkForm
+from .models import ShipHeroWebhook, Shipment, ShipmentItem, ShipmentStatus
+
+view_shipments = permission_required("jakamo_portal.view_shipments", raise_exception=True)
+receive_perm = permission_required("jakamo_portal.receive_goods", raise_exception=True)
+deliver_perm = permission_required("jakamo_portal.deliver_sales_orders", raise_exception=True)
+reprocess_perm = permission_required("jakamo_portal.reprocess_messages", raise_exception=True)
 
 
-@permission_required("jakamo_portal.view_shipments", raise_exception=True)
+@view_shipments
 def shipment_list(request):
-    return render(request, "section.html", {"title": "Shipments", "empty_text": "No shipments yet."})
+    form = ShipmentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.shipments(filters), 50).get_page(request.GET.get("page"))
+    selectors.attach_order_numbers(page.object_list)
+    return render(
+        request,
+        "shipments/list.html",
+        {"form": form, "page": page, "filters": filters, "counts": selectors.attention_counts()},
+    )
+
+
+@view_shipments
+def shipment_detail(request, pk):
+    shipment = get_object_or_404(Shipment.objects.select_related("integration", "inbox"), pk=pk)
+    units = list(shipment.units.prefetch_related("items__order_line__order"))
+    can_receive = request.user.has_perm("jakamo_portal.receive_goods")
+    form = None
+    if can_receive and shipment.status != ShipmentStatus.RECEIVED:
+        form = ShipmentReceiveForm(plan=services.receiving_plan(shipment))
+    unlinked = [item for unit in units for item in unit.items.all() if item.order_line_id is None]
+    return render(
+        request,
+        "shipments/detail.html",
+        {
+            "shipment": shipment,
+            "units": units,
+            "form": form,
+            "unlinked": unlinked,
+            "can_receive": can_receive,
+            "receipts": shipment.receipts.prefetch_related("receipts__line__order", "receipts__batch"),
+        },
+    )
+
+
+@receive_perm
+@require_POST
+def shipment_receive(request, pk):
+    shipment = get_object_or_404(Shipment, pk=pk)
+    form = ShipmentReceiveForm(request.POST, plan=services.receiving_plan(shipment))
+    if not form.is_valid():
+        messages.error(request, f"Nothing was received: {form.errors.as_text()}")
+        return redirect(shipment)
+    data = form.cleaned_data
+    try:
+        record = services.shipment_receive(
+            shipment=shipment,
+            user=request.user,
+            quantities=form.quantities(),
+            received_date=data["received_date"],
+            event_date=data.get("event_date"),
+            note=data.get("note", ""),
+        )
+    except services.ShipmentRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        orders = sorted({r.order.order_number for r in record.receipts.select_related("order")})
+        messages.success(
+            request, f"Received. The Received status for order {', '.join(orders)} is on its way to Jakamo."
+        )
+    return redirect(shipment)
+
+
+@receive_perm
+@require_POST
+def item_link(request, pk):
+    shipment = get_object_or_404(Shipment, pk=pk)
+    form = ItemLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not linked: {form.errors.as_text()}")
+        return redirect(shipment)
+    item = get_object_or_404(ShipmentItem, pk=form.cleaned_data["item"], shipment=shipment)
+    try:
+        services.item_link(
+            item=item,
+            order_number=form.cleaned_data["order_number"],
+            line_id=form.cleaned_data["line_id"],
+            user=request.user,
+        )
+    except services.ShipmentRefused as exc:
+        messages.error(request, f"Not linked: {exc}")
+    else:
+        messages.success(
+            request, f"Linked to order {item.order_line.order.order_number} line {item.order_line.line_id}."
+        )
+    return redirect(shipment)
+
+
+# -- ShipHero ---------------------------------------------------------------------------------------
+@view_shipments
+def webhook_list(request):
+    form = WebhookFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.webhooks(filters), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "shipments/webhook_list.html",
+        {"form": form, "page": page, "filters": filters, "counts": selectors.attention_counts()},
+    )
+
+
+@view_shipments
+def webhook_detail(request, pk):
+    hook = get_object_or_404(
+        ShipHeroWebhook.objects.select_related("integration", "inbox", "sales_order", "outbox"), pk=pk
+    )
+    doc, problem = None, ""
+    try:
+        doc = shiphero.parse_shipment_asn(bytes(hook.inbox.body))
+    except DocumentError as exc:
+        problem = str(exc)
+    link_form = None
+    if doc is not None and request.user.has_perm("jakamo_portal.deliver_sales_orders"):
+        link_form = WebhookLinkForm(
+            initial={"order_number": hook.sales_order.order_number if hook.sales_order else ""},
+            line_items=doc.line_items(),
+        )
+    return render(
+        request,
+        "shipments/webhook_detail.html",
+        {
+            "hook": hook,
+            "doc": doc,
+            "parse_problem": problem,
+            "packing": webhooks.packing_rows(doc) if doc else [],
+            "link_form": link_form,
+            "can_link": hook.state not in ("invalid", "delivered"),
+        },
+    )
+
+
+@deliver_perm
+@require_POST
+def webhook_link(request, pk):
+    hook = get_object_or_404(ShipHeroWebhook, pk=pk)
+    doc = shiphero.parse_shipment_asn(bytes(hook.inbox.body)) if hook.state != "invalid" else None
+    form = WebhookLinkForm(request.POST, line_items=doc.line_items() if doc else [])
+    if not form.is_valid():
+        messages.error(request, f"Not linked: {form.errors.as_text()}")
+        return redirect(hook)
+    try:
+        hook = webhooks.link_by_hand(hook=hook, order=form.sales_order, user=request.user, line_map=form.line_map())
+    except ValueError as exc:
+        messages.error(request, f"Not linked: {exc}")
+    else:
+        level = messages.warning if hook.state == "needs_attention" else messages.success
+        level(request, f"Linked to {form.sales_order.order_number}: {hook.get_state_display()}. {hook.problem}".strip())
+    return redirect(hook)
+
+
+@reprocess_perm
+@require_POST
+def webhook_replay(request, pk):
+    hook = get_object_or_404(ShipHeroWebhook, pk=pk)
+    try:
+        hook = webhooks.replay(hook, request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, f"Replayed: {hook.get_state_display()}. {hook.problem}".strip())
+    return redirect(hook)
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def shiphero_endpoint(request, pk):
+    """ShipHero calls this; it authenticates with the HMAC signature, not a session."""
+    integration = Integration.objects.filter(pk=pk, kind=Kind.SHIPHERO, enabled=True).first()
+    if integration is None:
+        raise Http404("No ShipHero webhook here.")
+    remote = request.META.get("REMOTE_ADDR")
+    message_id = request.headers.get(shiphero.MESSAGE_ID_HEADER, "")
+    limit = webhooks._max_bytes()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        answer = webhooks.reject(
+            integration,
+            f"The body is {declared:,} bytes; the limit is {limit:,} bytes.",
+            remote_addr=remote,
+            message_id=message_id,
+            size=declared,
+        )
+    else:
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            answer = webhooks.reject(
+                integration, f"The body is over the limit of {limit:,} bytes.", remote_addr=remote, size=declared
+            )
+        else:
+            answer = webhooks.receive(integration, body, dict(request.headers), remote_addr=remote)
+    return JsonResponse(answer.body, status=answer.status)

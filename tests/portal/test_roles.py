@@ -18,7 +18,7 @@ SECTIONS = {
 
 EXPECTED_NAV = {
     "purchaser": ["Home", "Purchase orders", "Review", "Shipments", "Sandbox"],
-    "seller": ["Home", "Sales orders", "Sandbox"],
+    "seller": ["Home", "Sales orders", "Shipments", "Sandbox"],
     "integration_admin": ["Home", "Integrations", "Messages", "Sandbox"],
     "support": ["Home", "Purchase orders", "Sales orders", "Shipments", "Messages", "Sandbox"],
     "nobody": ["Home"],
