@@ -7,16 +7,19 @@ from django.db.models import Count, Q
 from .models import ShipHeroWebhook, Shipment, ShipmentItem, ShipmentStatus, WebhookState
 
 
-def attach_order_numbers(shipments):
-    """One query for the order numbers of a page of shipments."""
+def attach_lines(shipments):
+    """One query for what a page of shipments carries: per shipment, the order lines it fills."""
     shipments = list(shipments)
-    numbers = defaultdict(set)
-    for shipment_id, number in ShipmentItem.objects.filter(shipment__in=shipments).values_list(
-        "shipment_id", "order_number"
+    lines = defaultdict(list)
+    for item in (
+        ShipmentItem.objects.filter(shipment__in=shipments)
+        .select_related("order_line")
+        .only("shipment_id", "order_number", "line_number", "quantity", "buyers_item_name", "order_line__quantity")
+        .order_by("order_number", "line_number", "id")
     ):
-        numbers[shipment_id].add(number)
+        lines[item.shipment_id].append(item)
     for shipment in shipments:
-        shipment.order_numbers = sorted(numbers[shipment.pk])
+        shipment.carried = lines[shipment.pk]
 
 
 def shipments(filters) -> "Shipment.objects":

@@ -16,7 +16,7 @@ from mappings.models import Integration, Kind
 
 from . import selectors, services, webhooks
 from .forms import ItemLinkForm, ShipmentFilterForm, ShipmentReceiveForm, WebhookFilterForm, WebhookLinkForm
-from .models import ShipHeroWebhook, Shipment, ShipmentItem, ShipmentStatus
+from .models import ShipHeroWebhook, Shipment, ShipmentItem, ShipmentStatus, WebhookRejection
 
 view_shipments = permission_required("jakamo_portal.view_shipments", raise_exception=True)
 receive_perm = permission_required("jakamo_portal.receive_goods", raise_exception=True)
@@ -29,7 +29,7 @@ def shipment_list(request):
     form = ShipmentFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     page = Paginator(selectors.shipments(filters), 50).get_page(request.GET.get("page"))
-    selectors.attach_order_numbers(page.object_list)
+    selectors.attach_lines(page.object_list)
     return render(
         request,
         "shipments/list.html",
@@ -122,7 +122,13 @@ def webhook_list(request):
     return render(
         request,
         "shipments/webhook_list.html",
-        {"form": form, "page": page, "filters": filters, "counts": selectors.attention_counts()},
+        {
+            "form": form,
+            "page": page,
+            "filters": filters,
+            "counts": selectors.attention_counts(),
+            "rejections": WebhookRejection.objects.select_related("integration")[:20],
+        },
     )
 
 

@@ -120,7 +120,7 @@ def test_both_reference_examples_are_answered_stored_raw_and_processed_after_the
         assert hook.inbox.status == InboxMessage.Status.PROCESSED
 
 
-def test_a_wrong_or_missing_signature_is_refused_recorded_and_nothing_is_stored(client, endpoint):
+def test_a_wrong_or_missing_signature_is_refused_recorded_and_nothing_is_stored(client, endpoint, support):
     payload = payload_for([item("C-1-1", 1)])
     response = post(client, endpoint, payload, secret="guessed")
     assert response.status_code == 401 and response.json()["Status"] == "Error"
@@ -143,6 +143,9 @@ def test_a_wrong_or_missing_signature_is_refused_recorded_and_nothing_is_stored(
     ]
     assert WebhookRejection.objects.first().remote_addr == "127.0.0.1"
     assert not ShipHeroWebhook.objects.exists() and not InboxMessage.objects.exists()
+    client.force_login(support)
+    page = client.get(reverse("shipments:webhook_list")).content.decode()
+    assert page.count("<td>The signature does not match the body") == 2 and "No X-ShipHero-HMAC-SHA256 header." in page
 
 
 def test_an_oversize_body_is_refused_before_it_is_read(client, endpoint, settings):
