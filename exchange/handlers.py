@@ -34,6 +34,16 @@ Handler = Callable[["InboxMessage", Identified], None]  # noqa: F821
 HANDLERS: dict[tuple[str, str], Handler] = {}
 
 
+# Called after the owning app's handler, in the same transaction, for every processed message
+# (the ERP gateway copies messages into its clients' queues this way).
+SUBSCRIBERS: list[Handler] = []
+
+
+def subscribe(func: Handler) -> Handler:
+    SUBSCRIBERS.append(func)
+    return func
+
+
 def register(document_type: str, *, kind: str):
     def decorator(func: Handler) -> Handler:
         HANDLERS[(document_type, kind)] = func
@@ -74,3 +84,5 @@ def handle(inbox, identified: Identified):
     )
     if handler is not None:
         handler(inbox, identified)
+    for subscriber in SUBSCRIBERS:
+        subscriber(inbox, identified)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "exchange",
     "orders",
     "shipments",
+    "gateway",
     "sandbox",
 ]
 

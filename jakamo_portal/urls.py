@@ -14,7 +14,10 @@ urlpatterns = [
     path("shipments/", include("shipments.urls")),
     # One endpoint per ShipHero webhook integration; authenticated by the HMAC signature.
     path("hooks/shiphero/<int:pk>/", shiphero_endpoint, name="shiphero_webhook"),
+    path("integrations/erp-clients/", include("gateway.urls")),
     path("integrations/", include("mappings.urls")),
+    # Jakamo's APIs served to ERP clients; authenticated by their own credentials, not a session.
+    path("gateway/jakamo/", include("gateway.api_urls")),
     path("messages/", include("exchange.urls")),
     # Always routed; every sandbox view answers 404 unless SANDBOX_ENABLED.
     path("sandbox/", include("sandbox.urls")),

@@ -391,6 +391,7 @@ def sales_deliver(
     delivery_date: date | None = None,
     tracking_number: str = "",
     quantities: dict[str, Decimal] | None = None,
+    per_batch: bool = True,
 ) -> SalesConfirmation:
     """StatusMessage Delivered for the order, some lines, or some delivery batches, with the date
     and tracking number; ``quantities`` (line id → quantity) adds DeliveredQuantity per line, as
@@ -417,7 +418,7 @@ def sales_deliver(
             # A quantity per line (what a warehouse packed) is not per batch: the line is reported whole.
             statuses = (
                 []
-                if quantities
+                if quantities or not per_batch
                 else [
                     jstatus.DeliveryStatus(
                         d.id, real_delivery_date=delivery_date, tracking_number=tracking_number or None
@@ -454,3 +455,27 @@ def sales_deliver(
             user=user,
             outbox=row,
         )
+
+
+def sales_confirm_document(*, order: SalesOrder, document: ubl.OrderDocument, user=None) -> SalesConfirmation:
+    """An OrderResponse the ERP built itself (the gateway's POST /api/orderresponse), sent as it is."""
+    with transaction.atomic():
+        order = SalesOrder.objects.select_for_update().get(pk=order.pk)
+        _open(order)
+        requested = parse_order_document(order.document_xml)
+        unknown = {line.id for line in document.lines} - {line.id for line in requested.lines}
+        if unknown:
+            raise ValueError(f"Order {order.order_number} has no line {', '.join(sorted(unknown))}.")
+        rejected = bool(document.lines) and all(dv.is_cancelled(line) for line in document.lines)
+        kind = SalesConfirmation.Kind.REJECTED if rejected else SalesConfirmation.Kind.WITH_CHANGES
+        note = " ".join(document.notes) if document.notes else ""
+        confirmation = _send_response(order, user, document, kind, note)
+        if rejected:
+            order.status = SalesStatus.REJECTED
+        else:
+            order.status = (
+                SalesStatus.CONFIRMED if dv.compare(requested, document).matches else SalesStatus.WAITING_CUSTOMER
+            )
+        order.awaiting_since = None
+        order.save()
+        return confirmation

@@ -24,7 +24,7 @@ from mappings.models import Integration, Kind
 from mappings.preflight import required_for
 
 from . import deviations as dv
-from . import documents
+from . import documents, signals
 from .models import (
     CLOSED,
     Confirmation,
@@ -320,7 +320,7 @@ def confirmation_accept(
             user=user,
         )
         new_doc = documents.adopt_confirmed(order_document(order), parse_order_document(confirmation.document_xml))
-        return _decide(
+        decision = _decide(
             confirmation,
             Decision.Kind.ACCEPT,
             Confirmation.Decision.ACCEPTED,
@@ -331,6 +331,8 @@ def confirmation_accept(
             note,
             emphasize_original=emphasize_original,
         )
+        signals.confirmation_accepted.send(sender=Confirmation, confirmation=confirmation)
+        return decision
 
 
 def confirmation_reject(*, confirmation: Confirmation, user, note: str = "") -> Decision:

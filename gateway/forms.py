@@ -1,0 +1,36 @@
+from django import forms
+
+from mappings.models import Integration, Kind
+
+from .models import AuthMethod, GatewayClient, Passes
+
+
+class ClientForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    integration = forms.ModelChoiceField(
+        queryset=Integration.objects.exclude(kind=Kind.SHIPHERO),
+        help_text="The Jakamo API this ERP client uses through the portal (one client per API, as in Jakamo)",
+    )
+    auth_method = forms.ChoiceField(choices=AuthMethod.choices, initial=AuthMethod.BASIC)
+    passes = forms.ChoiceField(
+        choices=Passes.choices,
+        initial=Passes.EVERYTHING,
+        label="What its queue passes",
+        help_text="Purchase orders only",
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if GatewayClient.objects.filter(name=name).exists():
+            raise forms.ValidationError(f"There is already an ERP client named {name}.")
+        return name
+
+
+class ClientSettingsForm(forms.ModelForm):
+    class Meta:
+        model = GatewayClient
+        fields = ["passes", "active"]
+        labels = {
+            "passes": "What its queue passes",
+            "active": "Active (inactive clients are refused as Jakamo refuses bad credentials)",
+        }

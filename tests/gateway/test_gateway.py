@@ -1,0 +1,274 @@
+"""The ERP gateway: the same connector, unchanged, against the sandbox (as Jakamo) and against the
+portal's gateway must give the same results; the gateway adds the portal's review in between."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import requests
+from django.urls import reverse
+
+from exchange import inbox, outbox
+from exchange.models import OutboxMessage
+from gateway import services as gateway_services
+from gateway.models import GatewayClient, GatewayMessage, GatewayRequest, Passes
+from jakamo.ubl_build import build_order_document
+from mappings import services as mapping_services
+from orders.models import Confirmation, OrderStatus, PurchaseOrder
+from sandbox import demo, party
+from sandbox.models import Order as JakamoOrder
+from sandbox.models import OrderStatus as JakamoStatus
+from tests.gateway.erp_connector import ErpConnector, status_message
+
+
+@pytest.fixture
+def buyer(po_integration, purchaser):
+    mapping_services.save_company_mapping(
+        integration=po_integration, identifier="V-100", company_name="Test Supplier Ltd."
+    )
+    mapping_services.save_user_mapping(integration=po_integration, identifier="bertha", portal_user=purchaser)
+    return po_integration
+
+
+def send_all():
+    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
+        outbox.send(row.pk)
+
+
+def gateway_connector(live_server, buyer, **options) -> tuple[ErpConnector, GatewayClient]:
+    client, secret = gateway_services.client_create(name=options.pop("name", "ERP"), integration=buyer, **options)
+    return ErpConnector(f"{live_server.url}/gateway/jakamo", client.username, secret), client
+
+
+def scenario(connector: ErpConnector, pump, number: str) -> list:
+    """What an ERP does on a normal day, recorded with the order number replaced by N."""
+    order_xml = build_order_document(demo.sample_order(number))
+    seen = [
+        ("post", connector.post_order(order_xml)),
+        ("post again", connector.post_order(order_xml)),
+        (
+            "unknown vendor",
+            connector.post_order(build_order_document(demo.sample_order(number + "X", vendor_id="V-999"))),
+        ),
+        ("broken XML", connector.post_order(b"<Order><ID>1</Order")),
+        ("wrong root", connector.post_order(status_message(number, "Received", ["1"]))),
+        ("received unknown", connector.put_status("NOPE-1", status_message("NOPE-1", "Received", ["1"]))),
+    ]
+    pump()
+    party.supplier_confirm(JakamoOrder.objects.get(order_number=number))
+    pump()
+    seen.append(
+        (
+            "drain",
+            [(r.document_type, r.order_number.replace(number, "N"), bool(r.confirm_url)) for r in connector.drain()],
+        )
+    )
+    seen.append(("drain again", connector.drain()))
+    seen.append(("received", connector.put_status(number, status_message(number, "Received", ["1", "2"]))))
+    pump()
+    seen.append(("Jakamo shows", JakamoOrder.objects.get(order_number=number).status))
+    return seen
+
+
+def test_the_same_connector_gives_the_same_results_against_the_sandbox_and_the_gateway(network, live_server, buyer):
+    jakamo = ErpConnector(f"{live_server.url}/sandbox/jakamo", demo.PO.username, demo.PO.password)
+    direct = scenario(jakamo, lambda: None, "ERP-1")
+
+    portal, client = gateway_connector(live_server, buyer)
+
+    def pump():  # what the portal's task cluster does every minute
+        send_all()
+        inbox.sync(buyer.pk)
+        send_all()
+
+    through_portal = scenario(portal, pump, "ERP-2")
+    assert through_portal == direct
+    texts = {step: answer.text for step, answer in direct[:6]}
+    assert texts == {
+        "post": "<Info>Message is successfully posted</Info>",
+        "post again": "An order with the provided order number already exists.",
+        "unknown vendor": "No vendor mapping found",
+        "broken XML": "An error has occurred.",
+        "wrong root": "Either Order-, OrderChange- or Status-message is required to",
+        "received unknown": "Cannot find order.",
+    }
+    assert [a.status for _, a in direct[:6]] == [200, 400, 400, 500, 400, 400]
+    assert (
+        dict(direct)["drain"] == [("OrderResponse", "N", True)]
+        and dict(direct)["Jakamo shows"] == JakamoStatus.RECEIVED
+    )
+    # The portal has the order, its confirmation and receipts, and the client's history.
+    order = PurchaseOrder.objects.get(order_number="ERP-2")
+    assert order.status == OrderStatus.RECEIVED and order.confirmations.count() == 1
+    assert not PurchaseOrder.objects.filter(order_number="ERP-2X").exists()
+    logged = list(GatewayRequest.objects.filter(client=client).order_by("id").values_list("method", "status"))
+    assert logged[:6] == [("POST", 200), ("POST", 400), ("POST", 400), ("POST", 500), ("POST", 400), ("PUT", 400)]
+
+
+def test_with_decided_only_a_deviating_confirmation_waits_for_the_purchaser(network, live_server, buyer, purchaser):
+    portal, _client = gateway_connector(live_server, buyer, passes=Passes.DECIDED)
+    assert portal.post_order(build_order_document(demo.sample_order("ERP-D"))).status == 200
+    send_all()
+    later = date.today() + timedelta(days=60)
+    party.supplier_confirm(
+        JakamoOrder.objects.get(order_number="ERP-D"),
+        {"1": party.LineChange(quantity=Decimal(80), promised_date=later)},
+    )
+    party.supplier_deliver(JakamoOrder.objects.get(order_number="ERP-D"), tracking_number="TRK-1")
+    inbox.sync(buyer.pk)
+    assert [(r.document_type, r.order_number) for r in portal.drain()] == [("StatusMessage", "ERP-D")]
+    from orders import services as order_services
+
+    order_services.confirmation_accept(
+        confirmation=Confirmation.objects.get(order__order_number="ERP-D"), user=purchaser
+    )
+    assert [(r.document_type, r.order_number) for r in portal.drain()] == [("OrderResponse", "ERP-D")]
+
+
+def test_with_everything_the_erp_accepts_through_the_confirm_url_and_the_portal_records_it(network, live_server, buyer):
+    portal, _client = gateway_connector(live_server, buyer)
+    portal.post_order(build_order_document(demo.sample_order("ERP-C")))
+    send_all()
+    party.supplier_confirm(JakamoOrder.objects.get(order_number="ERP-C"), {"2": party.LineChange(price=Decimal(13))})
+    inbox.sync(buyer.pk)
+    [received] = portal.drain()
+    assert received.document_type == "OrderResponse" and received.confirm_url.startswith(live_server.url + "/gateway/")
+    assert portal.confirm(received.confirm_url, note="ok from ERP").status == 200
+    send_all()
+    confirmation = Confirmation.objects.get(order__order_number="ERP-C")
+    assert confirmation.decision == Confirmation.Decision.ACCEPTED
+    assert confirmation.decisions.get().note == "ok from ERP"
+    assert JakamoOrder.objects.get(order_number="ERP-C").status == JakamoStatus.CONFIRMED
+    assert portal.confirm(received.confirm_url).status == 200  # accepting twice accepts once
+    assert confirmation.decisions.count() == 1
+
+
+def test_a_client_never_sees_another_clients_messages(network, live_server, buyer):
+    first, one = gateway_connector(live_server, buyer, name="ERP one")
+    second, two = gateway_connector(live_server, buyer, name="ERP two")
+    first.post_order(build_order_document(demo.sample_order("ERP-I")))
+    send_all()
+    party.supplier_confirm(JakamoOrder.objects.get(order_number="ERP-I"))
+    inbox.sync(buyer.pk)
+    # Each has its own copy; reading and clearing one leaves the other.
+    response = first.session.get(f"{first.base_url}/api/order/response")
+    ack = response.headers["X-Acknowledge-Uri"]
+    stolen = second.session.post(ack)
+    assert stolen.status_code == 404 and "Message not found." in stolen.text
+    assert [r.order_number for r in first.drain()] == ["ERP-I"]
+    assert [r.order_number for r in second.drain()] == ["ERP-I"]
+    assert GatewayMessage.objects.filter(client=one).count() == GatewayMessage.objects.filter(client=two).count() == 1
+    # Reprocessing the same inbox message does not queue it twice.
+    inbox.reprocess(GatewayMessage.objects.get(client=one).source)
+    assert GatewayMessage.objects.filter(client=one).count() == 1
+
+
+def test_bad_credentials_and_oauth2(network, live_server, buyer):
+    connector, client = gateway_connector(live_server, buyer, auth_method="oauth2")
+    # An OAuth2 client cannot use basic auth with its secret; wrong credentials get Jakamo's answer.
+    denied = connector.post_order(b"<Order/>")
+    assert (denied.status, denied.text) == (400, "Authentication failed.")
+    secret = gateway_services.client_rotate_secret(client)
+    token_url = f"{live_server.url}/gateway/jakamo/oauth2/token"
+    bad = requests.post(
+        token_url, data={"grant_type": "client_credentials", "client_id": client.username, "client_secret": "x"}
+    )
+    assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
+    token = requests.post(
+        token_url, data={"grant_type": "client_credentials", "client_id": client.username, "client_secret": secret}
+    ).json()
+    assert token["token_type"] == "Bearer" and token["expires_in"] == 3600
+    response = requests.get(
+        f"{live_server.url}/gateway/jakamo/api/order/response",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    )
+    assert response.status_code == 200 and "No more messages available" in response.text
+    client.active = False
+    client.save()
+    response = requests.get(
+        f"{live_server.url}/gateway/jakamo/api/order/response",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    )
+    assert response.status_code == 400 and "Authentication failed." in response.text
+
+
+def test_the_admin_page_shows_credentials_once_depth_and_history(client, integration_admin, purchaser, db):
+    from mappings.models import Integration
+
+    po = Integration.objects.create(name="PO", kind="purchase_order")
+    client.force_login(integration_admin)
+    page = client.post(
+        reverse("gateway:client_new"),
+        {"name": "SAP", "integration": po.pk, "auth_method": "basic", "passes": "decided"},
+    )
+    text = page.content.decode()
+    erp = GatewayClient.objects.get(name="SAP")
+    assert erp.username in text and "http://testserver/gateway/jakamo" in text
+    secret = text.split('<code id="secret">')[1].split("<")[0]
+    assert (
+        gateway_services.authenticate(
+            "Basic " + __import__("base64").b64encode(f"{erp.username}:{secret}".encode()).decode()
+        )
+        == erp
+    )
+    assert erp.secret_hash != secret and secret not in client.get(erp.get_absolute_url()).content.decode()
+    GatewayMessage.objects.create(
+        client=erp, document_type="StatusMessage", document_key="PO-9", body=b"<x/>", ack_token="t1"
+    )
+    detail = client.get(erp.get_absolute_url()).content.decode()
+    assert "1 unread, oldest from" in detail and "PO-9" in detail
+    client.force_login(purchaser)
+    assert client.get(reverse("gateway:client_list")).status_code == 403
+
+
+def test_sales_and_asn_clients_read_their_queues_and_answer_like_jakamo(
+    network, live_server, so_integration, asn_integration, seller, buyer, purchaser
+):
+    from mappings.models import PartnerRole
+    from orders.models import SalesOrder, SalesStatus
+    from orders.services import purchase_order_create
+
+    mapping_services.save_company_mapping(
+        integration=so_integration, identifier="C-100", company_name="Customer Company AB", role=PartnerRole.CUSTOMER
+    )
+    mapping_services.save_user_mapping(
+        integration=so_integration, identifier="sam", portal_user=seller, is_default=True
+    )
+    so_client, so_secret = gateway_services.client_create(name="ERP sales", integration=so_integration)
+    erp = ErpConnector(f"{live_server.url}/gateway/jakamo", so_client.username, so_secret)
+    party.customer_place_order(
+        network["so"],
+        customer_company="Customer Company AB",
+        order_number="C-77",
+        lines=[party.CustomerLine("Bearing", Decimal(5), Decimal(4), date.today() + timedelta(days=9))],
+    )
+    inbox.sync(so_integration.pk)
+    [order] = erp.drain()
+    assert (order.document_type, order.order_number) == ("Order", "C-77") and order.confirm_url
+    assert erp.confirm(order.confirm_url).status == 200
+    send_all()
+    assert SalesOrder.objects.get(order_number="C-77").status == SalesStatus.CONFIRMED
+    delivered = (
+        b"<StatusMessage><OrderID>C-77</OrderID><Status>Delivered</Status><RealDeliveryDate>2026-11-20</RealDeliveryDate>"
+        b"<TrackingNumber>TRK-77</TrackingNumber><OrderLine><OrderLineID>1</OrderLineID></OrderLine></StatusMessage>"
+    )
+    assert erp.put_status("C-77", delivered).status == 200
+    send_all()
+    assert JakamoOrder.objects.get(order_number="C-77").state["1"]["delivered"] is True
+    refused = erp.session.post(f"{erp.base_url}/api/orderresponse", data=b"<OrderResponse><ID>R</ID></OrderResponse>")
+    assert refused.status_code == 400 and "<error>Incorrect order response</error>" in refused.text
+
+    # ASN: the supplier dispatches; the ASN client reads the JSON with an acknowledge URI.
+    purchase_order_create(integration=buyer, document=demo.sample_order("PO-ASN"), user=purchaser)
+    send_all()
+    party.supplier_dispatch_asn(JakamoOrder.objects.get(order_number="PO-ASN"), shipment_number="SH-G")
+    inbox.sync(asn_integration.pk)
+    asn_client, asn_secret = gateway_services.client_create(name="ERP asn", integration=asn_integration)
+    session = requests.Session()
+    session.auth = (asn_client.username, asn_secret)
+    assert session.get(f"{live_server.url}/gateway/jakamo/api/asn").json() == {"message": "No more messages available"}
+    inbox.reprocess(inbox.InboxMessage.objects.get(integration=asn_integration))  # published on processing
+    first = session.get(f"{live_server.url}/gateway/jakamo/api/asn")
+    assert first.json()["shipmentNumber"] == "SH-G" and first.headers["Content-Type"].startswith("application/json")
+    assert session.post(first.headers["X-Acknowledge-Uri"]).status_code == 200
+    assert session.get(f"{live_server.url}/gateway/jakamo/api/asn").json() == {"message": "No more messages available"}
