@@ -58,9 +58,8 @@ def gateway_api(view):
                 status=response.status_code,
                 document_type=getattr(response, "document_type", "")[:40],
                 document_key=getattr(response, "document_key", "")[:200],
-                answer=response.content[:2000].decode("utf-8", "replace")
-                if response.status_code != 200 or not getattr(response, "document_type", "")
-                else "",
+                # Refusals are kept word for word; documents read are already in the client's queue.
+                answer=response.content[:2000].decode("utf-8", "replace") if response.status_code != 200 else "",
             )
         return response
 

@@ -33,14 +33,12 @@ def _put(
     sales_order=None,
     confirmable=False,
 ):
-    lookup = {"client": client, "document_type": document_type}
-    if source is not None:
-        lookup["source"] = source
-    elif confirmation is not None:
-        lookup["confirmation"] = confirmation
-    existing = GatewayMessage.objects.filter(**lookup).first() if (source or confirmation) else None
+    # Keyed by the inbox message (or, for a decision, the confirmation): a reprocessed message is
+    # not queued twice.
+    key = {"source": source} if source is not None else {"confirmation": confirmation}
+    existing = GatewayMessage.objects.filter(client=client, document_type=document_type, **key).first()
     if existing is not None:
-        return existing  # a reprocessed message is not queued twice
+        return existing
     return GatewayMessage.objects.create(
         client=client,
         document_type=document_type,

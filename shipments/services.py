@@ -24,10 +24,6 @@ class ShipmentRefused(ValueError):
     """A receiving or linking request the shipment cannot take; the message says why."""
 
 
-def _n(value) -> str:
-    return format(Decimal(value).normalize(), "f")
-
-
 # -- storing an ASN ---------------------------------------------------------------------------------
 @register("ASN", kind="asn")
 def on_asn(inbox, identified: Identified):

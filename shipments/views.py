@@ -204,7 +204,7 @@ def shiphero_endpoint(request, pk):
         raise Http404("No ShipHero webhook here.")
     remote = request.META.get("REMOTE_ADDR")
     message_id = request.headers.get(shiphero.MESSAGE_ID_HEADER, "")
-    limit = webhooks._max_bytes()
+    limit = webhooks.max_body_bytes()
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -51,7 +51,7 @@ class Answer:
     body: dict
 
 
-def _max_bytes() -> int:
+def max_body_bytes() -> int:
     return settings.SHIPHERO_MAX_BODY_BYTES
 
 
@@ -75,10 +75,10 @@ def receive(
     headers = dict(headers)
     lowered = {key.lower(): value for key, value in headers.items()}
     message_id = (lowered.get(shiphero.MESSAGE_ID_HEADER.lower()) or "").strip()[:200]
-    if len(body) > _max_bytes():
+    if len(body) > max_body_bytes():
         return reject(
             integration,
-            f"The body is {len(body):,} bytes; the limit is {_max_bytes():,} bytes.",
+            f"The body is {len(body):,} bytes; the limit is {max_body_bytes():,} bytes.",
             remote_addr=remote_addr,
             message_id=message_id,
             size=len(body),
