@@ -188,6 +188,11 @@ def process(row: InboxMessage) -> bool:
 def reprocess(row: InboxMessage, user=None) -> bool:
     from .models import AuditEntry
 
+    if row.body_removed_at:
+        raise ValueError(
+            f"The body of this message was removed by retention on {row.body_removed_at:%Y-%m-%d}; "
+            "there is nothing left to reprocess."
+        )
     AuditEntry.objects.create(user=user, action="reprocess", inbox=row, note=f"status was {row.status}")
     return process(row)
 

@@ -64,6 +64,8 @@ class InboxMessage(models.Model):
     error = models.TextField(blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     times_seen = models.PositiveIntegerField(default=1)
+    body_size = models.PositiveIntegerField(null=True, blank=True, help_text="Bytes, kept when the body is removed")
+    body_removed_at = models.DateTimeField(null=True, blank=True, help_text="When retention removed the raw body")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -124,6 +126,9 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    content_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the body, kept by retention")
+    body_size = models.PositiveIntegerField(null=True, blank=True, help_text="Bytes, kept when the body is removed")
+    body_removed_at = models.DateTimeField(null=True, blank=True, help_text="When retention removed the raw body")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from datetime import datetime, time
 
 from django.db.models import Q
@@ -18,8 +19,29 @@ def _day(value: str, end: bool = False):
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
 
 
-def filtered(params) -> tuple[list, dict]:
+def filtered(params, limit: int = 200) -> tuple[list, dict]:
     """Inbox and outbox rows matching the filters, newest first, and the filters as understood."""
+    querysets, filters = filtered_querysets(params)
+    rows = []
+    for name, qs, time_field in querysets:
+        for obj in qs[:limit]:
+            rows.append({"direction": name, "obj": obj, "at": getattr(obj, time_field)})
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    return rows[:limit], filters
+
+
+def filtered_all(params):
+    """Every matching row, newest first, streamed from both tables (for the CSV export)."""
+    querysets, _ = filtered_querysets(params)
+
+    def stream(name, qs, field):
+        for obj in qs.iterator(chunk_size=2000):
+            yield {"direction": name, "obj": obj, "at": getattr(obj, field)}
+
+    return heapq.merge(*(stream(*q) for q in querysets), key=lambda r: r["at"], reverse=True)
+
+
+def filtered_querysets(params) -> tuple[list, dict]:
     direction = params.get("direction", "")
     filters = {
         "direction": direction,
@@ -42,7 +64,8 @@ def filtered(params) -> tuple[list, dict]:
         if filters["type"]:
             qs = qs.filter(document_type__istartswith=filters["type"])
         if filters["status"]:
-            qs = qs.filter(status=filters["status"])
+            # Several at once for the dashboard's links ("failed,rejected,unknown").
+            qs = qs.filter(status__in=filters["status"].split(","))
         if filters["order"]:
             qs = qs.filter(document_key__iexact=filters["order"])
         if filters["partner"]:
@@ -58,13 +81,8 @@ def filtered(params) -> tuple[list, dict]:
             else:
                 text |= Q(last_error__icontains=filters["q"]) | Q(blocked_reason__icontains=filters["q"])
             qs = qs.filter(text)
-        querysets.append((name, qs.order_by(f"-{time_field}", "-id").defer("body")[:200], time_field))
-    rows = []
-    for name, qs, time_field in querysets:
-        for obj in qs:
-            rows.append({"direction": name, "obj": obj, "at": getattr(obj, time_field)})
-    rows.sort(key=lambda r: r["at"], reverse=True)
-    return rows[:200], filters
+        querysets.append((name, qs.order_by(f"-{time_field}", "-id").defer("body"), time_field))
+    return querysets, filters
 
 
 def pretty(body: bytes, content_type: str) -> str:

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from jakamo_portal.csv_export import csv_response, wants_csv
 from mappings.models import Integration
 
 from . import inbox, outbox, selectors
@@ -16,12 +17,38 @@ operate = permission_required("jakamo_portal.reprocess_messages", raise_exceptio
 
 @history
 def message_list(request):
+    if wants_csv(request):
+        return csv_response(
+            "messages",
+            ["direction", "at", "integration", "type", "order", "partner", "status", "error"],
+            (
+                [
+                    r["direction"],
+                    r["at"],
+                    r["obj"].integration.name,
+                    r["obj"].document_type,
+                    r["obj"].document_key,
+                    r["obj"].partner,
+                    r["obj"].status,
+                    r["obj"].error if r["direction"] == "in" else (r["obj"].last_error or r["obj"].blocked_reason),
+                ]
+                for r in selectors.filtered_all(request.GET)
+            ),
+        )
     rows, filters = selectors.filtered(request.GET)
     statuses = sorted(set(InboxMessage.Status.choices) | set(OutboxMessage.Status.choices))
+    labels = dict(statuses)
+    group = filters["status"].split(",") if "," in filters["status"] else []
     return render(
         request,
         "exchange/message_list.html",
-        {"rows": rows, "filters": filters, "integrations": Integration.objects.all(), "statuses": statuses},
+        {
+            "rows": rows,
+            "filters": filters,
+            "integrations": Integration.objects.all(),
+            "statuses": statuses,
+            "status_group": ", ".join(str(labels.get(s, s)) for s in group),
+        },
     )
 
 
@@ -58,6 +85,8 @@ def inbox_reprocess(request, pk):
     row = get_object_or_404(InboxMessage, pk=pk)
     if row.status not in (InboxMessage.Status.FAILED, InboxMessage.Status.PROCESSED, InboxMessage.Status.ACKNOWLEDGED):
         messages.error(request, f"A message that is “{row.get_status_display()}” is not reprocessed.")
+    elif row.body_removed_at:
+        messages.error(request, "The body of this message was removed by retention; there is nothing to reprocess.")
     elif inbox.reprocess(row, request.user):
         messages.success(request, "Reprocessed.")
     else:

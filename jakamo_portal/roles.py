@@ -4,6 +4,7 @@ person only the sections their permissions open."""
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 PURCHASERS = "Purchasers"
 SALES = "Sales"
@@ -37,26 +38,35 @@ ROLE_PERMISSIONS = {
 }
 
 
+# The groups keep their English names (data); people see them in their own language.
+ROLE_LABELS = {
+    PURCHASERS: _("Purchasers"),
+    SALES: _("Sales"),
+    INTEGRATION_ADMINS: _("Integration admins"),
+    SUPPORT: _("Support"),
+}
+
+
 def perm(codename: str) -> str:
     return f"jakamo_portal.{codename}"
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: object  # a lazy translation
     url_name: str
     permission: str | None  # None: everyone signed in
 
 
 NAVIGATION = [
-    NavItem("Home", "home", None),
-    NavItem("Purchase orders", "orders:purchase_list", perm("view_purchase_orders")),
-    NavItem("Review", "orders:review_queue", perm("review_confirmations")),
-    NavItem("Sales orders", "orders:sales_list", perm("view_sales_orders")),
-    NavItem("Shipments", "shipments:list", perm("view_shipments")),
-    NavItem("Integrations", "mappings:integration_list", perm("manage_integrations")),
-    NavItem("Messages", "exchange:message_list", perm("view_message_history")),
-    NavItem("Sandbox", "sandbox:home", perm("use_sandbox")),
+    NavItem(_("Home"), "home", None),
+    NavItem(_("Purchase orders"), "orders:purchase_list", perm("view_purchase_orders")),
+    NavItem(_("Review"), "orders:review_queue", perm("review_confirmations")),
+    NavItem(_("Sales orders"), "orders:sales_list", perm("view_sales_orders")),
+    NavItem(_("Shipments"), "shipments:list", perm("view_shipments")),
+    NavItem(_("Integrations"), "mappings:integration_list", perm("manage_integrations")),
+    NavItem(_("Messages"), "exchange:message_list", perm("view_message_history")),
+    NavItem(_("Sandbox"), "sandbox:home", perm("use_sandbox")),
 ]
 
 
@@ -89,7 +99,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    roles = sorted(user.groups.values_list("name", flat=True))
+    roles = [ROLE_LABELS.get(name, name) for name in sorted(user.groups.values_list("name", flat=True))]
     return {"nav_items": visible_navigation(user, request.path), "user_roles": roles}
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "orders",
     "shipments",
     "gateway",
+    "operations",
     "sandbox",
 ]
 
@@ -51,9 +52,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's own language wins over the browser's.
+    "operations.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every page needs a login unless its view is marked login_not_required.
@@ -73,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "jakamo_portal.roles.navigation",
             ],
         },
@@ -108,6 +113,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fi", "Suomi")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as people here write them: ISO in English, 23.11.2026 in Finnish (Django's own).
+FORMAT_MODULE_PATH = ["jakamo_portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Helsinki")
 USE_I18N = True
 USE_TZ = True
@@ -154,6 +163,17 @@ JAKAMO_READ_TIMEOUT = env.float("JAKAMO_READ_TIMEOUT", default=30.0)
 
 # ShipHero webhook bodies above this are refused with 413 before they are read.
 SHIPHERO_MAX_BODY_BYTES = env.int("SHIPHERO_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+
+# Operations: links in e-mails, alert thresholds, the digest's limits, retention of raw bodies.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Jakamo Portal <portal@localhost>")
+ALERT_NO_SYNC_MINUTES = env.int("ALERT_NO_SYNC_MINUTES", default=60)
+ALERT_CONSECUTIVE_FAILURES = env.int("ALERT_CONSECUTIVE_FAILURES", default=3)
+ALERT_FAILED_MESSAGES = env.int("ALERT_FAILED_MESSAGES", default=10)
+UNCONFIRMED_AFTER_DAYS = env.int("UNCONFIRMED_AFTER_DAYS", default=3)
+DECISION_AFTER_HOURS = env.int("DECISION_AFTER_HOURS", default=24)
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=90)
+HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=180)
 
 LOGGING = {
     "version": 1,

@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from operations import views as operations_views
 from shipments.views import shiphero_endpoint
 
-from . import views
-
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", operations_views.home, name="home"),
+    path("language/", operations_views.language, name="set_language"),
+    # For monitoring: the database answers and the task cluster is alive (200, else 503).
+    path("health/", operations_views.health_view, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/", include("orders.urls")),

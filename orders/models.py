@@ -225,6 +225,9 @@ class SalesOrder(models.Model):
     confirm_url = models.CharField(max_length=500, blank=True, help_text="Jakamo-Confirm-Url of the latest version")
     version = models.PositiveIntegerField(default=1)
     awaiting_since = models.DateTimeField(null=True, blank=True, db_index=True)
+    delivery_due = models.DateField(
+        null=True, blank=True, db_index=True, help_text="The earliest delivery date the customer asks for"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -83,6 +83,17 @@ def on_customer_order(inbox, identified: Identified):
     sales_order_record(inbox=inbox, document=identified.document)
 
 
+def delivery_due(document: ubl.OrderDocument):
+    """The earliest date the customer wants anything delivered (lines not cancelled)."""
+    dates = [
+        d.requested_end_date or d.requested_start_date or d.promised_end_date
+        for line in document.lines
+        if not dv.is_cancelled(line)
+        for d in line.deliveries
+    ]
+    return min((d for d in dates if d), default=None)
+
+
 def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
     """A new customer order (Order) or a new version of one (OrderChange)."""
     with transaction.atomic():
@@ -112,6 +123,7 @@ def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
                 document_xml=body,
                 confirm_url=inbox.confirm_url,
                 awaiting_since=timezone.now(),
+                delivery_due=delivery_due(document),
             )
             SalesOrderVersion.objects.create(
                 order=order, version=1, document_type=document.kind, document_xml=body, inbox=inbox
@@ -127,6 +139,7 @@ def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
         order.document_xml = body
         order.confirm_url = inbox.confirm_url or order.confirm_url
         order.awaiting_since = timezone.now()
+        order.delivery_due = delivery_due(document)
         order.status = (
             SalesStatus.CANCELLED if all(dv.is_cancelled(line) for line in document.lines) else (SalesStatus.WAITING_US)
         )

@@ -4,14 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from exchange.models import InboxMessage, OutboxMessage
 from jakamo.ubl_parse import parse_order_document
+from jakamo_portal.csv_export import csv_response, wants_csv
 
-from . import sales
+from . import sales, selectors
 from .forms import DeliverForm, SalesAnswerForm
 from .models import SalesOrder, SalesStatus
 
@@ -22,17 +22,39 @@ deliver_so = permission_required("jakamo_portal.deliver_sales_orders", raise_exc
 
 @view_so
 def sales_list(request):
-    qs = SalesOrder.objects.all()
-    if status := request.GET.get("status"):
-        qs = qs.filter(status=status)
-    if q := request.GET.get("q", "").strip():
-        qs = qs.filter(Q(order_number__icontains=q) | Q(customer_name__icontains=q) | Q(customer_id__icontains=q))
+    qs = selectors.sales_orders(request.GET)
+    if wants_csv(request):
+        return csv_response(
+            "sales-orders",
+            ["order", "customer_id", "customer", "status", "delivery_due", "version", "received", "currency"],
+            (
+                [
+                    o.order_number,
+                    o.customer_id,
+                    o.customer_name,
+                    o.get_status_display(),
+                    o.delivery_due,
+                    o.version,
+                    o.created_at,
+                    o.currency,
+                ]
+                for o in qs.iterator(chunk_size=2000)
+            ),
+        )
     waiting = SalesOrder.objects.filter(status=SalesStatus.WAITING_US).order_by("awaiting_since", "id")[:100]
-    page = Paginator(qs.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "orders/sales_list.html",
-        {"waiting": waiting, "page": page, "statuses": SalesStatus.choices, "filters": request.GET},
+        {
+            "waiting": waiting,
+            "page": page,
+            "statuses": SalesStatus.choices,
+            "filters": request.GET,
+            # The waiting list sits above the full list only when nothing is filtered, so that a
+            # filtered page shows exactly the orders the filter (and the dashboard's number) means.
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        },
     )
 
 

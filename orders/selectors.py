@@ -3,11 +3,23 @@ query plus a count, pages prefetch what they show."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from exchange.models import InboxMessage, OutboxMessage
 
-from .models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder, PurchaseOrderLine
+from .models import (
+    Confirmation,
+    DeliveryBatch,
+    OrderStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    SalesStatus,
+)
 
 
 def review_queue(params=None):
@@ -49,6 +61,12 @@ def purchase_orders(params=None):
     qs = PurchaseOrder.objects.select_related("purchaser")
     if status := params.get("status"):
         qs = qs.filter(status=status)
+    if (older := str(params.get("older_than") or "")).isdigit():
+        qs = qs.filter(created_at__lt=timezone.now() - timedelta(days=int(older)))
+    if (due := params.get("due")) in DUE_WINDOWS:
+        qs = qs.filter(pk__in=open_batches_due(due).values("line__order_id"))
+    if purchaser := params.get("purchaser"):
+        qs = qs.filter(purchaser__username=purchaser)
     if supplier := params.get("supplier"):
         qs = qs.filter(Q(supplier_id__iexact=supplier) | Q(supplier_name__icontains=supplier))
     if q := (params.get("q") or "").strip():
@@ -90,3 +108,51 @@ OPEN_STATUSES = [
     OrderStatus.CONFIRMED,
     OrderStatus.STARTED_RECEIVING,
 ]
+
+
+DUE_WINDOWS = ("week", "late")
+
+
+def week_window(today: date | None = None) -> tuple[date, date]:
+    """Today up to and including this week's Sunday."""
+    today = today or timezone.localdate()
+    return today, today + timedelta(days=6 - today.weekday())
+
+
+def open_batches_due(window: str, today: date | None = None):
+    """Delivery batches of open orders still short of their quantity, whose date (promised, else
+    requested) falls in the rest of this week ("week") or has passed ("late")."""
+    today = today or timezone.localdate()
+    qs = (
+        DeliveryBatch.objects.filter(line__order__status__in=OPEN_STATUSES)
+        .exclude(line__status__in=["Cancelled", "Received"])
+        .annotate(
+            due=Coalesce("promised_date", "requested_date"), due_quantity=Coalesce("confirmed_quantity", "quantity")
+        )
+        .filter(received_quantity__lt=F("due_quantity"))
+    )
+    if window == "late":
+        return qs.filter(due__lt=today)
+    start, end = week_window(today)
+    return qs.filter(due__gte=start, due__lte=end)
+
+
+SALES_OPEN = [SalesStatus.WAITING_US, SalesStatus.WAITING_CUSTOMER, SalesStatus.CONFIRMED]
+
+
+def sales_orders(params=None):
+    params = params or {}
+    qs = SalesOrder.objects.all()
+    if status := params.get("status"):
+        qs = qs.filter(status=status)
+    if q := (params.get("q") or "").strip():
+        qs = qs.filter(Q(order_number__icontains=q) | Q(customer_name__icontains=q) | Q(customer_id__icontains=q))
+    if (due := params.get("due")) in DUE_WINDOWS:
+        qs = qs.filter(status__in=SALES_OPEN)
+        today = timezone.localdate()
+        if due == "late":
+            qs = qs.filter(delivery_due__lt=today)
+        else:
+            start, end = week_window(today)
+            qs = qs.filter(delivery_due__gte=start, delivery_due__lte=end)
+    return qs.order_by("-created_at", "-id")

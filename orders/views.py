@@ -8,6 +8,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from jakamo_portal.csv_export import csv_response, wants_csv
+
 from . import deviations as dv
 from . import selectors, services
 from .forms import AcceptForm, LinesForm, OrderHeaderForm, OrderLineFormSet, ReceiveForm, RejectForm, UploadForm
@@ -20,6 +22,25 @@ receive_perm = permission_required("jakamo_portal.receive_goods", raise_exceptio
 
 @view_po
 def purchase_list(request):
+    if wants_csv(request):
+        return csv_response(
+            "purchase-orders",
+            ["order", "supplier_id", "supplier", "purchaser", "created", "status", "ordered", "confirmed", "currency"],
+            (
+                [
+                    o.order_number,
+                    o.supplier_id,
+                    o.supplier_name,
+                    o.purchaser.username if o.purchaser else "",
+                    o.created_at,
+                    o.get_status_display(),
+                    o.ordered_total,
+                    o.confirmed_total,
+                    o.currency,
+                ]
+                for o in selectors.purchase_orders(request.GET).iterator(chunk_size=2000)
+            ),
+        )
     page = Paginator(selectors.purchase_orders(request.GET), 50).get_page(request.GET.get("page"))
     return render(
         request, "orders/purchase_list.html", {"page": page, "statuses": OrderStatus.choices, "filters": request.GET}

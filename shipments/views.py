@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jakamo import shiphero
 from jakamo.errors import DocumentError
+from jakamo_portal.csv_export import csv_response, wants_csv
 from mappings.models import Integration, Kind
 
 from . import selectors, services, webhooks
@@ -28,6 +29,24 @@ reprocess_perm = permission_required("jakamo_portal.reprocess_messages", raise_e
 def shipment_list(request):
     form = ShipmentFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    if wants_csv(request):
+        return csv_response(
+            "shipments",
+            ["shipment", "asn_id", "supplier", "dispatched", "status", "items", "unlinked_items", "received"],
+            (
+                [
+                    s.shipment_number,
+                    s.asn_id,
+                    s.supplier_company_name or s.dispatch_company_name,
+                    s.dispatched_at,
+                    s.get_status_display(),
+                    s.item_count,
+                    s.unlinked_count,
+                    s.received_at,
+                ]
+                for s in selectors.shipments(filters).iterator(chunk_size=2000)
+            ),
+        )
     page = Paginator(selectors.shipments(filters), 50).get_page(request.GET.get("page"))
     selectors.attach_lines(page.object_list)
     return render(

@@ -1,0 +1,67 @@
+"""Home (each person's dashboard), the language switch and the health endpoint."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import charts, dashboard, health, people
+from .middleware import SESSION_KEY
+
+
+def home(request):
+    context = dashboard.home(request.user)
+    if request.user.has_perm("jakamo_portal.view_message_history"):
+        daily = charts.messages_per_day()
+        context["daily"] = daily
+        context["daily_chart"] = charts.stacked_columns(daily, title=_("Messages per day by type, last 30 days"))
+    if request.user.has_perm("jakamo_portal.view_purchase_orders"):
+        suppliers = charts.supplier_figures()
+        context["suppliers"] = suppliers
+        context["supplier_charts"] = [
+            charts.horizontal_bars(
+                [(s.supplier, s.deviation_share) for s in suppliers],
+                title=_("Share of confirmations with deviations"),
+                maximum=100,
+                unit=" %",
+            ),
+            charts.horizontal_bars(
+                [(s.supplier, s.median_hours) for s in suppliers],
+                title=_("Median hours from order to confirmation"),
+                unit=" h",
+            ),
+            charts.horizontal_bars(
+                [(s.supplier, s.on_time_rate) for s in suppliers],
+                title=_("On-time delivery rate"),
+                maximum=100,
+                unit=" %",
+            ),
+        ]
+    return render(request, "operations/home.html", context)
+
+
+@require_POST
+def language(request):
+    choice = request.POST.get("language", "")
+    try:
+        people.set_language(request.user, choice)
+    except ValueError:
+        return HttpResponseBadRequest(_("Unknown language."))
+    request.session[SESSION_KEY] = choice
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    translation.activate(choice)
+    return redirect(target)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def health_view(request):
+    result = health.check()
+    return JsonResponse(result, status=200 if result["ok"] else 503)
