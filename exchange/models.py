@@ -6,17 +6,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from mappings.models import Integration
 
 
 class SyncRun(models.Model):
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        STUCK = "stuck", "Stuck"
-        SKIPPED = "skipped", "Skipped (another sync was running)"
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        STUCK = "stuck", _("Stuck")
+        SKIPPED = "skipped", _("Skipped (another sync was running)")
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="sync_runs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
@@ -38,11 +39,11 @@ class SyncRun(models.Model):
 
 class InboxMessage(models.Model):
     class Status(models.TextChoices):
-        RECEIVED = "received", "Stored, not yet acknowledged"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged, not yet processed"
-        PROCESSED = "processed", "Processed"
-        FAILED = "failed", "Failed"
-        DUPLICATE = "duplicate", "Duplicate (seen before)"
+        RECEIVED = "received", _("Stored, not yet acknowledged")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged, not yet processed")
+        PROCESSED = "processed", _("Processed")
+        FAILED = "failed", _("Failed")
+        DUPLICATE = "duplicate", _("Duplicate (seen before)")
 
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="inbox")
     sync_run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
@@ -89,20 +90,20 @@ class InboxMessage(models.Model):
 
 class OutboxMessage(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to send"
-        BLOCKED = "blocked", "Blocked by a missing mapping"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        RETRY = "retry", "Will retry"
-        REJECTED = "rejected", "Rejected by Jakamo"
-        UNKNOWN = "unknown", "Outcome unknown — needs a person"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Waiting to send")
+        BLOCKED = "blocked", _("Blocked by a missing mapping")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        RETRY = "retry", _("Will retry")
+        REJECTED = "rejected", _("Rejected by Jakamo")
+        UNKNOWN = "unknown", _("Outcome unknown — needs a person")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Operation(models.TextChoices):
-        ORDER = "order", "Order / OrderChange (POST)"
-        STATUS = "status", "StatusMessage (PUT)"
-        ORDER_RESPONSE = "order_response", "OrderResponse (POST)"
-        SIMPLE_CONFIRM = "simple_confirm", "Simple confirmation (POST to Jakamo-Confirm-Url)"
+        ORDER = "order", _("Order / OrderChange (POST)")
+        STATUS = "status", _("StatusMessage (PUT)")
+        ORDER_RESPONSE = "order_response", _("OrderResponse (POST)")
+        SIMPLE_CONFIRM = "simple_confirm", _("Simple confirmation (POST to Jakamo-Confirm-Url)")
 
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="outbox")
     operation = models.CharField(max_length=20, choices=Operation.choices)

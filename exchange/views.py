@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jakamo_portal.csv_export import csv_response, wants_csv
@@ -84,13 +85,13 @@ def outbox_detail(request, pk):
 def inbox_reprocess(request, pk):
     row = get_object_or_404(InboxMessage, pk=pk)
     if row.status not in (InboxMessage.Status.FAILED, InboxMessage.Status.PROCESSED, InboxMessage.Status.ACKNOWLEDGED):
-        messages.error(request, f"A message that is “{row.get_status_display()}” is not reprocessed.")
+        messages.error(request, _("A message that is “%(v1)s” is not reprocessed.") % {"v1": row.get_status_display()})
     elif row.body_removed_at:
-        messages.error(request, "The body of this message was removed by retention; there is nothing to reprocess.")
+        messages.error(request, _("The body of this message was removed by retention; there is nothing to reprocess."))
     elif inbox.reprocess(row, request.user):
-        messages.success(request, "Reprocessed.")
+        messages.success(request, _("Reprocessed."))
     else:
-        messages.error(request, f"Reprocessing failed again: {row.error}")
+        messages.error(request, _("Reprocessing failed again: %(v1)s") % {"v1": row.error})
     return redirect(row)
 
 
@@ -109,13 +110,13 @@ def outbox_action(request, pk, action):
             ):
                 raise ValueError(f"A message that is “{row.get_status_display()}” is not resent.")
             outbox.resend(row, request.user, note)
-            messages.success(request, "Queued to send again.")
+            messages.success(request, _("Queued to send again."))
         elif action == "cancel":
             outbox.cancel(row, request.user, note)
-            messages.success(request, "Cancelled.")
+            messages.success(request, _("Cancelled."))
         elif action == "mark_sent":
             outbox.mark_sent(row, request.user, note)
-            messages.success(request, "Marked as sent.")
+            messages.success(request, _("Marked as sent."))
         else:
             raise ValueError("Unknown action.")
     except ValueError as exc:

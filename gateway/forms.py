@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from mappings.models import Integration, Kind
 
@@ -9,14 +10,14 @@ class ClientForm(forms.Form):
     name = forms.CharField(max_length=100)
     integration = forms.ModelChoiceField(
         queryset=Integration.objects.exclude(kind=Kind.SHIPHERO),
-        help_text="The Jakamo API this ERP client uses through the portal (one client per API, as in Jakamo)",
+        help_text=_("The Jakamo API this ERP client uses through the portal (one client per API, as in Jakamo)"),
     )
     auth_method = forms.ChoiceField(choices=AuthMethod.choices, initial=AuthMethod.BASIC)
     passes = forms.ChoiceField(
         choices=Passes.choices,
         initial=Passes.EVERYTHING,
-        label="What its queue passes",
-        help_text="Purchase orders only",
+        label=_("What its queue passes"),
+        help_text=_("Purchase orders only"),
     )
 
     def clean_name(self):

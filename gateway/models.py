@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from exchange.models import InboxMessage, OutboxMessage
 from mappings.models import Integration
@@ -9,13 +10,13 @@ from orders.models import Confirmation, SalesOrder
 
 
 class Passes(models.TextChoices):
-    EVERYTHING = "everything", "Every OrderResponse as it arrives"
-    DECIDED = "decided", "Only confirmations after our decision (plus Delivered statuses and ASNs)"
+    EVERYTHING = "everything", _("Every OrderResponse as it arrives")
+    DECIDED = "decided", _("Only confirmations after our decision (plus Delivered statuses and ASNs)")
 
 
 class AuthMethod(models.TextChoices):
-    BASIC = "basic", "Basic authentication"
-    OAUTH2 = "oauth2", "OAuth2 client credentials"
+    BASIC = "basic", _("Basic authentication")
+    OAUTH2 = "oauth2", _("OAuth2 client credentials")
 
 
 class GatewayClient(models.Model):

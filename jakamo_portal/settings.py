@@ -167,6 +167,12 @@ SHIPHERO_MAX_BODY_BYTES = env.int("SHIPHERO_MAX_BODY_BYTES", default=2 * 1024 * 
 # Operations: links in e-mails, alert thresholds, the digest's limits, retention of raw bodies.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Jakamo Portal <portal@localhost>")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 ALERT_NO_SYNC_MINUTES = env.int("ALERT_NO_SYNC_MINUTES", default=60)
 ALERT_CONSECUTIVE_FAILURES = env.int("ALERT_CONSECUTIVE_FAILURES", default=3)
 ALERT_FAILED_MESSAGES = env.int("ALERT_FAILED_MESSAGES", default=10)

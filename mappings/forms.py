@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuthMethod, CompanyMapping, Environment, Integration, Kind
 
@@ -9,7 +10,7 @@ class IntegrationForm(forms.ModelForm):
     """Secrets are write-only: never rendered back, and left as they are when the field is blank."""
 
     base_url = forms.URLField(
-        required=False, assume_scheme="https", help_text="Only for a custom environment, e.g. the sandbox"
+        required=False, assume_scheme="https", help_text=_("Only for a custom environment, e.g. the sandbox")
     )
     token_url = forms.URLField(required=False, assume_scheme="https")
     password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
@@ -110,4 +111,4 @@ class UserMappingForm(forms.Form):
 
 
 class CsvImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV with a header row; at most 5 MB")
+    file = forms.FileField(help_text=_("CSV with a header row; at most 5 MB"))

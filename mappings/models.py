@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from jakamo import client as jclient
 
@@ -13,24 +14,24 @@ from .crypto import EncryptedTextField
 
 
 class Kind(models.TextChoices):
-    PURCHASE_ORDER = "purchase_order", "Purchase Order API"
-    SALES_ORDER = "sales_order", "Sales Order API"
-    ASN = "asn", "ASN API"
-    SHIPHERO = "shiphero", "ShipHero webhook"
+    PURCHASE_ORDER = "purchase_order", _("Purchase Order API")
+    SALES_ORDER = "sales_order", _("Sales Order API")
+    ASN = "asn", _("ASN API")
+    SHIPHERO = "shiphero", _("ShipHero webhook")
 
 
 class Environment(models.TextChoices):
-    TEST = "test", "Test (demo.thejakamo.com)"
-    PRODUCTION = "production", "Production (www.thejakamo.com)"
-    CUSTOM = "custom", "Custom base URL"
+    TEST = "test", _("Test (demo.thejakamo.com)")
+    PRODUCTION = "production", _("Production (www.thejakamo.com)")
+    CUSTOM = "custom", _("Custom base URL")
 
 
 ENVIRONMENT_URLS = {Environment.TEST: jclient.TEST_BASE_URL, Environment.PRODUCTION: jclient.PRODUCTION_BASE_URL}
 
 
 class AuthMethod(models.TextChoices):
-    BASIC = "basic", "Basic authentication"
-    OAUTH2 = "oauth2", "OAuth2 client credentials"
+    BASIC = "basic", _("Basic authentication")
+    OAUTH2 = "oauth2", _("OAuth2 client credentials")
 
 
 class Integration(models.Model):
@@ -119,15 +120,15 @@ class Integration(models.Model):
 
 
 class PartnerRole(models.TextChoices):
-    SUPPLIER = "supplier", "Supplier"
-    CUSTOMER = "customer", "Customer"
-    OWN = "own", "Our company"
+    SUPPLIER = "supplier", _("Supplier")
+    CUSTOMER = "customer", _("Customer")
+    OWN = "own", _("Our company")
 
 
 class ExternalField(models.TextChoices):
-    NONE = "", "—"
-    BUYER_CUSTOMER_PARTY = "buyer_customer_party", "Buyer customer party"
-    SELLER_SUPPLIER_PARTY = "seller_supplier_party", "Seller supplier party"
+    NONE = "", _("—")
+    BUYER_CUSTOMER_PARTY = "buyer_customer_party", _("Buyer customer party")
+    SELLER_SUPPLIER_PARTY = "seller_supplier_party", _("Seller supplier party")
 
 
 class CompanyMapping(models.Model):

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from exchange.models import OutboxMessage, SyncRun
@@ -28,7 +29,7 @@ def integration_edit(request, pk=None):
     form = IntegrationForm(request.POST or None, instance=integration)
     if request.method == "POST" and form.is_valid():
         integration = form.save()
-        messages.success(request, f"{integration.name} saved.")
+        messages.success(request, _("%(v1)s saved.") % {"v1": integration.name})
         return redirect(integration)
     return render(request, "mappings/integration_form.html", {"form": form, "integration": integration})
 
@@ -70,7 +71,7 @@ def sync_now(request, pk):
     integration = get_object_or_404(Integration, pk=pk)
     run = SyncRun.objects.create(integration=integration, triggered_by=request.user)
     async_task("exchange.tasks.sync_integration", integration.pk, run.pk, task_name=f"sync-now-{run.pk}", group="sync")
-    messages.info(request, "Sync started.")
+    messages.info(request, _("Sync started."))
     return redirect(f"{integration.get_absolute_url()}?run={run.pk}#sync")
 
 
@@ -96,7 +97,7 @@ def sync_status(request, pk, run_pk):
 def resume(request, pk):
     integration = get_object_or_404(Integration, pk=pk)
     services.resume(integration)
-    messages.success(request, f"{integration.name} will be synced again.")
+    messages.success(request, _("%(v1)s will be synced again.") % {"v1": integration.name})
     return redirect(integration)
 
 
@@ -107,9 +108,9 @@ def company_mapping_add(request, pk):
     form = CompanyMappingForm(request.POST)
     if form.is_valid():
         services.save_company_mapping(integration=integration, user=request.user, **form.cleaned_data)
-        messages.success(request, f"Company mapping {form.cleaned_data['identifier']} saved.")
+        messages.success(request, _("Company mapping %(v1)s saved.") % {"v1": form.cleaned_data["identifier"]})
     else:
-        messages.error(request, f"Not saved: {form.errors.as_text()}")
+        messages.error(request, _("Not saved: %(v1)s") % {"v1": form.errors.as_text()})
     return redirect(f"{integration.get_absolute_url()}#mappings")
 
 
@@ -120,9 +121,9 @@ def user_mapping_add(request, pk):
     form = UserMappingForm(request.POST)
     if form.is_valid():
         services.save_user_mapping(integration=integration, user=request.user, **form.cleaned_data)
-        messages.success(request, f"User mapping {form.cleaned_data['identifier']} saved.")
+        messages.success(request, _("User mapping %(v1)s saved.") % {"v1": form.cleaned_data["identifier"]})
     else:
-        messages.error(request, f"Not saved: {form.errors.as_text()}")
+        messages.error(request, _("Not saved: %(v1)s") % {"v1": form.errors.as_text()})
     return redirect(f"{integration.get_absolute_url()}#mappings")
 
 
@@ -134,7 +135,7 @@ def mapping_delete(request, pk, what, mapping_pk):
     model = CompanyMapping if what == "company" else UserMapping
     mapping = get_object_or_404(model, pk=mapping_pk, integration_id=pk)
     mapping.delete()
-    messages.success(request, f"Mapping {mapping.identifier} deleted.")
+    messages.success(request, _("Mapping %(v1)s deleted.") % {"v1": mapping.identifier})
     return redirect(f"{mapping.integration.get_absolute_url()}#mappings")
 
 
@@ -156,14 +157,14 @@ def csv_import(request, pk, what):
     integration = get_object_or_404(Integration, pk=pk)
     form = CsvImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, f"Not imported: {form.errors.as_text()}")
+        messages.error(request, _("Not imported: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect(integration)
     upload = form.cleaned_data["file"]
     data = upload.read(csv_io.MAX_BYTES + 1)
     importer = csv_io.import_companies if what == "companies" else csv_io.import_users
     count, errors = importer(integration, data, request.user)
     if errors:
-        messages.error(request, "Nothing was imported. " + " ".join(str(e) for e in errors[:50]))
+        messages.error(request, _("Nothing was imported. ") + " ".join(str(e) for e in errors[:50]))
     else:
-        messages.success(request, f"{count} {what} mappings imported.")
+        messages.success(request, _("%(v1)s %(v2)s mappings imported.") % {"v1": count, "v2": what})
     return redirect(f"{integration.get_absolute_url()}#mappings")

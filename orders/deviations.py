@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from jakamo import ubl
 
 QUANTITY = "quantity"
@@ -28,17 +30,17 @@ MISSING_LINE = "missing_line"
 REJECTED = "rejected"
 
 KIND_LABELS = {
-    QUANTITY: "Quantity",
-    PRICE: "Unit price",
-    DATE: "Delivery date",
-    SELLERS_ITEM_ID: "Seller's item id",
-    ADDED_BATCH: "Batch added by the supplier",
-    UNCONFIRMED_BATCH: "Batch not confirmed",
-    OPEN_LINE: "Line left open",
-    DRAFT_LINE: "Draft line",
-    CANCELLED_LINE: "Line cancelled by the supplier",
-    MISSING_LINE: "Line missing from the confirmation",
-    REJECTED: "Order rejected by the supplier",
+    QUANTITY: _("Quantity"),
+    PRICE: _("Unit price"),
+    DATE: _("Delivery date"),
+    SELLERS_ITEM_ID: _("Seller's item id"),
+    ADDED_BATCH: _("Batch added by the supplier"),
+    UNCONFIRMED_BATCH: _("Batch not confirmed"),
+    OPEN_LINE: _("Line left open"),
+    DRAFT_LINE: _("Draft line"),
+    CANCELLED_LINE: _("Line cancelled by the supplier"),
+    MISSING_LINE: _("Line missing from the confirmation"),
+    REJECTED: _("Order rejected by the supplier"),
 }
 
 
@@ -53,7 +55,7 @@ class Deviation:
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return str(KIND_LABELS[self.kind])
 
 
 @dataclass

@@ -2,14 +2,15 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class AcceptForm(forms.Form):
     note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     emphasize_original = forms.BooleanField(
         required=False,
-        label="Emphasize the originally agreed details",
-        help_text="Acknowledge the supplier's values as a technicality; Jakamo keeps showing what was agreed.",
+        label=_("Emphasize the originally agreed details"),
+        help_text=_("Acknowledge the supplier's values as a technicality; Jakamo keeps showing what was agreed."),
     )
 
 
@@ -37,7 +38,7 @@ class ReceiveForm(forms.Form):
     event_date = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="When the receipt happened, if not the received date",
+        help_text=_("When the receipt happened, if not the received date"),
     )
 
     def __init__(self, *args, batches=(), **kwargs):
@@ -88,7 +89,7 @@ class IntegrationChoiceMixin:
 
 
 class UploadForm(IntegrationChoiceMixin, forms.Form):
-    file = forms.FileField(help_text="A UBL Order XML file (at most 10 MB)")
+    file = forms.FileField(help_text=_("A UBL Order XML file (at most 10 MB)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,8 +98,8 @@ class UploadForm(IntegrationChoiceMixin, forms.Form):
 
 class OrderHeaderForm(IntegrationChoiceMixin, forms.Form):
     order_number = forms.CharField(max_length=100)
-    supplier = forms.CharField(max_length=200, help_text="The supplier's identifier (a company mapping)")
-    buyer_contact = forms.CharField(max_length=200, help_text="Your ERP user identifier (a user mapping)")
+    supplier = forms.CharField(max_length=200, help_text=_("The supplier's identifier (a company mapping)"))
+    buyer_contact = forms.CharField(max_length=200, help_text=_("Your ERP user identifier (a user mapping)"))
     currency = forms.CharField(max_length=3, initial="EUR")
     note = forms.CharField(max_length=1000, required=False)
 
@@ -113,13 +114,15 @@ class OrderLineForm(forms.Form):
     sellers_item_id = forms.CharField(max_length=100, required=False)
     quantity = forms.DecimalField(min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
     unit_code = forms.CharField(max_length=10, initial="PCE")
-    price = forms.DecimalField(min_value=Decimal("0"), max_digits=18, decimal_places=4, help_text="per base quantity")
+    price = forms.DecimalField(
+        min_value=Decimal("0"), max_digits=18, decimal_places=4, help_text=_("per base quantity")
+    )
     base_quantity = forms.DecimalField(min_value=Decimal("0.0001"), initial=1, max_digits=18, decimal_places=4)
     requested_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     batches = forms.CharField(
         required=False,
         max_length=1000,
-        help_text="Split into delivery batches: quantity@YYYY-MM-DD; … (must add up to the quantity)",
+        help_text=_("Split into delivery batches: quantity@YYYY-MM-DD; … (must add up to the quantity)"),
     )
 
     def clean_batches(self):
@@ -208,6 +211,6 @@ class DeliverForm(forms.Form):
     delivery_date = forms.DateField(initial=date.today, widget=forms.DateInput(attrs={"type": "date"}))
     tracking_number = forms.CharField(required=False, max_length=200)
     lines = forms.CharField(
-        required=False, max_length=500, help_text="Line numbers, comma separated; empty: the whole order"
+        required=False, max_length=500, help_text=_("Line numbers, comma separated; empty: the whole order")
     )
-    batches = forms.CharField(required=False, max_length=1000, help_text="Or delivery batch ids, comma separated")
+    batches = forms.CharField(required=False, max_length=1000, help_text=_("Or delivery batch ids, comma separated"))

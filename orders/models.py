@@ -7,19 +7,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from exchange.models import InboxMessage, OutboxMessage
 from mappings.models import Integration
 
 
 class OrderStatus(models.TextChoices):
-    WAITING_SUPPLIER = "waiting_supplier", "Waiting for supplier confirmation"
-    WAITING_CUSTOMER = "waiting_customer", "Waiting for customer action"
-    CONFIRMED = "confirmed", "Confirmed"
-    STARTED_RECEIVING = "started_receiving", "Started receiving"
-    RECEIVED = "received", "Received"
-    CANCELLED = "cancelled", "Cancelled"
-    REJECTED = "rejected", "Rejected by the supplier"
+    WAITING_SUPPLIER = "waiting_supplier", _("Waiting for supplier confirmation")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for customer action")
+    CONFIRMED = "confirmed", _("Confirmed")
+    STARTED_RECEIVING = "started_receiving", _("Started receiving")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+    REJECTED = "rejected", _("Rejected by the supplier")
 
 
 CLOSED = (OrderStatus.RECEIVED, OrderStatus.CANCELLED)
@@ -112,13 +113,13 @@ class Confirmation(models.Model):
     """One OrderResponse from the supplier. Versions are kept side by side, never overwritten."""
 
     class Decision(models.TextChoices):
-        NONE_NEEDED = "none_needed", "Matches the order"
-        PENDING = "pending", "Awaiting our decision"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
-        PARTLY = "partly", "Decided line by line"
-        SUPERSEDED = "superseded", "Superseded by a later confirmation"
-        WAITING_SUPPLIER = "waiting_supplier", "Supplier has not confirmed every line"
+        NONE_NEEDED = "none_needed", _("Matches the order")
+        PENDING = "pending", _("Awaiting our decision")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        PARTLY = "partly", _("Decided line by line")
+        SUPERSEDED = "superseded", _("Superseded by a later confirmation")
+        WAITING_SUPPLIER = "waiting_supplier", _("Supplier has not confirmed every line")
 
     order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="confirmations")
     version = models.PositiveIntegerField()
@@ -145,9 +146,9 @@ class Confirmation(models.Model):
 
 class Decision(models.Model):
     class Kind(models.TextChoices):
-        ACCEPT = "accept", "Accepted the supplier's changes"
-        REJECT = "reject", "Rejected, ordered values restated"
-        LINE_BY_LINE = "line_by_line", "Decided line by line"
+        ACCEPT = "accept", _("Accepted the supplier's changes")
+        REJECT = "reject", _("Rejected, ordered values restated")
+        LINE_BY_LINE = "line_by_line", _("Decided line by line")
 
     confirmation = models.ForeignKey(Confirmation, on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -203,12 +204,12 @@ class ErpClient(models.Model):
 
 
 class SalesStatus(models.TextChoices):
-    WAITING_US = "waiting_us", "Waiting for our confirmation"
-    WAITING_CUSTOMER = "waiting_customer", "Waiting for the customer (we proposed changes)"
-    CONFIRMED = "confirmed", "Confirmed"
-    DELIVERED = "delivered", "Delivered"
-    REJECTED = "rejected", "Rejected by us"
-    CANCELLED = "cancelled", "Cancelled by the customer"
+    WAITING_US = "waiting_us", _("Waiting for our confirmation")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for the customer (we proposed changes)")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DELIVERED = "delivered", _("Delivered")
+    REJECTED = "rejected", _("Rejected by us")
+    CANCELLED = "cancelled", _("Cancelled by the customer")
 
 
 class SalesOrder(models.Model):
@@ -267,10 +268,10 @@ class SalesOrderVersion(models.Model):
 
 class SalesConfirmation(models.Model):
     class Kind(models.TextChoices):
-        AS_REQUESTED = "as_requested", "Confirmed as requested"
-        WITH_CHANGES = "with_changes", "Confirmed with changes"
-        REJECTED = "rejected", "Rejected"
-        DELIVERED = "delivered", "Marked delivered"
+        AS_REQUESTED = "as_requested", _("Confirmed as requested")
+        WITH_CHANGES = "with_changes", _("Confirmed with changes")
+        REJECTED = "rejected", _("Rejected")
+        DELIVERED = "delivered", _("Marked delivered")
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="confirmations")
     kind = models.CharField(max_length=20, choices=Kind.choices)

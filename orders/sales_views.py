@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from exchange.models import InboxMessage, OutboxMessage
@@ -92,7 +93,7 @@ def _act(request, order, func, success: str):
     try:
         func()
     except ValueError as exc:
-        messages.error(request, f"Not sent: {exc}")
+        messages.error(request, _("Not sent: %(v1)s") % {"v1": exc})
     else:
         messages.success(request, success)
     return redirect(order)
@@ -119,15 +120,15 @@ def sales_confirm(request, pk, action):
         )
     form = SalesAnswerForm(request.POST, lines=parse_order_document(order.document_xml).lines)
     if not form.is_valid():
-        messages.error(request, f"Not sent: {form.errors.as_text()}")
+        messages.error(request, _("Not sent: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect(order)
     try:
         answers = form.answers()
     except ValidationError as exc:  # the batch text
-        messages.error(request, f"Not sent: {' '.join(exc.messages)}")
+        messages.error(request, _("Not sent: %(v1)s") % {"v1": " ".join(exc.messages)})
         return redirect(order)
     if not answers:
-        messages.error(request, "Not sent: change at least one line, or confirm as requested.")
+        messages.error(request, _("Not sent: change at least one line, or confirm as requested."))
         return redirect(order)
     return _act(
         request,
@@ -145,7 +146,7 @@ def sales_deliver(request, pk):
     order = get_object_or_404(SalesOrder, pk=pk)
     form = DeliverForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not sent: {form.errors.as_text()}")
+        messages.error(request, _("Not sent: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect(order)
     lines = [x.strip() for x in form.cleaned_data["lines"].split(",") if x.strip()] or None
     batches = [x.strip() for x in form.cleaned_data["batches"].split(",") if x.strip()] or None

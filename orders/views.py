@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jakamo_portal.csv_export import csv_response, wants_csv
@@ -119,12 +120,12 @@ def _decision(request, pk, version, action):
                 note=form.cleaned_data["note"],
                 emphasize_original=form.cleaned_data["emphasize_original"],
             )
-            messages.success(request, "Accepted: the simple confirmation is on its way to Jakamo.")
+            messages.success(request, _("Accepted: the simple confirmation is on its way to Jakamo."))
         elif action == "reject":
             form = RejectForm(request.POST)
             form.is_valid()
             services.confirmation_reject(confirmation=confirmation, user=request.user, note=form.cleaned_data["note"])
-            messages.success(request, "Rejected: an OrderChange with the ordered values is on its way to Jakamo.")
+            messages.success(request, _("Rejected: an OrderChange with the ordered values is on its way to Jakamo."))
         else:
             line_ids = confirmation.order.lines.values_list("line_id", flat=True)
             form = LinesForm(request.POST, line_ids=line_ids)
@@ -135,7 +136,7 @@ def _decision(request, pk, version, action):
                 accepted_lines=form.accepted(),
                 note=form.cleaned_data.get("note", ""),
             )
-            messages.success(request, "Decided line by line: the OrderChange is on its way to Jakamo.")
+            messages.success(request, _("Decided line by line: the OrderChange is on its way to Jakamo."))
     except ValueError as exc:
         messages.error(request, str(exc))
         return redirect("orders:confirmation_review", pk=pk, version=version)
@@ -162,7 +163,7 @@ def goods_receive(request, pk):
         valid = form.is_valid()
         quantities = form.quantities() if valid else None
     if not valid:
-        messages.error(request, f"Not received: {form.errors.as_text()}")
+        messages.error(request, _("Not received: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect(order)
     data = form.cleaned_data
     try:
@@ -174,9 +175,9 @@ def goods_receive(request, pk):
             event_date=data.get("event_date"),
         )
     except ValueError as exc:
-        messages.error(request, f"Not received: {exc}")
+        messages.error(request, _("Not received: %(v1)s") % {"v1": exc})
     else:
-        messages.success(request, "Received: the Received status is on its way to Jakamo.")
+        messages.success(request, _("Received: the Received status is on its way to Jakamo."))
     return redirect(order)
 
 
@@ -184,7 +185,7 @@ manage_po = permission_required("jakamo_portal.manage_purchase_orders", raise_ex
 
 
 def _refused(request, exc: services.OrderRefused, what: str):
-    messages.error(request, f"{what} was not sent. " + " · ".join(str(p) for p in exc.problems))
+    messages.error(request, _("%(v1)s was not sent. ") % {"v1": what} + " · ".join(str(p) for p in exc.problems))
 
 
 @manage_po
@@ -200,7 +201,7 @@ def purchase_new(request):
         except services.OrderRefused as exc:
             _refused(request, exc, "The order")
         else:
-            messages.success(request, f"Order {order.order_number} saved and queued for Jakamo.")
+            messages.success(request, _("Order %(v1)s saved and queued for Jakamo.") % {"v1": order.order_number})
             return redirect(order)
     return render(request, "orders/purchase_new.html", {"header": header, "lines": lines, "upload": UploadForm()})
 
@@ -212,7 +213,7 @@ def purchase_upload(request):
 
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, f"Not uploaded: {form.errors.as_text()}")
+        messages.error(request, _("Not uploaded: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect("orders:purchase_new")
     data = form.cleaned_data["file"].read(10 * 1024 * 1024 + 1)
     try:
@@ -220,7 +221,7 @@ def purchase_upload(request):
     except services.OrderRefused as exc:
         _refused(request, exc, f"“{form.cleaned_data['file'].name}”")
         return redirect("orders:purchase_new")
-    messages.success(request, f"Order {order.order_number} saved and queued for Jakamo.")
+    messages.success(request, _("Order %(v1)s saved and queued for Jakamo.") % {"v1": order.order_number})
     return redirect(order)
 
 
@@ -231,10 +232,10 @@ def purchase_change(request, pk, action):
     try:
         if action == "cancel":
             services.purchase_order_cancel(order=order, user=request.user)
-            messages.success(request, "Cancelled: the Cancelled status is on its way to Jakamo.")
+            messages.success(request, _("Cancelled: the Cancelled status is on its way to Jakamo."))
         elif action == "cancel_lines":
             services.purchase_order_cancel_lines(order=order, line_ids=request.POST.getlist("lines"), user=request.user)
-            messages.success(request, "Lines cancelled: the OrderChange is on its way to Jakamo.")
+            messages.success(request, _("Lines cancelled: the OrderChange is on its way to Jakamo."))
         elif action == "revise":
             upload = request.FILES.get("file")
             if upload is None:
@@ -248,7 +249,7 @@ def purchase_change(request, pk, action):
                 raise services.OrderRefused(exc.problems) from None
             document.kind = "Order"
             services.purchase_order_revise(order=order, document=document, user=request.user)
-            messages.success(request, "Revised: the OrderChange is on its way to Jakamo.")
+            messages.success(request, _("Revised: the OrderChange is on its way to Jakamo."))
         else:
             raise ValueError("Unknown action.")
     except services.OrderRefused as exc:

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Fault, Integration
 
@@ -24,12 +25,12 @@ SO_ACTIONS = [
 
 class OrderActionForm(forms.Form):
     action = forms.ChoiceField(choices=PO_ACTIONS + SO_ACTIONS)
-    lines = forms.CharField(required=False, help_text="Line ids, comma separated (empty: per action default)")
+    lines = forms.CharField(required=False, help_text=_("Line ids, comma separated (empty: per action default)"))
     quantity = forms.DecimalField(required=False, min_value=Decimal(0))
     unit_price = forms.DecimalField(required=False, min_value=Decimal(0))
     promised_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     new_batches = forms.CharField(
-        required=False, help_text="Added batches as quantity@YYYY-MM-DD, separated by ';' (e.g. 30@2026-12-01)"
+        required=False, help_text=_("Added batches as quantity@YYYY-MM-DD, separated by ';' (e.g. 30@2026-12-01)")
     )
     tracking_number = forms.CharField(required=False, max_length=100)
     note = forms.CharField(required=False, max_length=500)
@@ -54,13 +55,13 @@ class OrderActionForm(forms.Form):
 class CustomerOrderForm(forms.Form):
     supplier = forms.ModelChoiceField(queryset=Integration.objects.filter(api="sales_order"))
     customer_company = forms.CharField(max_length=200)
-    order_number = forms.CharField(max_length=100, required=False, help_text="Empty: generated")
+    order_number = forms.CharField(max_length=100, required=False, help_text=_("Empty: generated"))
     item_name = forms.CharField(max_length=200, initial="HEX HEAD SCREW M16x80mm")
     sellers_item_id = forms.CharField(max_length=100, required=False)
     quantity = forms.DecimalField(min_value=Decimal("0.001"), initial=100)
     unit_price = forms.DecimalField(min_value=Decimal(0), initial=Decimal("12.00"))
     requested_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    lines = forms.IntegerField(min_value=1, max_value=50, initial=1, help_text="How many such lines")
+    lines = forms.IntegerField(min_value=1, max_value=50, initial=1, help_text=_("How many such lines"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,7 +72,7 @@ class FaultForm(forms.Form):
     kind = forms.ChoiceField(choices=Fault.Kind.choices)
     count = forms.IntegerField(min_value=1, max_value=10000, initial=1)
     integration = forms.ModelChoiceField(
-        queryset=Integration.objects.all(), required=False, empty_label="Every integration"
+        queryset=Integration.objects.all(), required=False, empty_label=_("Every integration")
     )
 
 
@@ -80,8 +81,8 @@ class ShipHeroForm(forms.Form):
     secret = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=[("courier", "Courier"), ("freight", "Freight")])
     order_id = forms.CharField(max_length=100)
-    partner_line_item_id = forms.CharField(max_length=200, help_text="Our sales order line reference")
+    partner_line_item_id = forms.CharField(max_length=200, help_text=_("Our sales order line reference"))
     sku = forms.CharField(max_length=100, initial="sku-1")
     quantity = forms.DecimalField(min_value=Decimal(0), initial=1)
-    shipped = forms.BooleanField(required=False, initial=True, help_text="Off: before a shipment exists")
+    shipped = forms.BooleanField(required=False, initial=True, help_text=_("Off: before a shipment exists"))
     trading_partner_name = forms.CharField(max_length=200, initial="some-retailer")

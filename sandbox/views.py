@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jakamo.errors import DocumentError
@@ -69,14 +70,16 @@ def order_action(request, pk):
     order = get_object_or_404(Order, pk=pk)
     form = OrderActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not done: {form.errors.as_text()}")
+        messages.error(request, _("Not done: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect("sandbox:order", pk=pk)
     try:
         party.perform_action(order, form.cleaned_data)
     except (party.PartyActionError, DocumentError) as exc:
-        messages.error(request, f"Not done: {exc}")
+        messages.error(request, _("Not done: %(v1)s") % {"v1": exc})
     else:
-        messages.success(request, f"{dict(form.fields['action'].choices)[form.cleaned_data['action']]}: done.")
+        messages.success(
+            request, _("%(v1)s: done.") % {"v1": dict(form.fields["action"].choices)[form.cleaned_data["action"]]}
+        )
     return redirect("sandbox:order", pk=pk)
 
 
@@ -85,7 +88,7 @@ def order_action(request, pk):
 def customer_order(request):
     form = CustomerOrderForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not placed: {form.errors.as_text()}")
+        messages.error(request, _("Not placed: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect("sandbox:home")
     data = form.cleaned_data
     line = party.CustomerLine(
@@ -103,9 +106,12 @@ def customer_order(request):
             lines=[line] * data["lines"],
         )
     except party.PartyActionError as exc:
-        messages.error(request, f"Not placed: {exc}")
+        messages.error(request, _("Not placed: %(v1)s") % {"v1": exc})
         return redirect("sandbox:home")
-    messages.success(request, f"Customer order {order.order_number} is in {data['supplier'].company}'s queue.")
+    messages.success(
+        request,
+        _("Customer order %(v1)s is in %(v2)s's queue.") % {"v1": order.order_number, "v2": data["supplier"].company},
+    )
     return redirect("sandbox:order", pk=order.pk)
 
 
@@ -114,14 +120,14 @@ def customer_order(request):
 def faults(request):
     if request.POST.get("clear"):
         Fault.objects.all().delete()
-        messages.success(request, "All faults cleared.")
+        messages.success(request, _("All faults cleared."))
         return redirect("sandbox:home")
     form = FaultForm(request.POST)
     if form.is_valid():
         services.add_fault(form.cleaned_data["kind"], form.cleaned_data["count"], form.cleaned_data["integration"])
-        messages.success(request, "Fault armed.")
+        messages.success(request, _("Fault armed."))
     else:
-        messages.error(request, f"Not armed: {form.errors.as_text()}")
+        messages.error(request, _("Not armed: %(v1)s") % {"v1": form.errors.as_text()})
     return redirect("sandbox:home")
 
 
@@ -130,7 +136,7 @@ def faults(request):
 def shiphero(request):
     form = ShipHeroForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not sent: {form.errors.as_text()}")
+        messages.error(request, _("Not sent: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect("sandbox:home")
     data = form.cleaned_data
     payload = party.shiphero_payload(

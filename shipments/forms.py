@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import SalesOrder
 
@@ -9,12 +10,12 @@ from .models import ShipmentStatus, WebhookState
 
 
 class ShipmentFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", max_length=200)
+    q = forms.CharField(required=False, label=_("Search"), max_length=200)
     status = forms.ChoiceField(
         required=False, choices=[("", "not yet received"), ("all", "any"), *ShipmentStatus.choices]
     )
     supplier = forms.CharField(required=False, max_length=200)
-    unmatched = forms.BooleanField(required=False, label="Only with unlinked items")
+    unmatched = forms.BooleanField(required=False, label=_("Only with unlinked items"))
 
 
 class ShipmentReceiveForm(forms.Form):
@@ -24,9 +25,9 @@ class ShipmentReceiveForm(forms.Form):
     event_date = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="When the receipt happened, if not the received date",
+        help_text=_("When the receipt happened, if not the received date"),
     )
-    note = forms.CharField(required=False, max_length=1000, help_text="Short or damaged goods, for the record")
+    note = forms.CharField(required=False, max_length=1000, help_text=_("Short or damaged goods, for the record"))
 
     def __init__(self, *args, plan=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,16 +53,16 @@ class ShipmentReceiveForm(forms.Form):
 class ItemLinkForm(forms.Form):
     item = forms.IntegerField(widget=forms.HiddenInput)
     order_number = forms.CharField(max_length=200)
-    line_id = forms.CharField(max_length=50, label="Line")
+    line_id = forms.CharField(max_length=50, label=_("Line"))
 
 
 class WebhookFilterForm(forms.Form):
     state = forms.ChoiceField(required=False, choices=[("", "needs attention"), ("all", "any"), *WebhookState.choices])
-    q = forms.CharField(required=False, label="Search", max_length=200)
+    q = forms.CharField(required=False, label=_("Search"), max_length=200)
 
 
 class WebhookLinkForm(forms.Form):
-    order_number = forms.CharField(max_length=200, label="Our sales order number")
+    order_number = forms.CharField(max_length=200, label=_("Our sales order number"))
 
     def __init__(self, *args, line_items=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,7 +75,7 @@ class WebhookLinkForm(forms.Form):
                 required=False,
                 max_length=50,
                 label=f"{item.sku or item.name} ({item.partner_line_item_id or item.order_line_item_id})",
-                help_text="Our line id, if the automatic rule does not find it",
+                help_text=_("Our line id, if the automatic rule does not find it"),
             )
             self.line_item_keys.append((key, str(item.order_line_item_id)))
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from exchange.models import InboxMessage, OutboxMessage
 from mappings.models import Integration
@@ -12,9 +13,9 @@ from orders.models import PurchaseOrderLine, Receipt, SalesOrder
 
 
 class ShipmentStatus(models.TextChoices):
-    EXPECTED = "expected", "Dispatched, expected"
-    PARTLY_RECEIVED = "partly_received", "Partly received"
-    RECEIVED = "received", "Received"
+    EXPECTED = "expected", _("Dispatched, expected")
+    PARTLY_RECEIVED = "partly_received", _("Partly received")
+    RECEIVED = "received", _("Received")
 
 
 class Shipment(models.Model):
@@ -131,13 +132,13 @@ class ShipmentReceipt(models.Model):
 
 # -- ShipHero ------------------------------------------------------------------------------------
 class WebhookState(models.TextChoices):
-    RECEIVED = "received", "Received, not yet processed"
-    WAITING = "waiting", "Matched, waiting for the shipment"
-    DELIVERED = "delivered", "Delivered sent"
-    NEEDS_ATTENTION = "needs_attention", "Needs attention"
-    IGNORED = "ignored", "Ignored"
-    REPEAT = "repeat", "Repeat of an earlier call"
-    INVALID = "invalid", "Invalid payload"
+    RECEIVED = "received", _("Received, not yet processed")
+    WAITING = "waiting", _("Matched, waiting for the shipment")
+    DELIVERED = "delivered", _("Delivered sent")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    IGNORED = "ignored", _("Ignored")
+    REPEAT = "repeat", _("Repeat of an earlier call")
+    INVALID = "invalid", _("Invalid payload")
 
 
 class ShipHeroWebhook(models.Model):

@@ -7,6 +7,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -85,7 +86,7 @@ def shipment_receive(request, pk):
     shipment = get_object_or_404(Shipment, pk=pk)
     form = ShipmentReceiveForm(request.POST, plan=services.receiving_plan(shipment))
     if not form.is_valid():
-        messages.error(request, f"Nothing was received: {form.errors.as_text()}")
+        messages.error(request, _("Nothing was received: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect(shipment)
     data = form.cleaned_data
     try:
@@ -102,7 +103,8 @@ def shipment_receive(request, pk):
     else:
         orders = sorted({r.order.order_number for r in record.receipts.select_related("order")})
         messages.success(
-            request, f"Received. The Received status for order {', '.join(orders)} is on its way to Jakamo."
+            request,
+            _("Received. The Received status for order %(v1)s is on its way to Jakamo.") % {"v1": ", ".join(orders)},
         )
     return redirect(shipment)
 
@@ -113,7 +115,7 @@ def item_link(request, pk):
     shipment = get_object_or_404(Shipment, pk=pk)
     form = ItemLinkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not linked: {form.errors.as_text()}")
+        messages.error(request, _("Not linked: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect(shipment)
     item = get_object_or_404(ShipmentItem, pk=form.cleaned_data["item"], shipment=shipment)
     try:
@@ -124,10 +126,12 @@ def item_link(request, pk):
             user=request.user,
         )
     except services.ShipmentRefused as exc:
-        messages.error(request, f"Not linked: {exc}")
+        messages.error(request, _("Not linked: %(v1)s") % {"v1": exc})
     else:
         messages.success(
-            request, f"Linked to order {item.order_line.order.order_number} line {item.order_line.line_id}."
+            request,
+            _("Linked to order %(v1)s line %(v2)s.")
+            % {"v1": item.order_line.order.order_number, "v2": item.order_line.line_id},
         )
     return redirect(shipment)
 
@@ -188,12 +192,12 @@ def webhook_link(request, pk):
     doc = shiphero.parse_shipment_asn(bytes(hook.inbox.body)) if hook.state != "invalid" else None
     form = WebhookLinkForm(request.POST, line_items=doc.line_items() if doc else [])
     if not form.is_valid():
-        messages.error(request, f"Not linked: {form.errors.as_text()}")
+        messages.error(request, _("Not linked: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect(hook)
     try:
         hook = webhooks.link_by_hand(hook=hook, order=form.sales_order, user=request.user, line_map=form.line_map())
     except ValueError as exc:
-        messages.error(request, f"Not linked: {exc}")
+        messages.error(request, _("Not linked: %(v1)s") % {"v1": exc})
     else:
         level = messages.warning if hook.state == "needs_attention" else messages.success
         level(request, f"Linked to {form.sales_order.order_number}: {hook.get_state_display()}. {hook.problem}".strip())
@@ -209,7 +213,9 @@ def webhook_replay(request, pk):
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
-        messages.info(request, f"Replayed: {hook.get_state_display()}. {hook.problem}".strip())
+        messages.info(
+            request, (_("Replayed: %(v1)s. %(v2)s") % {"v1": hook.get_state_display(), "v2": hook.problem}).strip()
+        )
     return redirect(hook)
 
 
