@@ -7,12 +7,13 @@ from .models import AuthMethod, GatewayClient, Passes
 
 
 class ClientForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=100)
     integration = forms.ModelChoiceField(
+        label=_("Integration"),
         queryset=Integration.objects.exclude(kind=Kind.SHIPHERO),
         help_text=_("The Jakamo API this ERP client uses through the portal (one client per API, as in Jakamo)"),
     )
-    auth_method = forms.ChoiceField(choices=AuthMethod.choices, initial=AuthMethod.BASIC)
+    auth_method = forms.ChoiceField(label=_("Auth method"), choices=AuthMethod.choices, initial=AuthMethod.BASIC)
     passes = forms.ChoiceField(
         choices=Passes.choices,
         initial=Passes.EVERYTHING,

@@ -10,12 +10,19 @@ class IntegrationForm(forms.ModelForm):
     """Secrets are write-only: never rendered back, and left as they are when the field is blank."""
 
     base_url = forms.URLField(
-        required=False, assume_scheme="https", help_text=_("Only for a custom environment, e.g. the sandbox")
+        label=_("Base url"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Only for a custom environment, e.g. the sandbox"),
     )
-    token_url = forms.URLField(required=False, assume_scheme="https")
-    password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
-    client_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
-    webhook_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
+    token_url = forms.URLField(label=_("Token url"), required=False, assume_scheme="https")
+    password = forms.CharField(label=_("Password"), required=False, widget=forms.PasswordInput(render_value=False))
+    client_secret = forms.CharField(
+        label=_("Client secret"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
+    webhook_secret = forms.CharField(
+        label=_("Webhook secret"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
 
     class Meta:
         model = Integration
@@ -99,9 +106,9 @@ class CompanyMappingForm(forms.ModelForm):
 
 
 class UserMappingForm(forms.Form):
-    identifier = forms.CharField(max_length=200)
-    portal_user = forms.ModelChoiceField(queryset=None, required=False)
-    is_default = forms.BooleanField(required=False)
+    identifier = forms.CharField(label=_("Identifier"), max_length=200)
+    portal_user = forms.ModelChoiceField(label=_("Portal user"), queryset=None, required=False)
+    is_default = forms.BooleanField(label=_("Is default"), required=False)
 
     def __init__(self, *args, **kwargs):
         from django.contrib.auth.models import User
@@ -111,4 +118,4 @@ class UserMappingForm(forms.Form):
 
 
 class CsvImportForm(forms.Form):
-    file = forms.FileField(help_text=_("CSV with a header row; at most 5 MB"))
+    file = forms.FileField(label=_("File"), help_text=_("CSV with a header row; at most 5 MB"))

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AcceptForm(forms.Form):
-    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     emphasize_original = forms.BooleanField(
         required=False,
         label=_("Emphasize the originally agreed details"),
@@ -15,11 +15,11 @@ class AcceptForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class LinesForm(forms.Form):
-    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, line_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,8 +34,11 @@ class LinesForm(forms.Form):
 class ReceiveForm(forms.Form):
     """One row per delivery batch: the quantity received now (blank: nothing)."""
 
-    received_date = forms.DateField(initial=date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    received_date = forms.DateField(
+        label=_("Received date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"})
+    )
     event_date = forms.DateField(
+        label=_("Event date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("When the receipt happened, if not the received date"),
@@ -89,7 +92,7 @@ class IntegrationChoiceMixin:
 
 
 class UploadForm(IntegrationChoiceMixin, forms.Form):
-    file = forms.FileField(help_text=_("A UBL Order XML file (at most 10 MB)"))
+    file = forms.FileField(label=_("File"), help_text=_("A UBL Order XML file (at most 10 MB)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,11 +100,15 @@ class UploadForm(IntegrationChoiceMixin, forms.Form):
 
 
 class OrderHeaderForm(IntegrationChoiceMixin, forms.Form):
-    order_number = forms.CharField(max_length=100)
-    supplier = forms.CharField(max_length=200, help_text=_("The supplier's identifier (a company mapping)"))
-    buyer_contact = forms.CharField(max_length=200, help_text=_("Your ERP user identifier (a user mapping)"))
-    currency = forms.CharField(max_length=3, initial="EUR")
-    note = forms.CharField(max_length=1000, required=False)
+    order_number = forms.CharField(label=_("Order number"), max_length=100)
+    supplier = forms.CharField(
+        label=_("Supplier"), max_length=200, help_text=_("The supplier's identifier (a company mapping)")
+    )
+    buyer_contact = forms.CharField(
+        label=_("Buyer contact"), max_length=200, help_text=_("Your ERP user identifier (a user mapping)")
+    )
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,17 +116,20 @@ class OrderHeaderForm(IntegrationChoiceMixin, forms.Form):
 
 
 class OrderLineForm(forms.Form):
-    item_name = forms.CharField(max_length=300)
-    buyers_item_id = forms.CharField(max_length=100, required=False)
-    sellers_item_id = forms.CharField(max_length=100, required=False)
-    quantity = forms.DecimalField(min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
-    unit_code = forms.CharField(max_length=10, initial="PCE")
+    item_name = forms.CharField(label=_("Item name"), max_length=300)
+    buyers_item_id = forms.CharField(label=_("Buyers item id"), max_length=100, required=False)
+    sellers_item_id = forms.CharField(label=_("Sellers item id"), max_length=100, required=False)
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
+    unit_code = forms.CharField(label=_("Unit code"), max_length=10, initial="PCE")
     price = forms.DecimalField(
-        min_value=Decimal("0"), max_digits=18, decimal_places=4, help_text=_("per base quantity")
+        label=_("Price"), min_value=Decimal("0"), max_digits=18, decimal_places=4, help_text=_("per base quantity")
     )
-    base_quantity = forms.DecimalField(min_value=Decimal("0.0001"), initial=1, max_digits=18, decimal_places=4)
-    requested_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    base_quantity = forms.DecimalField(
+        label=_("Base quantity"), min_value=Decimal("0.0001"), initial=1, max_digits=18, decimal_places=4
+    )
+    requested_date = forms.DateField(label=_("Requested date"), widget=forms.DateInput(attrs={"type": "date"}))
     batches = forms.CharField(
+        label=_("Batches"),
         required=False,
         max_length=1000,
         help_text=_("Split into delivery batches: quantity@YYYY-MM-DD; … (must add up to the quantity)"),
@@ -149,7 +159,7 @@ OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=1, min_num=1, vali
 class SalesAnswerForm(forms.Form):
     """Confirm with changes: one row of fields per line of the customer's order."""
 
-    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -208,9 +218,16 @@ class SalesAnswerForm(forms.Form):
 
 
 class DeliverForm(forms.Form):
-    delivery_date = forms.DateField(initial=date.today, widget=forms.DateInput(attrs={"type": "date"}))
-    tracking_number = forms.CharField(required=False, max_length=200)
-    lines = forms.CharField(
-        required=False, max_length=500, help_text=_("Line numbers, comma separated; empty: the whole order")
+    delivery_date = forms.DateField(
+        label=_("Delivery date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"})
     )
-    batches = forms.CharField(required=False, max_length=1000, help_text=_("Or delivery batch ids, comma separated"))
+    tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=200)
+    lines = forms.CharField(
+        label=_("Lines"),
+        required=False,
+        max_length=500,
+        help_text=_("Line numbers, comma separated; empty: the whole order"),
+    )
+    batches = forms.CharField(
+        label=_("Batches"), required=False, max_length=1000, help_text=_("Or delivery batch ids, comma separated")
+    )

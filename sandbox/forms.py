@@ -24,16 +24,22 @@ SO_ACTIONS = [
 
 
 class OrderActionForm(forms.Form):
-    action = forms.ChoiceField(choices=PO_ACTIONS + SO_ACTIONS)
-    lines = forms.CharField(required=False, help_text=_("Line ids, comma separated (empty: per action default)"))
-    quantity = forms.DecimalField(required=False, min_value=Decimal(0))
-    unit_price = forms.DecimalField(required=False, min_value=Decimal(0))
-    promised_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    new_batches = forms.CharField(
-        required=False, help_text=_("Added batches as quantity@YYYY-MM-DD, separated by ';' (e.g. 30@2026-12-01)")
+    action = forms.ChoiceField(label=_("Action"), choices=PO_ACTIONS + SO_ACTIONS)
+    lines = forms.CharField(
+        label=_("Lines"), required=False, help_text=_("Line ids, comma separated (empty: per action default)")
     )
-    tracking_number = forms.CharField(required=False, max_length=100)
-    note = forms.CharField(required=False, max_length=500)
+    quantity = forms.DecimalField(label=_("Quantity"), required=False, min_value=Decimal(0))
+    unit_price = forms.DecimalField(label=_("Unit price"), required=False, min_value=Decimal(0))
+    promised_date = forms.DateField(
+        label=_("Promised date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    new_batches = forms.CharField(
+        label=_("New batches"),
+        required=False,
+        help_text=_("Added batches as quantity@YYYY-MM-DD, separated by ';' (e.g. 30@2026-12-01)"),
+    )
+    tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def clean_lines(self):
         return [part.strip() for part in self.cleaned_data["lines"].split(",") if part.strip()]
@@ -53,15 +59,19 @@ class OrderActionForm(forms.Form):
 
 
 class CustomerOrderForm(forms.Form):
-    supplier = forms.ModelChoiceField(queryset=Integration.objects.filter(api="sales_order"))
-    customer_company = forms.CharField(max_length=200)
-    order_number = forms.CharField(max_length=100, required=False, help_text=_("Empty: generated"))
-    item_name = forms.CharField(max_length=200, initial="HEX HEAD SCREW M16x80mm")
-    sellers_item_id = forms.CharField(max_length=100, required=False)
-    quantity = forms.DecimalField(min_value=Decimal("0.001"), initial=100)
-    unit_price = forms.DecimalField(min_value=Decimal(0), initial=Decimal("12.00"))
-    requested_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    lines = forms.IntegerField(min_value=1, max_value=50, initial=1, help_text=_("How many such lines"))
+    supplier = forms.ModelChoiceField(label=_("Supplier"), queryset=Integration.objects.filter(api="sales_order"))
+    customer_company = forms.CharField(label=_("Customer company"), max_length=200)
+    order_number = forms.CharField(
+        label=_("Order number"), max_length=100, required=False, help_text=_("Empty: generated")
+    )
+    item_name = forms.CharField(label=_("Item name"), max_length=200, initial="HEX HEAD SCREW M16x80mm")
+    sellers_item_id = forms.CharField(label=_("Sellers item id"), max_length=100, required=False)
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.001"), initial=100)
+    unit_price = forms.DecimalField(label=_("Unit price"), min_value=Decimal(0), initial=Decimal("12.00"))
+    requested_date = forms.DateField(label=_("Requested date"), widget=forms.DateInput(attrs={"type": "date"}))
+    lines = forms.IntegerField(
+        label=_("Lines"), min_value=1, max_value=50, initial=1, help_text=_("How many such lines")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,20 +79,24 @@ class CustomerOrderForm(forms.Form):
 
 
 class FaultForm(forms.Form):
-    kind = forms.ChoiceField(choices=Fault.Kind.choices)
-    count = forms.IntegerField(min_value=1, max_value=10000, initial=1)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Fault.Kind.choices)
+    count = forms.IntegerField(label=_("Count"), min_value=1, max_value=10000, initial=1)
     integration = forms.ModelChoiceField(
-        queryset=Integration.objects.all(), required=False, empty_label=_("Every integration")
+        label=_("Integration"), queryset=Integration.objects.all(), required=False, empty_label=_("Every integration")
     )
 
 
 class ShipHeroForm(forms.Form):
-    url = forms.URLField(max_length=500, assume_scheme="http")
-    secret = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=[("courier", "Courier"), ("freight", "Freight")])
-    order_id = forms.CharField(max_length=100)
-    partner_line_item_id = forms.CharField(max_length=200, help_text=_("Our sales order line reference"))
-    sku = forms.CharField(max_length=100, initial="sku-1")
-    quantity = forms.DecimalField(min_value=Decimal(0), initial=1)
-    shipped = forms.BooleanField(required=False, initial=True, help_text=_("Off: before a shipment exists"))
-    trading_partner_name = forms.CharField(max_length=200, initial="some-retailer")
+    url = forms.URLField(label=_("Url"), max_length=500, assume_scheme="http")
+    secret = forms.CharField(label=_("Secret"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("courier", "Courier"), ("freight", "Freight")])
+    order_id = forms.CharField(label=_("Order id"), max_length=100)
+    partner_line_item_id = forms.CharField(
+        label=_("Partner line item id"), max_length=200, help_text=_("Our sales order line reference")
+    )
+    sku = forms.CharField(label=_("Sku"), max_length=100, initial="sku-1")
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal(0), initial=1)
+    shipped = forms.BooleanField(
+        label=_("Shipped"), required=False, initial=True, help_text=_("Off: before a shipment exists")
+    )
+    trading_partner_name = forms.CharField(label=_("Trading partner name"), max_length=200, initial="some-retailer")

@@ -12,22 +12,27 @@ from .models import ShipmentStatus, WebhookState
 class ShipmentFilterForm(forms.Form):
     q = forms.CharField(required=False, label=_("Search"), max_length=200)
     status = forms.ChoiceField(
-        required=False, choices=[("", "not yet received"), ("all", "any"), *ShipmentStatus.choices]
+        label=_("Status"), required=False, choices=[("", "not yet received"), ("all", "any"), *ShipmentStatus.choices]
     )
-    supplier = forms.CharField(required=False, max_length=200)
+    supplier = forms.CharField(label=_("Supplier"), required=False, max_length=200)
     unmatched = forms.BooleanField(required=False, label=_("Only with unlinked items"))
 
 
 class ShipmentReceiveForm(forms.Form):
     """One quantity per delivery batch the shipment fills, pre-filled with what the ASN says."""
 
-    received_date = forms.DateField(initial=date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    received_date = forms.DateField(
+        label=_("Received date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"})
+    )
     event_date = forms.DateField(
+        label=_("Event date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("When the receipt happened, if not the received date"),
     )
-    note = forms.CharField(required=False, max_length=1000, help_text=_("Short or damaged goods, for the record"))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=1000, help_text=_("Short or damaged goods, for the record")
+    )
 
     def __init__(self, *args, plan=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,13 +56,15 @@ class ShipmentReceiveForm(forms.Form):
 
 
 class ItemLinkForm(forms.Form):
-    item = forms.IntegerField(widget=forms.HiddenInput)
-    order_number = forms.CharField(max_length=200)
+    item = forms.IntegerField(label=_("Item"), widget=forms.HiddenInput)
+    order_number = forms.CharField(label=_("Order number"), max_length=200)
     line_id = forms.CharField(max_length=50, label=_("Line"))
 
 
 class WebhookFilterForm(forms.Form):
-    state = forms.ChoiceField(required=False, choices=[("", "needs attention"), ("all", "any"), *WebhookState.choices])
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", "needs attention"), ("all", "any"), *WebhookState.choices]
+    )
     q = forms.CharField(required=False, label=_("Search"), max_length=200)
 
 
