@@ -4,13 +4,11 @@ exactly the rows it counts, so a number can always be clicked through and checke
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.models import InboxMessage, OutboxMessage
@@ -232,4 +230,4 @@ def home(user) -> dict:
     if user.has_perm("jakamo_portal.view_message_history"):
         blocks.append(operations_block(user))
         health = integration_health()
-    return {"blocks": blocks, "health": health, "now": timezone.now(), "stale_after": timedelta(hours=1)}
+    return {"blocks": blocks, "health": health}
