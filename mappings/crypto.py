@@ -43,8 +43,23 @@ def rotate(token: str) -> str:
     return fernet().rotate(token.encode("ascii")).decode("ascii")
 
 
+SERIALIZED_PREFIX = "fernet:"
+
+
 class EncryptedTextField(models.TextField):
-    """A text column that holds Fernet tokens; Python code sees the plaintext. Empty stays empty."""
+    """A text column that holds Fernet tokens; Python code sees the plaintext. Empty stays empty.
+
+    Serialized (``dumpdata``, fixtures) the field stays encrypted, marked with ``fernet:``, so a
+    JSON backup holds no plaintext either; ``loaddata`` with the same keys reads it back."""
+
+    def value_to_string(self, obj):
+        value = self.value_from_object(obj)
+        return SERIALIZED_PREFIX + encrypt(value) if value else value
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.startswith(SERIALIZED_PREFIX):
+            return decrypt(value.removeprefix(SERIALIZED_PREFIX))
+        return super().to_python(value)
 
     def from_db_value(self, value, expression, connection):
         if not value:

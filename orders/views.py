@@ -80,7 +80,7 @@ def purchase_detail(request, pk):
     )
 
 
-@review
+@view_po  # read-only for those who may not decide: the order page links every version here
 def confirmation_review(request, pk, version):
     order = get_object_or_404(PurchaseOrder, pk=pk)
     confirmation = get_object_or_404(Confirmation, order=order, version=version)

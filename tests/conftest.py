@@ -14,6 +14,8 @@ from jakamo_portal import roles
 def _sandbox_on(settings):
     settings.SANDBOX_ENABLED = True
     settings.SANDBOX_HANG_SECONDS = 0.8
+    # Hashing each test user's password with PBKDF2 costs a third of a second on these machines.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
