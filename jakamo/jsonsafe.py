@@ -6,6 +6,7 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from .errors import DocumentError, Problem
+from .ubl import LARGEST
 
 MAX_JSON_BYTES = 5 * 1024 * 1024
 
@@ -25,6 +26,8 @@ def load_json(data: bytes | str, *, max_bytes: int = MAX_JSON_BYTES):
         raise DocumentError([Problem(f"Malformed JSON: {exc.msg}", line=exc.lineno)]) from None
     except RecursionError:
         raise DocumentError("Malformed JSON: nested too deeply.") from None
+    except ValueError as exc:  # an integer of thousands of digits (Python's own limit)
+        raise DocumentError(f"Malformed JSON: {exc}") from None
 
 
 class Fields:
@@ -70,6 +73,9 @@ class Fields:
             return None
         if not result.is_finite():
             self.problems.append(Problem(f"'{value}' is not a finite number", f"{self.path}.{key}"))
+            return None
+        if abs(result) >= LARGEST:
+            self.problems.append(Problem(f"'{value}' is too large (at most {LARGEST - 1:,})", f"{self.path}.{key}"))
             return None
         return result
 

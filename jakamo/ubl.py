@@ -15,6 +15,8 @@ ORDER_CHANGE = "OrderChange"
 ORDER_RESPONSE = "OrderResponse"
 KINDS = (ORDER, ORDER_CHANGE, ORDER_RESPONSE)
 
+# Quantities and amounts beyond this are typing errors or attacks; no column could hold them.
+LARGEST = Decimal(10) ** 12
 NS_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 NS_ROOT = {kind: f"urn:oasis:names:specification:ubl:schema:xsd:{kind}-2" for kind in KINDS}

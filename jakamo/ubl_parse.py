@@ -92,6 +92,9 @@ class _Reader:
         if not value.is_finite():
             self.problem(node, f"'{raw}' is not a finite number")
             return None
+        if abs(value) >= ubl.LARGEST:
+            self.problem(node, f"'{raw}' is too large (at most {ubl.LARGEST - 1:,})")
+            return None
         return value
 
     def date(self, el, *names: str) -> date | None:
@@ -321,6 +324,20 @@ def parse_order_document(data, *, kinds: tuple[str, ...] = ubl.KINDS) -> ubl.Ord
     if kind not in kinds:
         raise DocumentError(
             [Problem(f"Expected {' or '.join(kinds)}, but the root element is <{kind}>.", kind, root.sourceline)]
+        )
+    ns = etree.QName(root).namespace
+    # The reader goes by local names, so only the root says whose vocabulary this is. Jakamo's own
+    # examples use no namespace, or one of the family's (an OrderChange in Order-2's, say).
+    if ns and ns not in ubl.NS_ROOT.values():
+        raise DocumentError(
+            [
+                Problem(
+                    f"The root element <{kind}> is in the namespace “{ns}”; a UBL {kind} is in "
+                    f"“{ubl.NS_ROOT[kind]}” (or, as Jakamo's examples write it, in no namespace).",
+                    kind,
+                    root.sourceline,
+                )
+            ]
         )
     r = _Reader()
     doc_id = r.text(root, "ID")

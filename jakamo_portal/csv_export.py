@@ -10,7 +10,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 # A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Echo:
@@ -24,7 +24,7 @@ def cell(value) -> str:
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
         value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value.tzinfo else value.isoformat()
     text = str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
+    if text.startswith(FORMULA_START) and not _is_number(text):
         return "'" + text
     return text
 

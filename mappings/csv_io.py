@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from jakamo_portal.csv_export import FORMULA_START, cell
+
 from . import services
 from .models import CompanyMapping, ExternalField, Integration, PartnerRole, UserMapping
 
@@ -36,9 +38,19 @@ class RowError:
         return f"Row {self.row}: {self.message}"
 
 
+class _GuardedWriter:
+    """A csv writer whose cells cannot run as spreadsheet formulas; ``_rows`` undoes the guard."""
+
+    def __init__(self, out):
+        self.writer = csv.writer(out)
+
+    def writerow(self, row):
+        self.writer.writerow([cell(v) for v in row])
+
+
 def export_csv(integration: Integration, what: str) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _GuardedWriter(out)
     if what == "companies":
         writer.writerow(COMPANY_COLUMNS)
         for m in CompanyMapping.objects.filter(integration=integration):
@@ -60,6 +72,11 @@ def export_csv(integration: Integration, what: str) -> str:
     return out.getvalue()
 
 
+def _unguard(value: str) -> str:
+    # An exported "'=SUM(…)" comes back as the "=SUM(…)" it was.
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def _rows(data: bytes, columns: list[str]) -> tuple[list[dict], list[RowError]]:
     if len(data) > MAX_BYTES:
         return [], [RowError(0, f"The file is larger than {MAX_BYTES // 1024 // 1024} MB.")]
@@ -74,7 +91,7 @@ def _rows(data: bytes, columns: list[str]) -> tuple[list[dict], list[RowError]]:
         return [], [RowError(1, f"the header lacks {', '.join(missing)} (expected: {', '.join(columns)})")]
     rows = []
     for raw in reader:
-        rows.append({(k or "").strip(): (v or "").strip() for k, v in raw.items() if k})
+        rows.append({(k or "").strip(): _unguard((v or "").strip()) for k, v in raw.items() if k})
     return rows, []
 
 
