@@ -17,6 +17,7 @@ import time
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 MAX_MESSAGES_PER_RUN = 1000
 # Ends well before django-q2's timeout (300 s), so a run is never killed half-way by the cluster.
 MAX_SECONDS_PER_RUN = 240
-LEASE_SECONDS = 60
 # The same message (same acknowledge URI) this many times in a row after acknowledging it: the
 # acknowledge is not taking, and looping would only fetch it again.
 STUCK_AFTER_REPEATS = 5
@@ -46,8 +46,13 @@ def content_hash(body: bytes) -> str:
 
 
 # -- the lease ----------------------------------------------------------------------------------
-def claim(integration_id: int, owner: str, seconds: int = LEASE_SECONDS) -> bool:
+def lease_seconds() -> float:
+    return settings.JAKAMO_SYNC_LEASE_SECONDS
+
+
+def claim(integration_id: int, owner: str, seconds: float | None = None) -> bool:
     now = timezone.now()
+    seconds = lease_seconds() if seconds is None else seconds
     return (
         Integration.objects.filter(pk=integration_id)
         .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lt=now))
@@ -56,10 +61,10 @@ def claim(integration_id: int, owner: str, seconds: int = LEASE_SECONDS) -> bool
     )
 
 
-def renew(integration_id: int, owner: str, seconds: int = LEASE_SECONDS) -> bool:
+def renew(integration_id: int, owner: str) -> bool:
     return (
         Integration.objects.filter(pk=integration_id, sync_owner=owner).update(
-            sync_lease_until=timezone.now() + timedelta(seconds=seconds)
+            sync_lease_until=timezone.now() + timedelta(seconds=lease_seconds())
         )
         == 1
     )
@@ -216,6 +221,14 @@ def sync(
         return _finish(run, SyncRun.Status.FAILED, "This integration has no queue to drain.")
     if not claim(integration.pk, owner):
         return _finish(run, SyncRun.Status.SKIPPED, "Another sync of this integration is running.")
+    # Holding the lease means no other worker is alive on this queue: a run still marked running
+    # belonged to a worker that was killed or crashed mid-way.
+    SyncRun.objects.filter(integration=integration, status=SyncRun.Status.RUNNING).exclude(pk=run.pk).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="Interrupted: the worker stopped mid-run (killed or crashed). Nothing was lost; the next run "
+        "picked up what it had stored.",
+    )
     deadline = time.monotonic() + max_seconds
     client = integration.client()
     last_ack, repeats = None, 0
@@ -256,7 +269,7 @@ def sync(
                     SyncRun.objects.filter(pk=run.pk).update(
                         fetched=run.fetched, processed=run.processed, failed=run.failed, duplicates=run.duplicates
                     )
-                if now - last_renewal >= LEASE_SECONDS / 4:
+                if now - last_renewal >= lease_seconds() / 4:
                     last_renewal = now
                     if not renew(integration.pk, owner):
                         return _finish(run, SyncRun.Status.FAILED, "Lost the sync lease.", integration, owner)

@@ -16,6 +16,7 @@ import random
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,7 +29,6 @@ from .models import Attempt, AuditEntry, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 # A row left in "sending" this long belongs to a worker that died mid-send.
 SENDING_TIMEOUT = timedelta(minutes=10)
@@ -116,7 +116,7 @@ def release_blocked(integration: Integration) -> int:
 
 
 def backoff(attempts: int) -> timedelta:
-    delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    delay = min(BACKOFF_CAP_SECONDS, settings.JAKAMO_OUTBOX_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
     return timedelta(seconds=delay * random.uniform(0.8, 1.2))
 
 

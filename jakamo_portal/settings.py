@@ -177,6 +177,10 @@ Q_CLUSTER = {
 # Outbound HTTP to Jakamo: (connect, read) seconds.
 JAKAMO_CONNECT_TIMEOUT = env.float("JAKAMO_CONNECT_TIMEOUT", default=5.0)
 JAKAMO_READ_TIMEOUT = env.float("JAKAMO_READ_TIMEOUT", default=30.0)
+# A sync holds its queue this long and renews it as it goes; a killed worker's hold runs out.
+JAKAMO_SYNC_LEASE_SECONDS = env.float("JAKAMO_SYNC_LEASE_SECONDS", default=60.0)
+# The outbox's first retry waits this long, then twice as long each time (capped at an hour).
+JAKAMO_OUTBOX_BACKOFF_SECONDS = env.float("JAKAMO_OUTBOX_BACKOFF_SECONDS", default=30.0)
 
 # ShipHero webhook bodies above this are refused with 413 before they are read.
 SHIPHERO_MAX_BODY_BYTES = env.int("SHIPHERO_MAX_BODY_BYTES", default=2 * 1024 * 1024)

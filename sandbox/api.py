@@ -55,9 +55,15 @@ def jakamo_api(view):
         integration = services.authenticate(request.headers.get("Authorization", ""))
         if integration is None:
             return _error("Authentication failed.")
-        fault = services.take_fault(integration, (Fault.Kind.ERROR_500, Fault.Kind.HANG))
-        if fault == Fault.Kind.ERROR_500:
-            return _server_error()
+        fault = services.take_fault(integration, (Fault.Kind.ERROR_500, Fault.Kind.ERROR_503, Fault.Kind.HANG))
+        if fault in (Fault.Kind.ERROR_500, Fault.Kind.ERROR_503):
+            injected = (
+                _server_error()
+                if fault == Fault.Kind.ERROR_500
+                else HttpResponse("Service Unavailable", status=503, content_type="text/plain")
+            )
+            injected._has_been_logged = True  # an injected fault, not a server error: keep the log quiet
+            return injected
         if int(request.headers.get("Content-Length") or 0) > MAX_BODY:
             return _error("Request body too large.", 413)
         try:

@@ -164,6 +164,7 @@ class Fault(models.Model):
 
     class Kind(models.TextChoices):
         ERROR_500 = "error_500", "Answer 500"
+        ERROR_503 = "error_503", "Answer 503 (service unavailable)"
         HANG = "hang", "Act, then answer only after the client timeout"
         DROP_ACK = "drop_ack", "Answer an acknowledge with 200 but keep the message"
         MALFORMED = "malformed", "Put a malformed message at the head of the queue"
@@ -174,12 +175,17 @@ class Fault(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     remaining = models.PositiveIntegerField(default=1)
+    probability = models.FloatField(
+        null=True, blank=True, help_text="Empty: the next matching requests. Set: each one with this chance (0–1)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self):
+        if self.probability is not None:
+            return f"{self.get_kind_display()} at {self.probability:.0%} (up to {self.remaining})"
         return f"{self.get_kind_display()} ×{self.remaining}"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+import random
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -86,6 +87,8 @@ def take_fault(integration: Integration | None, kinds: tuple[str, ...]) -> str |
     else:
         candidates = candidates.filter(integration__isnull=True)
     for fault in candidates.order_by("id"):
+        if fault.probability is not None and random.random() >= fault.probability:
+            continue
         if Fault.objects.filter(pk=fault.pk, remaining__gt=0).update(remaining=F("remaining") - 1):
             Fault.objects.filter(pk=fault.pk, remaining=0).delete()
             return fault.kind
@@ -103,10 +106,16 @@ def models_q_integration(integration):
     return Q(integration=integration) | Q(integration__isnull=True)
 
 
-def add_fault(kind: str, count: int = 1, integration: Integration | None = None) -> Fault:
+def add_fault(
+    kind: str, count: int = 1, integration: Integration | None = None, probability: float | None = None
+) -> Fault:
+    """The next ``count`` matching requests misbehave; with ``probability``, each matching request
+    misbehaves with that chance, at most ``count`` times (the chaos runs)."""
     if kind not in Fault.Kind.values:
         raise ValueError(f"unknown fault {kind!r}; choose from {', '.join(Fault.Kind.values)}")
-    return Fault.objects.create(kind=kind, remaining=count, integration=integration)
+    if probability is not None and not 0 < probability <= 1:
+        raise ValueError("probability is between 0 and 1")
+    return Fault.objects.create(kind=kind, remaining=count, integration=integration, probability=probability)
 
 
 # -- queues -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ Examples:
     manage.py sandbox deliver DEMO-1002 --tracking JJFI1
     manage.py sandbox customer-order --supplier so-nordic --customer "Customer Company AB" --quantity 10
     manage.py sandbox fault error_500 --count 3
+    manage.py sandbox fault error_503 --probability 0.3 --count 100000
     manage.py sandbox shiphero http://127.0.0.1:8000/webhooks/shiphero/1 --secret s3cret --order-id 123 --line ref-1
 """
 
@@ -74,6 +75,7 @@ class Command(BaseCommand):
         p = sub.add_parser("fault", help="Arm a fault for the next N requests")
         p.add_argument("kind", choices=Fault.Kind.values)
         p.add_argument("--count", type=int, default=1)
+        p.add_argument("--probability", type=float, help="Each matching request with this chance, up to --count times")
         p.add_argument("--integration", help="Username; default every integration")
         sub.add_parser("clear-faults")
         p = sub.add_parser("shiphero", help="Fire a signed ShipHero Shipment ASN webhook")
@@ -141,8 +143,11 @@ class Command(BaseCommand):
                 integration = Integration.objects.filter(username=opts["integration"]).first()
                 if integration is None:
                     raise CommandError(f"No sandbox integration {opts['integration']}.")
-            services.add_fault(opts["kind"], opts["count"], integration)
-            self.stdout.write(self.style.SUCCESS(f"Armed {opts['kind']} ×{opts['count']}."))
+            try:
+                fault = services.add_fault(opts["kind"], opts["count"], integration, opts["probability"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(self.style.SUCCESS(f"Armed {fault}."))
             return
         if verb == "clear-faults":
             Fault.objects.all().delete()

@@ -1,0 +1,87 @@
+"""What the benchmarks share: a database of their own, and the portal under gunicorn on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url(given: str, name: str) -> str:
+    """``given``, or a fresh SQLite file. A PostgreSQL URL is used as it is, its database created
+    if missing and emptied if present, so a benchmark never runs on someone's data by accident."""
+    if not given:
+        return f"sqlite:///{tempfile.mkdtemp(prefix=f'jakamo-{name}-')}/{name}.sqlite3"
+    if given.startswith("postgres"):
+        import psycopg
+
+        parts = urlsplit(given)
+        database = parts.path.lstrip("/")
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{database}"')
+    return given
+
+
+def environment(db_url: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "DJANGO_SETTINGS_MODULE": "jakamo_portal.settings",
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "false",
+        **extra,
+    }
+
+
+def migrate(env: dict[str, str]):
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+
+
+def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1, port: int | None = None):
+    """Start the portal under gunicorn; returns (process, base URL) once it answers."""
+    import requests
+
+    port = port or free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "jakamo_portal.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            requests.get(base + "/health/", timeout=1)
+            return process, base
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn exited at start") from None
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer within 30 s")
