@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format venv clean messages
+.PHONY: demo test lint format venv clean messages prodlike
 
 venv: $(STAMP)
 
@@ -20,6 +20,11 @@ demo: venv
 	$(BIN)/python manage.py demo_setup
 	@echo "Starting web server, task cluster and sandbox on http://127.0.0.1:8000 (Ctrl-C stops all)"
 	$(BIN)/honcho --procfile Procfile.demo start
+
+# Production settings on PostgreSQL (+ Redis when it answers), gunicorn and the task cluster:
+# see docs/deployment.md. PORT=8100 by default.
+prodlike: venv
+	deploy/local-stack.sh
 
 test: venv
 	$(BIN)/ruff check .
@@ -40,4 +45,4 @@ messages: venv
 	$(BIN)/python manage.py compilemessages -l fi
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .hypothesis test-artifacts
+	rm -rf $(VENV) db.sqlite3 staticfiles .prodlike.env .pytest_cache .ruff_cache .hypothesis test-artifacts

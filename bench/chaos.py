@@ -309,9 +309,9 @@ def outbound(env, base: str, count: int) -> bool:
     print(f"  faults fired: {fired}")
     print(f"  attempts by outcome: {dict(outcomes)}; arrival proven by 'already exists': {proven}")
     print(f"  outbox rows: {dict(statuses)}")
-    for row in rows.filter(attempt_log__outcome="unknown").distinct():
+    for row in rows.filter(attempt_log__outcome="unknown").distinct()[:5]:
         story = [f"{a.outcome}({a.http_status or '-'})" for a in row.attempt_log.order_by("id")]
-        print(f"  after a timeout, {row.document_key}: {' → '.join(story)}")
+        print(f"  e.g. after a timeout, {row.document_key}: {' → '.join(story)}")
     for name, ok in checks.items():
         print(f"  [{'ok' if ok else 'FAILED'}] {name}")
     return all(checks.values())

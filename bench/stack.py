@@ -54,7 +54,8 @@ def migrate(env: dict[str, str]):
 
 
 def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1, port: int | None = None):
-    """Start the portal under gunicorn; returns (process, base URL) once it answers."""
+    """Start the portal under gunicorn with the production configuration (deploy/gunicorn.conf.py)
+    on a port of its own; returns (process, base URL) once it answers."""
     import requests
 
     port = port or free_port()
@@ -62,6 +63,8 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1, port: i
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "jakamo_portal.wsgi",
+            "--config",
+            str(ROOT / "deploy/gunicorn.conf.py"),
             "-b",
             f"127.0.0.1:{port}",
             "-w",
@@ -72,12 +75,12 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1, port: i
             "warning",
         ],
         cwd=ROOT,
-        env=env,
+        env={"GUNICORN_ACCESS_LOG": "", "GUNICORN_LOG_LEVEL": "warning", **env},
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
-            requests.get(base + "/health/", timeout=1)
+            requests.get(base + "/accounts/login/", timeout=1)
             return process, base
         except requests.ConnectionError:
             if process.poll() is not None:

@@ -57,6 +57,18 @@ class Deviation:
     def label(self) -> str:
         return str(KIND_LABELS[self.kind])
 
+    def as_record(self) -> dict:
+        """As a confirmation keeps it (JSON)."""
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "line": self.line_id,
+            "batch": self.batch_id,
+            "ordered": self.ordered,
+            "confirmed": self.confirmed,
+            "explanation": self.explanation,
+        }
+
 
 @dataclass
 class BatchComparison:

@@ -225,18 +225,7 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
         inbox=inbox,
         document_xml=bytes(inbox.body).decode("utf-8", "replace"),
         confirm_url=inbox.confirm_url,
-        deviations=[
-            {
-                "kind": d.kind,
-                "label": d.label,
-                "line": d.line_id,
-                "batch": d.batch_id,
-                "ordered": d.ordered,
-                "confirmed": d.confirmed,
-                "explanation": d.explanation,
-            }
-            for d in comparison.deviations
-        ],
+        deviations=[d.as_record() for d in comparison.deviations],
         ordered_total=comparison.ordered_total,
         confirmed_total=comparison.confirmed_total,
         decision=decision,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import secrets
 import random
+import secrets
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
