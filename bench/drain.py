@@ -10,21 +10,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench import stack  # noqa: E402
 
 
 def main():
@@ -33,22 +26,10 @@ def main():
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="jakamo-bench-")
-    db_url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "JAKAMO_SANDBOX_ENABLED": "true",
-        "DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": "jakamo_portal.settings",
-        "LOG_LEVEL": "WARNING",
-    }
+    db_url = stack.database_url(args.database_url, "drain")
+    env = stack.environment(db_url, JAKAMO_SANDBOX_ENABLED="true")
     os.environ.update(env)
-    if args.database_url.startswith("postgres"):
-        subprocess.run(
-            [sys.executable, "manage.py", "flush", "--noinput"], cwd=ROOT, env=env, check=False, capture_output=True
-        )
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    stack.migrate(env)
 
     import django
 
@@ -87,30 +68,9 @@ def main():
             for n in range(args.messages)
         )
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "jakamo_portal.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}/sandbox/jakamo"
+    server, portal = stack.gunicorn(env, workers=2)
+    base = f"{portal}/sandbox/jakamo"
     try:
-        for _ in range(100):
-            try:
-                requests.get(base + "/api/order/response", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-
         # Bare loop.
         fill("BARE")
         session = requests.Session()

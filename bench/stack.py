@@ -78,13 +78,15 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1, port: i
         env={"GUNICORN_ACCESS_LOG": "", "GUNICORN_LOG_LEVEL": "warning", **env},
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
-            requests.get(base + "/accounts/login/", timeout=1)
+            # A fresh worker's first answer loads Django: it can take seconds on a busy machine.
+            requests.get(base + "/accounts/login/", timeout=10)
             return process, base
-        except requests.ConnectionError:
+        except requests.RequestException:
             if process.poll() is not None:
                 raise RuntimeError("gunicorn exited at start") from None
-            time.sleep(0.1)
+            time.sleep(0.2)
     process.terminate()
-    raise RuntimeError("gunicorn did not answer within 30 s")
+    raise RuntimeError("gunicorn did not answer within 60 s")

@@ -6,8 +6,9 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import formats, timezone
@@ -48,16 +49,18 @@ def messages_per_day(days: int = 30, today: date | None = None) -> DailyMessages
     first = today - timedelta(days=days - 1)
     tz = timezone.get_current_timezone()
     start = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()), tz)
+    midnight = timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time()), tz)
     per: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for model, field in ((InboxMessage, "received_at"), (OutboxMessage, "created_at")):
-        rows = (
-            model.objects.filter(**{f"{field}__gte": start})
-            .annotate(day=TruncDate(field, tzinfo=tz))
-            .values("day", "document_type")
-            .annotate(n=Count("id"))
-        )
-        for row in rows:
-            per[row["document_type"] or _("(not identified)")][row["day"]] += row["n"]
+        # Days before today are settled (a message's time is when it was stored), so their counts
+        # are kept until midnight; only today's are counted on every view.
+        key = f"messages-per-day:{model._meta.label}:{first}:{today}:{tz}"
+        past = cache.get(key)
+        if past is None:
+            past = _per_day(model, field, tz, start, midnight)
+            cache.set(key, past, 3600)
+        for document_type, day, n in [*past, *_per_day(model, field, tz, midnight, None)]:
+            per[document_type or _("(not identified)")][day] += n
     ranked = sorted(per, key=lambda t: (-sum(per[t].values()), t))
     if len(ranked) > MAX_SERIES:
         other = _("other")
@@ -67,6 +70,16 @@ def messages_per_day(days: int = 30, today: date | None = None) -> DailyMessages
         ranked = [*ranked[: MAX_SERIES - 1], other]
     day_list = [first + timedelta(days=i) for i in range(days)]
     return DailyMessages(day_list, ranked, {t: [per[t].get(d, 0) for d in day_list] for t in ranked})
+
+
+def _per_day(model, field: str, tz, start, end) -> list[tuple[str, date, int]]:
+    rows = model.objects.filter(**{f"{field}__gte": start})
+    if end is not None:
+        rows = rows.filter(**{f"{field}__lt": end})
+    return [
+        (row["document_type"], row["day"], row["n"])
+        for row in rows.annotate(day=TruncDate(field, tzinfo=tz)).values("day", "document_type").annotate(n=Count("id"))
+    ]
 
 
 @dataclass
@@ -89,6 +102,18 @@ class SupplierFigures:
     @property
     def on_time_rate(self) -> float | None:
         return self.on_time / self.delivered * 100 if self.delivered else None
+
+
+# Supplier figures are over all time and take a pass over every confirmation; a dashboard that
+# shows them five minutes old is as useful and costs a fraction.
+SUPPLIER_FIGURES_SECONDS = 300
+
+
+def supplier_figures_recent(limit: int = 15) -> tuple[list[SupplierFigures], datetime]:
+    """The figures and when they were worked out, at most SUPPLIER_FIGURES_SECONDS ago."""
+    return cache.get_or_set(
+        f"supplier-figures:{limit}", lambda: (supplier_figures(limit), timezone.now()), SUPPLIER_FIGURES_SECONDS
+    )
 
 
 def supplier_figures(limit: int = 15) -> list[SupplierFigures]:

@@ -20,7 +20,7 @@ def home(request):
         context["daily"] = daily
         context["daily_chart"] = charts.stacked_columns(daily, title=_("Messages per day by type, last 30 days"))
     if request.user.has_perm("jakamo_portal.view_purchase_orders"):
-        suppliers = charts.supplier_figures()
+        suppliers, context["suppliers_at"] = charts.supplier_figures_recent()
         context["suppliers"] = suppliers
         context["supplier_charts"] = [
             charts.horizontal_bars(

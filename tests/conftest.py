@@ -11,6 +11,16 @@ from jakamo_portal import roles
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Dashboard figures are cached; one test's must never show up in the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _sandbox_on(settings):
     settings.SANDBOX_ENABLED = True
     settings.SANDBOX_HANG_SECONDS = 0.8
