@@ -127,6 +127,16 @@ def test_a_second_sync_while_one_runs_is_skipped(network, po_integration):
     assert inbox.sync(po_integration.pk).fetched == 1
 
 
+def test_a_run_left_running_by_a_killed_worker_is_closed_by_the_next(network, po_integration):
+    dead = SyncRun.objects.create(integration=po_integration)  # its worker died holding the lease
+    inbox.claim(po_integration.pk, "the-dead-worker", seconds=-1)  # and the lease has run out
+    queue_confirmations(network, 1)
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.DONE and run.fetched == 1
+    dead.refresh_from_db()
+    assert dead.status == SyncRun.Status.FAILED and dead.error.startswith("Interrupted") and dead.finished_at
+
+
 def test_concurrent_syncs_do_not_double_process(network, po_integration):
     numbers = queue_confirmations(network, 30)
     runs = []

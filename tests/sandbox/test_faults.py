@@ -100,3 +100,32 @@ def test_repeat_delivers_an_acknowledged_message_again_with_a_new_ack_uri(networ
 def test_unknown_fault_kinds_are_refused(network):
     with pytest.raises(ValueError, match="unknown fault"):
         services.add_fault("explode")
+
+
+def test_error_503_answers_service_unavailable(network, po_client):
+    services.add_fault("error_503", 1, network["po"])
+    with pytest.raises(TransientError) as exc:
+        po_client.get_message()
+    assert exc.value.status == 503
+    assert po_client.get_message() is None
+
+
+def test_a_fault_with_a_probability_misbehaves_by_chance_up_to_its_count(network, po_client):
+    services.add_fault("error_500", 1000, network["po"], probability=0.5)
+    outcomes = []
+    for _ in range(60):
+        try:
+            po_client.get_message()
+            outcomes.append("ok")
+        except TransientError:
+            outcomes.append("500")
+    # Binomial(60, 0.5): outside 12..48 about once in ten million runs.
+    assert 12 <= outcomes.count("500") <= 48
+    assert Fault.objects.get().remaining == 1000 - outcomes.count("500")
+    services.add_fault("hang", 2, network["po"], probability=1.0)
+    assert Fault.objects.filter(kind="hang").get().probability == 1.0
+
+
+def test_a_probability_outside_zero_to_one_is_refused(network):
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        services.add_fault("error_500", 1, network["po"], probability=1.5)
