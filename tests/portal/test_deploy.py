@@ -90,7 +90,13 @@ def test_the_production_like_stack_serves_pages_and_runs_the_cluster(tmp_path):
     stack = subprocess.Popen(
         ["deploy/local-stack.sh"],
         cwd=ROOT,
-        env={**clean, "PORT": str(port), "PRODLIKE_DB": "postgres://postgres@127.0.0.1:5432/jakamo_prodlike_test"},
+        env={
+            **clean,
+            "PORT": str(port),
+            "PRODLIKE_DB": "postgres://postgres@127.0.0.1:5432/jakamo_prodlike_test",
+            # A Redis database of its own: a second stack on the same Redis would take its tasks.
+            "PRODLIKE_REDIS": "redis://127.0.0.1:6379/4",
+        },
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
