@@ -20,6 +20,7 @@ the URL is created (or emptied) for the run."""
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import signal
 import subprocess
@@ -60,8 +61,6 @@ def main(argv=None) -> int:
     random.seed(seed)
     db_url = stack.database_url(args.database_url, f"chaos-{args.mode}")
     env = stack.environment(db_url, **FAST)
-    import os
-
     os.environ.update(env)
     stack.migrate(env)
     import django
@@ -138,10 +137,14 @@ def drain_with_kills(env, mode: str, kills: int, *, earliest: float, latest: flo
         return done, time.perf_counter() - started
 
 
-def faults_fired(counts: dict[str, int]) -> dict[str, int]:
+def faults_fired(budget: dict[str, int]) -> dict[str, int]:
+    """How often each kind of fault fired, over every integration it was armed for."""
     from sandbox.models import Fault
 
-    return {f.kind: counts[f.kind] - f.remaining for f in Fault.objects.all()}
+    fired = Counter()
+    for fault in Fault.objects.all():
+        fired[fault.kind] += budget[fault.kind] - fault.remaining
+    return dict(fired)
 
 
 def arm(faults: dict[str, float], integrations, budget: int) -> dict[str, int]:
@@ -214,9 +217,7 @@ def inbound(env, base: str, messages: int, kills: int) -> bool:
 
     done, seconds = drain_with_kills(env, "inbound", kills, earliest=0.3, latest=max(1.0, messages / 150))
 
-    fired = Counter()
-    for fault in Fault.objects.all():
-        fired[fault.kind] += budget[fault.kind] - fault.remaining
+    fired = faults_fired(budget)
     stored = InboxMessage.objects.filter(integration__in=portal.values())
     statuses = Counter(stored.values_list("status", flat=True))
     processed_hashes = Counter(stored.filter(status="processed").values_list("content_hash", flat=True))
@@ -246,7 +247,7 @@ def inbound(env, base: str, messages: int, kills: int) -> bool:
     }
     runs = Counter(SyncRun.objects.values_list("status", flat=True))
     print(f"inbound chaos: {messages} messages ({dict(kinds)}) in {seconds:.1f} s, {done} SIGKILLs")
-    print(f"  faults fired: {dict(fired)}; messages put back by 'repeat': {repeats}")
+    print(f"  faults fired: {fired}; messages put back by 'repeat': {repeats}")
     print(f"  inbox rows: {dict(statuses)}; sync runs: {dict(runs)}")
     print(f"  confirmation versions: {confirmations}; shipments: {shipments}")
     for name, ok in checks.items():
@@ -287,7 +288,7 @@ def outbound(env, base: str, count: int) -> bool:
 
     done, seconds = drain_with_kills(env, "outbound", 0, earliest=0, latest=0)
 
-    fired = {f.kind: budget[f.kind] - f.remaining for f in Fault.objects.all()}
+    fired = faults_fired(budget)
     at_jakamo = dict(
         JakamoOrder.objects.filter(order_number__in=numbers)
         .values("order_number")

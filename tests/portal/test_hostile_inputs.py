@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from exchange import inbox
 from exchange.models import InboxMessage
-from jakamo import shiphero, ubl
+from jakamo import ubl
 from jakamo.ubl_build import build_order_document
 from mappings.models import CompanyMapping, Integration
 from orders.intake import erp_client_create
@@ -32,6 +32,7 @@ from sandbox.services import response_from_order
 from shipments.models import ShipHeroWebhook, WebhookRejection
 from tests.jakamo.test_asn_shiphero import ASN_EXAMPLE
 from tests.orders.factories import buyer_integration
+from tests.shipments.test_shiphero_webhook import post
 
 SCRIPT = '<script>alert("x")</script>'
 ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
@@ -274,16 +275,6 @@ def hook(db):
     return Integration.objects.create(name="ShipHero", kind="shiphero", webhook_secret=SECRET, shop_name="*")
 
 
-def shiphero_post(client, hook, body: bytes, *, secret=SECRET, message_id="m-1"):
-    return client.post(
-        reverse("shiphero_webhook", args=[hook.pk]),
-        data=body,
-        content_type="application/json",
-        HTTP_X_SHIPHERO_HMAC_SHA256=shiphero.sign(body, secret),
-        HTTP_X_SHIPHERO_MESSAGE_ID=message_id,
-    )
-
-
 def freight(**changes) -> dict:
     from sandbox import party
 
@@ -319,7 +310,7 @@ WEBHOOK_CASES = [
 @pytest.mark.parametrize("case", WEBHOOK_CASES, ids=lambda c: c.name)
 def test_the_webhook_answers_bad_payloads_specifically_and_keeps_what_it_can(client, hook, case):
     body = case.body() if callable(case.body) else case.body
-    response = shiphero_post(client, hook, body)
+    response = post(client, hook, None, raw=body, secret=SECRET)
     text = response.content.decode()
     assert response.status_code in (200, 400), text
     no_crash_text(text)
@@ -332,9 +323,9 @@ def test_the_webhook_answers_bad_payloads_specifically_and_keeps_what_it_can(cli
 
 def test_the_webhook_refuses_a_forged_signature_and_twenty_megabytes(client, hook):
     body = json.dumps(freight()).encode()
-    assert shiphero_post(client, hook, body, secret="guessed").status_code == 401
+    assert post(client, hook, None, raw=body, secret="guessed").status_code == 401
     huge = b'{"pad": "' + b"x" * TWENTY_MB + b'"}'
-    response = shiphero_post(client, hook, huge)
+    response = post(client, hook, None, raw=huge, secret=SECRET)
     assert response.status_code == 413 and "limit" in response.content.decode()
     assert WebhookRejection.objects.count() == 2 and not ShipHeroWebhook.objects.exists()
 
