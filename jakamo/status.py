@@ -11,7 +11,7 @@ from lxml import etree
 
 from .errors import DocumentError, Problem
 from .ubl_build import fmt_decimal
-from .ubl_parse import _Reader, parse_date
+from .ubl_parse import _children_named, _first_children, _Reader, _text, parse_date
 from .xmlsafe import local, parse_xml
 
 CANCELLED = "Cancelled"
@@ -62,10 +62,6 @@ class StatusMessage:
         return "line"
 
 
-def _date(r: _Reader, el, name: str) -> date | None:
-    return r.date(el, name)
-
-
 def parse_status_message(data) -> StatusMessage:
     root = data if isinstance(data, etree._Element) else parse_xml(data)
     if local(root.tag) != "StatusMessage":
@@ -73,53 +69,56 @@ def parse_status_message(data) -> StatusMessage:
             [Problem(f"Expected StatusMessage, but the root element is <{local(root.tag)}>.", local(root.tag))]
         )
     r = _Reader()
-    order_id = r.text(root, "OrderID")
+    get = _first_children(root).get
+    order_id = _text(get("OrderID"))
     if order_id is None:
         r.problem(root, "StatusMessage has no OrderID")
-    status = r.text(root, "Status")
+    status = _text(get("Status"))
     if status is None:
         r.problem(root, "StatusMessage has no Status")
     elif status not in STATUSES:
-        r.problem(r.child(root, "Status"), f"unknown Status '{status}' (expected {', '.join(STATUSES)})")
+        r.problem(get("Status"), f"unknown Status '{status}' (expected {', '.join(STATUSES)})")
     lines = []
-    for line_el in r.children(root, "OrderLine"):
-        line_id = r.text(line_el, "OrderLineID")
+    for line_el in _children_named(root, "OrderLine"):
+        in_line = _first_children(line_el).get
+        line_id = _text(in_line("OrderLineID"))
         if line_id is None:
             r.problem(line_el, "OrderLine has no OrderLineID")
             continue
         deliveries = []
-        for d in r.children(line_el, "Delivery"):
-            delivery_id = r.text(d, "DeliveryID")
+        for d in _children_named(line_el, "Delivery"):
+            in_delivery = _first_children(d).get
+            delivery_id = _text(in_delivery("DeliveryID"))
             if delivery_id is None:
                 r.problem(d, "Delivery has no DeliveryID")
                 continue
             deliveries.append(
                 DeliveryStatus(
                     delivery_id=delivery_id,
-                    received_quantity=r.decimal(d, "ReceivedQuantity"),
-                    received_date=_date(r, d, "ReceivedDate"),
-                    real_delivery_date=_date(r, d, "RealDeliveryDate"),
-                    tracking_number=r.text(d, "TrackingNumber"),
-                    delivered_quantity=r.decimal(d, "DeliveredQuantity"),
+                    received_quantity=r.decimal(in_delivery("ReceivedQuantity")),
+                    received_date=r.date(in_delivery("ReceivedDate")),
+                    real_delivery_date=r.date(in_delivery("RealDeliveryDate")),
+                    tracking_number=_text(in_delivery("TrackingNumber")),
+                    delivered_quantity=r.decimal(in_delivery("DeliveredQuantity")),
                 )
             )
         lines.append(
             LineStatus(
                 order_line_id=line_id,
                 deliveries=deliveries,
-                real_delivery_date=_date(r, line_el, "RealDeliveryDate"),
-                tracking_number=r.text(line_el, "TrackingNumber"),
-                delivered_quantity=r.decimal(line_el, "DeliveredQuantity"),
+                real_delivery_date=r.date(in_line("RealDeliveryDate")),
+                tracking_number=_text(in_line("TrackingNumber")),
+                delivered_quantity=r.decimal(in_line("DeliveredQuantity")),
             )
         )
     msg = StatusMessage(
         order_id=order_id or "",
         status=status or "",
-        event_date=_date(r, root, "EventDate"),
-        real_delivery_date=_date(r, root, "RealDeliveryDate"),
-        tracking_number=r.text(root, "TrackingNumber"),
-        buyer_customer_id=r.text(root, "BuyerCustomerID"),
-        seller_supplier_id=r.text(root, "SellerSupplierID"),
+        event_date=r.date(get("EventDate")),
+        real_delivery_date=r.date(get("RealDeliveryDate")),
+        tracking_number=_text(get("TrackingNumber")),
+        buyer_customer_id=_text(get("BuyerCustomerID")),
+        seller_supplier_id=_text(get("SellerSupplierID")),
         lines=lines,
     )
     for line in msg.lines:

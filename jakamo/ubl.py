@@ -33,13 +33,14 @@ CANCELLED = "Cancelled"
 LINE_STATUSES = (OPEN, DRAFT, CONFIRMED, CONFIRMED_WITH_CHANGES, STARTED_RECEIVING, RECEIVED, CANCELLED)
 
 
+_STATUS_BY_LOWER = {status.lower(): status for status in LINE_STATUSES}
+
+
 def normalise_status(value: str | None) -> str | None:
     if not value:
         return None
-    for status in LINE_STATUSES:
-        if status.lower() == value.strip().lower():
-            return status
-    return value.strip()
+    value = value.strip()
+    return _STATUS_BY_LOWER.get(value.lower(), value)
 
 
 @dataclass

@@ -33,9 +33,9 @@ def parse_xml(data: bytes | str, *, max_bytes: int = MAX_XML_BYTES) -> etree._El
         data = data.encode("utf-8")
     if len(data) > max_bytes:
         raise UnsafeXMLError(f"The document is {len(data):,} bytes; the limit is {max_bytes:,} bytes.")
-    if not data.strip():
+    if not data or data.isspace():  # not strip(): that copies the whole body
         raise DocumentError("The document is empty.")
-    if _DTD_RE.search(data[:65536]) or b"<!ENTITY" in data:
+    if _DTD_RE.search(data, 0, 65536) or b"<!ENTITY" in data:
         raise UnsafeXMLError(
             "The document contains a DOCTYPE or ENTITY declaration; these are refused "
             "(they enable entity-expansion and external-entity attacks)."
