@@ -11,7 +11,7 @@ from lxml import etree
 
 from .errors import DocumentError, Problem
 from .ubl_build import fmt_decimal
-from .ubl_parse import _children_named, _first_children, _Reader, _text, parse_date
+from .ubl_parse import _all, _Reader, _scan, _text, parse_date
 from .xmlsafe import local, parse_xml
 
 CANCELLED = "Cancelled"
@@ -69,7 +69,8 @@ def parse_status_message(data) -> StatusMessage:
             [Problem(f"Expected StatusMessage, but the root element is <{local(root.tag)}>.", local(root.tag))]
         )
     r = _Reader()
-    get = _first_children(root).get
+    in_message = _scan(root)
+    get = in_message[0].get
     order_id = _text(get("OrderID"))
     if order_id is None:
         r.problem(root, "StatusMessage has no OrderID")
@@ -79,15 +80,16 @@ def parse_status_message(data) -> StatusMessage:
     elif status not in STATUSES:
         r.problem(get("Status"), f"unknown Status '{status}' (expected {', '.join(STATUSES)})")
     lines = []
-    for line_el in _children_named(root, "OrderLine"):
-        in_line = _first_children(line_el).get
+    for line_el in _all(in_message, "OrderLine"):
+        scanned_line = _scan(line_el)
+        in_line = scanned_line[0].get
         line_id = _text(in_line("OrderLineID"))
         if line_id is None:
             r.problem(line_el, "OrderLine has no OrderLineID")
             continue
         deliveries = []
-        for d in _children_named(line_el, "Delivery"):
-            in_delivery = _first_children(d).get
+        for d in _all(scanned_line, "Delivery"):
+            in_delivery = _scan(d)[0].get
             delivery_id = _text(in_delivery("DeliveryID"))
             if delivery_id is None:
                 r.problem(d, "Delivery has no DeliveryID")

@@ -8,6 +8,7 @@ read (no ID, a non-number quantity) is reported, every problem at once."""
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
@@ -30,11 +31,12 @@ def _local_name(tag: str) -> str:
     return name
 
 
-def _first_children(el) -> dict:
-    """Each child by local name, the first of a name winning. Built in one pass and read with
-    ``.get``: an index of every element, looked up name by name, took twice as long on a 500-line
-    OrderResponse."""
-    found = {}
+def _scan(el) -> tuple[dict, dict]:
+    """The children by local name: the first of each name (the one a single value is read from),
+    and every child of each name met more than once. One pass, read with ``.get``: an index of every
+    element looked up name by name took twice as long on a 500-line OrderResponse."""
+    found: dict = {}
+    repeated: dict = {}
     if el is not None:
         for c in el:
             tag = c.tag
@@ -42,11 +44,24 @@ def _first_children(el) -> dict:
                 name = _LOCAL_NAMES.get(tag) or _local_name(tag)
                 if name not in found:
                     found[name] = c
-    return found
+                elif name in repeated:
+                    repeated[name].append(c)
+                else:
+                    repeated[name] = [found[name], c]
+    return found, repeated
 
 
-def _children_named(el, name: str) -> list:
-    return [c for c in el if type(c.tag) is str and _local_name(c.tag) == name]
+def _first_children(el) -> dict:
+    return _scan(el)[0]
+
+
+def _all(scanned: tuple[dict, dict], name: str) -> list:
+    found, repeated = scanned
+    many = repeated.get(name)
+    if many is not None:
+        return many
+    one = found.get(name)
+    return [] if one is None else [one]
 
 
 def _child(el, *names: str):
@@ -66,11 +81,31 @@ def _text(node) -> str | None:
     return text.strip() or None
 
 
+@functools.lru_cache(maxsize=4096)  # lines repeat their quantities and prices; Decimal is immutable
+def _number(raw: str) -> Decimal | str:
+    """The number ``raw`` says, or why it is none."""
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        # Finnish ERPs write "1 234,5": drop grouping spaces, read a lone comma as the point.
+        cleaned = raw.replace("\u00a0", "").replace(" ", "")
+        if "," in cleaned and "." not in cleaned:
+            cleaned = cleaned.replace(",", ".")
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            return f"'{raw}' is not a number"
+    if not value.is_finite():
+        return f"'{raw}' is not a finite number"
+    if abs(value) >= ubl.LARGEST:
+        return f"'{raw}' is too large (at most {ubl.LARGEST - 1:,})"
+    return value
+
+
 class _Reader:
     """Conversions bound to one document, so that problems are collected, not raised.
 
-    Aggregates are read from ``_first_children`` of their element; repeated elements (lines,
-    batches, notes, references) are gathered only where that pass saw one."""
+    Each aggregate is read from one ``_scan`` of its element's children."""
 
     def __init__(self):
         self.problems: list[Problem] = []
@@ -92,26 +127,9 @@ class _Reader:
         raw = _text(node)
         if raw is None:
             return None
-        return self.to_decimal(node, raw)
-
-    def to_decimal(self, node, raw: str) -> Decimal | None:
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            # Finnish ERPs write "1 234,5": drop grouping spaces, read a lone comma as the point.
-            cleaned = raw.replace("\u00a0", "").replace(" ", "")
-            if "," in cleaned and "." not in cleaned:
-                cleaned = cleaned.replace(",", ".")
-            try:
-                value = Decimal(cleaned)
-            except InvalidOperation:
-                self.problem(node, f"'{raw}' is not a number")
-                return None
-        if not value.is_finite():
-            self.problem(node, f"'{raw}' is not a finite number")
-            return None
-        if abs(value) >= ubl.LARGEST:
-            self.problem(node, f"'{raw}' is too large (at most {ubl.LARGEST - 1:,})")
+        value = _number(raw)
+        if type(value) is str:
+            self.problem(node, value)
             return None
         return value
 
@@ -119,7 +137,7 @@ class _Reader:
         raw = _text(node)
         if raw is None:
             return None
-        parsed = parse_date(raw)
+        parsed = _date_of(raw)
         if parsed is None:
             self.problem(node, f"'{raw}' is not a date (expected YYYY-MM-DD)")
         return parsed
@@ -161,10 +179,8 @@ class _Reader:
             document_description=_text(found.get("DocumentDescription")),
         )
 
-    def document_references(self, el, found: dict, name: str) -> list[ubl.DocumentReference]:
-        if name not in found:
-            return []
-        refs = (self.document_reference(c) for c in _children_named(el, name))
+    def document_references(self, scanned: tuple[dict, dict], name: str) -> list[ubl.DocumentReference]:
+        refs = (self.document_reference(c) for c in _all(scanned, name))
         return [r for r in refs if r is not None]
 
     @staticmethod
@@ -209,16 +225,14 @@ class _Reader:
     def party(self, el) -> ubl.Party | None:
         if el is None:
             return None
-        found = _first_children(el)
+        scanned = _scan(el)
+        found = scanned[0]
         ids = []
-        if "PartyIdentification" in found:
-            for pid in _children_named(el, "PartyIdentification"):
-                id_el = _first_children(pid).get("ID")
-                value = _text(id_el)
-                if value is not None:
-                    ids.append(
-                        ubl.Identifier(value, id_el.get("schemeID") or None, id_el.get("schemeAgencyID") or None)
-                    )
+        for pid in _all(scanned, "PartyIdentification"):
+            id_el = _first_children(pid).get("ID")
+            value = _text(id_el)
+            if value is not None:
+                ids.append(ubl.Identifier(value, id_el.get("schemeID") or None, id_el.get("schemeAgencyID") or None))
         tax = _first_children(found.get("PartyTaxScheme"))
         return ubl.Party(
             ids=ids,
@@ -249,8 +263,8 @@ class _Reader:
     def item(self, el) -> ubl.Item | None:
         if el is None:
             return None
-        found = _first_children(el)
-        get = found.get
+        scanned = _scan(el)
+        get = scanned[0].get
         tax = get("ClassifiedTaxCategory")
         tax_category = None
         if tax is not None:
@@ -264,24 +278,24 @@ class _Reader:
             buyers_item_identification=self.item_identification(get("BuyersItemIdentification")),
             sellers_item_identification=self.item_identification(get("SellersItemIdentification")),
             manufacturers_item_identification=self.item_identification(get("ManufacturersItemIdentification")),
-            specification_references=self.document_references(el, found, "ItemSpecificationDocumentReference"),
+            specification_references=self.document_references(scanned, "ItemSpecificationDocumentReference"),
             classified_tax_category=tax_category,
             manufacturer_party=self.party(get("ManufacturerParty")),
         )
 
     def delivery(self, el) -> ubl.Delivery:
-        found = _first_children(el)
-        get = found.get
+        scanned = _scan(el)
+        get = scanned[0].get
         requested = _first_children(get("RequestedDeliveryPeriod"))
         promised = _first_children(get("PromisedDeliveryPeriod"))
         status = None
-        for ref in self.document_references(el, found, "AdditionalDocumentReference"):
+        for ref in self.document_references(scanned, "AdditionalDocumentReference"):
             if ref.document_type_code == "JDS":
                 status = ref.id
         return ubl.Delivery(
             id=_text(get("ID")),
             quantity=self.quantity(get("Quantity")),
-            document_references=self.document_references(el, found, "DocumentReference"),
+            document_references=self.document_references(scanned, "DocumentReference"),
             delivery_location=self.location(get("DeliveryLocation")),
             requested_start_date=self.date(requested.get("StartDate")),
             requested_end_date=self.date(requested.get("EndDate")),
@@ -302,13 +316,13 @@ class _Reader:
         )
 
     def order_line(self, el) -> ubl.OrderLine | None:
-        in_line = _first_children(el)
-        item_el = in_line.get("LineItem")
+        in_line = _scan(el)
+        item_el = in_line[0].get("LineItem")
         if item_el is None:
             self.problem(el, "OrderLine has no LineItem")
             return None
-        found = _first_children(item_el)
-        get = found.get
+        in_item = _scan(item_el)
+        get = in_item[0].get
         line_id = _text(get("ID"))
         if line_id is None:
             self.problem(item_el, "LineItem has no ID (the line number)")
@@ -322,22 +336,17 @@ class _Reader:
                 base_quantity=self.quantity(in_price.get("BaseQuantity")),
                 orderable_unit_factor_rate=self.decimal(in_price.get("OrderableUnitFactorRate")),
             )
-        notes = []
-        if "Note" in in_line:
-            notes = [t for t in map(_text, _children_named(el, "Note")) if t]
         return ubl.OrderLine(
             id=line_id,
             quantity=self.quantity(get("Quantity")),
-            notes=notes,
+            notes=[t for t in map(_text, _all(in_line, "Note")) if t],
             line_status_code=ubl.normalise_status(_text(get("LineStatusCode"))),
             line_extension_amount=self.amount(get("LineExtensionAmount")),
-            deliveries=[self.delivery(d) for d in _children_named(item_el, "Delivery")] if "Delivery" in found else [],
-            allowance_charges=[self.allowance_charge(a) for a in _children_named(item_el, "AllowanceCharge")]
-            if "AllowanceCharge" in found
-            else [],
+            deliveries=[self.delivery(d) for d in _all(in_item, "Delivery")],
+            allowance_charges=[self.allowance_charge(a) for a in _all(in_item, "AllowanceCharge")],
             price=price,
             item=self.item(get("Item")),
-            document_references=self.document_references(el, in_line, "DocumentReference"),
+            document_references=self.document_references(in_line, "DocumentReference"),
         )
 
 
@@ -359,6 +368,9 @@ def parse_date(raw: str) -> date | None:
         return date.fromisoformat(match.group(1))
     except ValueError:
         return None
+
+
+_date_of = functools.lru_cache(maxsize=4096)(parse_date)  # the batches of a document share dates
 
 
 def document_kind(root) -> str:
@@ -388,8 +400,8 @@ def parse_order_document(data, *, kinds: tuple[str, ...] = ubl.KINDS) -> ubl.Ord
             ]
         )
     r = _Reader()
-    found = _first_children(root)
-    get = found.get
+    scanned = _scan(root)
+    get = scanned[0].get
     doc_id = _text(get("ID"))
     if doc_id is None:
         r.problem(root, "the document has no cbc:ID (the order number)")
@@ -434,10 +446,7 @@ def parse_order_document(data, *, kinds: tuple[str, ...] = ubl.KINDS) -> ubl.Ord
         in_payment = _first_children(payment_el)
         payment = ubl.PaymentTerms(_text(in_payment.get("ID")), _text(in_payment.get("Note")))
 
-    def named(name):
-        return _children_named(root, name) if name in found else []
-
-    lines = [r.order_line(el) for el in named("OrderLine")]
+    lines = [r.order_line(el) for el in _all(scanned, "OrderLine")]
     doc = ubl.OrderDocument(
         kind=kind,
         id=doc_id or "",
@@ -446,12 +455,12 @@ def parse_order_document(data, *, kinds: tuple[str, ...] = ubl.KINDS) -> ubl.Ord
         ubl_version_id=_text(get("UBLVersionID")),
         customization_id=_text(get("CustomizationID")),
         sequence_number_id=_text(get("SequenceNumberID")),
-        notes=[t for t in map(_text, named("Note")) if t],
+        notes=[t for t in map(_text, _all(scanned, "Note")) if t],
         document_currency_code=_text(get("DocumentCurrencyCode")),
         customer_reference=_text(get("CustomerReference")),
         order_reference_id=_text(_child(get("OrderReference"), "ID")),
-        additional_document_references=r.document_references(root, found, "AdditionalDocumentReference"),
-        contract_ids=[t for t in (_text(_child(c, "ID")) for c in named("Contract")) if t],
+        additional_document_references=r.document_references(scanned, "AdditionalDocumentReference"),
+        contract_ids=[t for t in (_text(_child(c, "ID")) for c in _all(scanned, "Contract")) if t],
         project_reference_id=_text(_child(get("ProjectReference"), "ID")),
         buyer_customer_party=customer("BuyerCustomerParty"),
         seller_supplier_party=supplier,
