@@ -52,7 +52,16 @@ def _scan(el) -> tuple[dict, dict]:
 
 
 def _first_children(el) -> dict:
-    return _scan(el)[0]
+    """``_scan`` for aggregates that have no repeated children: the first of each name."""
+    found: dict = {}
+    if el is not None:
+        for c in el:
+            tag = c.tag
+            if type(tag) is str:
+                name = _LOCAL_NAMES.get(tag) or _local_name(tag)
+                if name not in found:
+                    found[name] = c
+    return found
 
 
 def _all(scanned: tuple[dict, dict], name: str) -> list:
@@ -124,6 +133,8 @@ class _Reader:
 
     # -- values -----------------------------------------------------------------------------
     def decimal(self, node) -> Decimal | None:
+        if node is None:
+            return None
         raw = _text(node)
         if raw is None:
             return None
@@ -134,6 +145,8 @@ class _Reader:
         return value
 
     def date(self, node) -> date | None:
+        if node is None:  # most batches carry two or three of their five dates
+            return None
         raw = _text(node)
         if raw is None:
             return None
@@ -153,12 +166,16 @@ class _Reader:
             return None
 
     def quantity(self, node) -> ubl.Quantity | None:
+        if node is None:
+            return None
         value = self.decimal(node)
         if value is None:
             return None
         return ubl.Quantity(value, node.get("unitCode") or None)
 
     def amount(self, node) -> ubl.Amount | None:
+        if node is None:
+            return None
         value = self.decimal(node)
         if value is None:
             return None
@@ -180,7 +197,9 @@ class _Reader:
         )
 
     def document_references(self, scanned: tuple[dict, dict], name: str) -> list[ubl.DocumentReference]:
-        refs = (self.document_reference(c) for c in _all(scanned, name))
+        if name not in scanned[0]:
+            return []
+        refs = map(self.document_reference, _all(scanned, name))
         return [r for r in refs if r is not None]
 
     @staticmethod
