@@ -129,7 +129,8 @@ def test_the_daily_digest_lists_what_waits_too_long(settings, purchaser, django_
     settings.DECISION_AFTER_HOURS = 24
     purchaser.email = "buyer@example.com"
     purchaser.save()
-    now = timezone.now()
+    # Noon, so that an hour later is the same day in Helsinki whenever the suite runs.
+    now = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     waiting_decision, _ = order_with_confirmation("D-DECIDE", purchaser)
     fresh_decision, _ = order_with_confirmation("D-FRESH", purchaser)
     PurchaseOrder.objects.filter(pk=waiting_decision.pk).update(awaiting_decision_since=now - timedelta(hours=30))
