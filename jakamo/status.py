@@ -11,7 +11,7 @@ from lxml import etree
 
 from .errors import DocumentError, Problem
 from .ubl_build import fmt_decimal
-from .ubl_parse import _all, _Reader, _scan, _text, parse_date
+from .ubl_parse import _all, _first_children, _Reader, _scan, _text, parse_date
 from .xmlsafe import local, parse_xml
 
 CANCELLED = "Cancelled"
@@ -89,7 +89,7 @@ def parse_status_message(data) -> StatusMessage:
             continue
         deliveries = []
         for d in _all(scanned_line, "Delivery"):
-            in_delivery = _scan(d)[0].get
+            in_delivery = _first_children(d).get
             delivery_id = _text(in_delivery("DeliveryID"))
             if delivery_id is None:
                 r.problem(d, "Delivery has no DeliveryID")
