@@ -124,3 +124,12 @@ def test_jakamos_messy_sample_can_be_compared_without_errors():
         line.line_status_code = None
     result = dv.compare(order, confirmation)
     assert result.ordered_total == result.confirmed_total
+
+
+def test_values_read_the_same_however_often_and_in_whatever_order_they_are_formatted():
+    # The formatter remembers what it formatted, and equal values share a memory: -0 equals 0,
+    # 1E+2 equals 100.00, so each pair must read alike whichever of them comes first.
+    assert [dv._fmt(Decimal(v)) for v in ("-0", "0", "0.000", "-0.0")] == ["0"] * 4
+    assert [dv._fmt(Decimal(v)) for v in ("1E+2", "100.00", "100")] == ["100"] * 3
+    assert dv._fmt(Decimal("12.50")) == "12.5" and dv._fmt("12.50") == "12.50"
+    assert dv._fmt(date(2027, 1, 31)) == "2027-01-31" and dv._fmt(None) == "—"
