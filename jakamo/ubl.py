@@ -43,26 +43,26 @@ def normalise_status(value: str | None) -> str | None:
     return _STATUS_BY_LOWER.get(value.lower(), value)
 
 
-@dataclass
+@dataclass(slots=True)
 class Amount:
     value: Decimal
     currency: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Quantity:
     value: Decimal
     unit_code: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Identifier:
     value: str
     scheme_id: str | None = None
     scheme_agency_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class DocumentReference:
     id: str
     document_type_code: str | None = None
@@ -70,13 +70,13 @@ class DocumentReference:
     document_description: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Country:
     identification_code: str | None = None
     name: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Address:
     postbox: str | None = None
     floor: str | None = None
@@ -89,7 +89,7 @@ class Address:
     country: Country | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Contact:
     id: str | None = None
     name: str | None = None
@@ -97,7 +97,7 @@ class Contact:
     electronic_mail: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Party:
     ids: list[Identifier] = field(default_factory=list)
     name: str | None = None
@@ -111,7 +111,7 @@ class Party:
         return self.ids[0].value if self.ids else None
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomerParty:
     """BuyerCustomerParty / AccountingCustomerParty."""
 
@@ -120,37 +120,37 @@ class CustomerParty:
     accounting_contact: Contact | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class SupplierParty:
     party: Party | None = None
     seller_contact: Contact | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Location:
     description: str | None = None
     address: Address | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class HeaderDelivery:
     delivery_location: Location | None = None
     delivery_party: Party | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class DeliveryTerms:
     id: str | None = None
     location: Location | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PaymentTerms:
     id: str | None = None
     note: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class AllowanceCharge:
     charge_indicator: bool
     multiplier_factor_numeric: Decimal | None = None
@@ -158,7 +158,7 @@ class AllowanceCharge:
     reason: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Price:
     amount: Amount | None = None
     base_quantity: Quantity | None = None
@@ -173,19 +173,19 @@ class Price:
         return self.amount.value / base
 
 
-@dataclass
+@dataclass(slots=True)
 class TaxCategory:
     percent: Decimal | None = None
     tax_scheme_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemIdentification:
     id: str
     extended_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     description: str | None = None
     name: str | None = None
@@ -210,7 +210,7 @@ class Item:
         return self.sellers_item_identification.id if self.sellers_item_identification else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Delivery:
     """A delivery batch of a line. Supplier-added batches have ids like ``BATCH.1``."""
 
@@ -226,7 +226,7 @@ class Delivery:
     status: str | None = None  # OrderResponse: AdditionalDocumentReference with DocumentTypeCode JDS
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderLine:
     id: str
     quantity: Quantity | None = None
@@ -240,7 +240,7 @@ class OrderLine:
     document_references: list[DocumentReference] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderDocument:
     kind: str
     id: str
