@@ -42,6 +42,11 @@ class DocumentError(JakamoError):
         super().__init__("; ".join(str(p) for p in problems))
 
 
+class UnwritableError(DocumentError, ValueError):
+    """A value that XML cannot carry reached a builder. Also a ValueError: that is what lxml raises
+    for it, and what callers already catch."""
+
+
 class UnsafeXMLError(DocumentError):
     """A DOCTYPE, entity declaration or oversize body: refused before anything reads it."""
 

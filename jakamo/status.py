@@ -10,7 +10,7 @@ from decimal import Decimal
 from lxml import etree
 
 from .errors import DocumentError, Problem
-from .ubl_build import fmt_decimal
+from .ubl_build import fmt_decimal, unwritable
 from .ubl_parse import _all, _first_children, _Reader, _scan, _text, parse_date
 from .xmlsafe import local, parse_xml
 
@@ -153,7 +153,10 @@ def build_status_message(msg: StatusMessage) -> bytes:
         elif isinstance(value, Decimal):
             node.text = fmt_decimal(value)
         else:
-            node.text = str(value)
+            try:
+                node.text = str(value)
+            except ValueError:
+                raise unwritable(node, value) from None
 
     add(root, "OrderID", msg.order_id)
     add(root, "Status", msg.status)

@@ -12,7 +12,8 @@ from decimal import Decimal
 from lxml import etree
 
 from . import ubl
-from .errors import DocumentError, Problem
+from .errors import DocumentError, Problem, UnwritableError
+from .xmlsafe import local, xml_text_problem
 
 NSMAP_PREFIXES = {"cac": ubl.NS_CAC, "cbc": ubl.NS_CBC}
 
@@ -24,13 +25,24 @@ def fmt_decimal(value: Decimal) -> str:
     return text or "0"
 
 
+def unwritable(node, value, attribute: str | None = None) -> UnwritableError:
+    """What lxml's bare "All strings must be XML compatible" means, for this element or attribute."""
+    path = "/".join(local(n.tag) for n in reversed([node, *node.iterancestors()]))
+    if attribute:
+        path = f"{path}/@{attribute}"
+    return UnwritableError([Problem(f"the value {xml_text_problem(str(value)) or 'cannot be written as XML'}", path)])
+
+
 class _Writer:
     def el(self, parent, qname: str, text=None, **attrs):
         prefix, _, name = qname.partition(":")
         node = etree.SubElement(parent, f"{{{NSMAP_PREFIXES[prefix]}}}{name}")
         for key, value in attrs.items():
             if value is not None and value != "":
-                node.set(key, value)
+                try:
+                    node.set(key, value)
+                except ValueError:
+                    raise unwritable(node, value, key) from None
         if text is not None:
             if isinstance(text, Decimal):
                 text = fmt_decimal(text)
@@ -38,7 +50,10 @@ class _Writer:
                 text = text.isoformat()
             elif isinstance(text, bool):
                 text = "true" if text else "false"
-            node.text = str(text)
+            try:
+                node.text = str(text)
+            except ValueError:
+                raise unwritable(node, text) from None
         return node
 
     def opt(self, parent, qname: str, value, **attrs):

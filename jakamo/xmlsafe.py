@@ -55,6 +55,23 @@ def parse_xml(data: bytes | str, *, max_bytes: int = MAX_XML_BYTES) -> etree._El
     return root
 
 
+# Outside XML 1.0's Char production: C0 controls other than tab, newline and carriage return, lone
+# surrogates, U+FFFE and U+FFFF. No escape lets a document carry them.
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text_problem(text: str) -> str | None:
+    """Why ``text`` cannot go into an XML document, or None when it can. Spreadsheets and pasted
+    text bring control characters (Excel's line break inside a cell is U+000B)."""
+    match = NOT_XML_CHAR.search(text)
+    if match is None:
+        return None
+    return (
+        f"contains the character U+{ord(match.group()):04X} (character {match.start() + 1}), "
+        "which an XML message cannot carry"
+    )
+
+
 def local(tag) -> str:
     """Local name of an element tag, or '' for comments and processing instructions."""
     if not isinstance(tag, str):

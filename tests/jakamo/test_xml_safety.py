@@ -1,8 +1,15 @@
-import pytest
+from datetime import date
+from decimal import Decimal
 
-from jakamo.errors import DocumentError, UnsafeXMLError
+import pytest
+from lxml import etree
+
+from jakamo import ubl
+from jakamo.errors import DocumentError, UnsafeXMLError, UnwritableError
+from jakamo.status import StatusMessage, build_status_message
+from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
-from jakamo.xmlsafe import parse_xml
+from jakamo.xmlsafe import parse_xml, xml_text_problem
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE Order [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
@@ -73,3 +80,46 @@ def test_it_lists_every_problem_at_once():
     assert "'2023-13-45' is not a date" in messages
     assert "LineItem has no ID" in messages
     assert len(exc.value.problems) == 3
+
+
+# -- text that XML cannot carry, on the way out ----------------------------------------------------
+
+
+def test_the_xml_character_check_agrees_with_lxml_on_every_character():
+    """What xml_text_problem refuses is exactly what lxml refuses, in text and in attributes."""
+    element = etree.Element("a")
+    disagreements = []
+    for code in [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]:
+        value = "a" + chr(code)
+        outcomes = set()
+        for write in (lambda v: setattr(element, "text", v), lambda v: element.set("k", v)):
+            try:
+                write(value)
+                outcomes.add(True)
+            except ValueError:
+                outcomes.add(False)
+        if outcomes != {xml_text_problem(value) is None}:
+            disagreements.append(hex(code))
+    assert disagreements == []
+
+
+def test_the_order_builder_names_the_element_and_the_character_xml_cannot_carry():
+    line = ubl.OrderLine("1", ubl.Quantity(Decimal(5), "PCE"), item=ubl.Item(name="HEX\x0bSCREW"))
+    document = ubl.OrderDocument(kind=ubl.ORDER, id="X-1", issue_date=date(2027, 1, 1), lines=[line])
+    with pytest.raises(UnwritableError) as exc:
+        build_order_document(document)
+    assert [str(p) for p in exc.value.problems] == [
+        "Order/OrderLine/LineItem/Item/Name: the value contains the character U+000B (character 4), "
+        "which an XML message cannot carry"
+    ]
+    # Callers that catch lxml's ValueError catch this one too.
+    assert isinstance(exc.value, ValueError)
+    line.item.name, line.quantity.unit_code = "HEX SCREW", "PC\ufffe"
+    with pytest.raises(UnwritableError, match=r"Order/OrderLine/LineItem/Quantity/@unitCode: .* U\+FFFE"):
+        build_order_document(document)
+
+
+def test_the_status_message_builder_names_the_element_too():
+    message = StatusMessage(order_id="X-1", status="Delivered", tracking_number="JJD\x0100")
+    with pytest.raises(UnwritableError, match=r"StatusMessage/TrackingNumber: .* U\+0001 \(character 4\)"):
+        build_status_message(message)
