@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from jakamo.xmlsafe import xml_text_problem
 from jakamo_portal.csv_export import FORMULA_START, cell
 
 from . import services
@@ -89,10 +90,15 @@ def _rows(data: bytes, columns: list[str]) -> tuple[list[dict], list[RowError]]:
     missing = [c for c in columns[:2] if c not in header]
     if missing:
         return [], [RowError(1, f"the header lacks {', '.join(missing)} (expected: {', '.join(columns)})")]
-    rows = []
-    for raw in reader:
-        rows.append({(k or "").strip(): _unguard((v or "").strip()) for k, v in raw.items() if k})
-    return rows, []
+    rows, errors = [], []
+    for n, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): _unguard((v or "").strip()) for k, v in raw.items() if k}
+        for column, value in row.items():
+            problem = xml_text_problem(value)
+            if problem:  # identifiers and names go into the Orders sent to Jakamo
+                errors.append(RowError(n, f"{column} {problem}"))
+        rows.append(row)
+    return rows, errors
 
 
 def import_companies(integration: Integration, data: bytes, user=None) -> tuple[int, list[RowError]]:

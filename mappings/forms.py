@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jakamo_portal.forms import XmlTextField
+
 from .models import AuthMethod, CompanyMapping, Environment, Integration, Kind
 
 SECRET_FIELDS = ("password", "client_secret", "webhook_secret")
@@ -103,10 +105,12 @@ class CompanyMappingForm(forms.ModelForm):
             "compound_rule_member",
             "buyer_customer_party_tags",
         ]
+        # Identifiers and names go into the Orders sent to Jakamo.
+        field_classes = {"identifier": XmlTextField, "company_name": XmlTextField, "external_identifier": XmlTextField}
 
 
 class UserMappingForm(forms.Form):
-    identifier = forms.CharField(label=_("Identifier"), max_length=200)
+    identifier = XmlTextField(label=_("Identifier"), max_length=200)
     portal_user = forms.ModelChoiceField(label=_("Portal user"), queryset=None, required=False)
     is_default = forms.BooleanField(label=_("Is default"), required=False)
 

@@ -4,9 +4,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jakamo_portal.forms import XmlTextField
+
 
 class AcceptForm(forms.Form):
-    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     emphasize_original = forms.BooleanField(
         required=False,
         label=_("Emphasize the originally agreed details"),
@@ -15,11 +17,11 @@ class AcceptForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class LinesForm(forms.Form):
-    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, line_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,15 +102,15 @@ class UploadForm(IntegrationChoiceMixin, forms.Form):
 
 
 class OrderHeaderForm(IntegrationChoiceMixin, forms.Form):
-    order_number = forms.CharField(label=_("Order number"), max_length=100)
-    supplier = forms.CharField(
+    order_number = XmlTextField(label=_("Order number"), max_length=100)
+    supplier = XmlTextField(
         label=_("Supplier"), max_length=200, help_text=_("The supplier's identifier (a company mapping)")
     )
-    buyer_contact = forms.CharField(
+    buyer_contact = XmlTextField(
         label=_("Buyer contact"), max_length=200, help_text=_("Your ERP user identifier (a user mapping)")
     )
-    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
-    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+    currency = XmlTextField(label=_("Currency"), max_length=3, initial="EUR")
+    note = XmlTextField(label=_("Note"), max_length=1000, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,11 +118,11 @@ class OrderHeaderForm(IntegrationChoiceMixin, forms.Form):
 
 
 class OrderLineForm(forms.Form):
-    item_name = forms.CharField(label=_("Item name"), max_length=300)
-    buyers_item_id = forms.CharField(label=_("Buyers item id"), max_length=100, required=False)
-    sellers_item_id = forms.CharField(label=_("Sellers item id"), max_length=100, required=False)
+    item_name = XmlTextField(label=_("Item name"), max_length=300)
+    buyers_item_id = XmlTextField(label=_("Buyers item id"), max_length=100, required=False)
+    sellers_item_id = XmlTextField(label=_("Sellers item id"), max_length=100, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
-    unit_code = forms.CharField(label=_("Unit code"), max_length=10, initial="PCE")
+    unit_code = XmlTextField(label=_("Unit code"), max_length=10, initial="PCE")
     price = forms.DecimalField(
         label=_("Price"), min_value=Decimal("0"), max_digits=18, decimal_places=4, help_text=_("per base quantity")
     )
@@ -159,7 +161,7 @@ OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=1, min_num=1, vali
 class SalesAnswerForm(forms.Form):
     """Confirm with changes: one row of fields per line of the customer's order."""
 
-    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -221,7 +223,7 @@ class DeliverForm(forms.Form):
     delivery_date = forms.DateField(
         label=_("Delivery date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"})
     )
-    tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=200)
+    tracking_number = XmlTextField(label=_("Tracking number"), required=False, max_length=200)
     lines = forms.CharField(
         label=_("Lines"),
         required=False,

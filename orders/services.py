@@ -132,7 +132,10 @@ def purchase_order_create(*, integration: Integration, document: ubl.OrderDocume
     problems = validate_new_order(integration, document)
     if problems:
         raise OrderRefused(problems)
-    body = build_order_document(document)
+    try:
+        body = build_order_document(document)
+    except DocumentError as exc:  # a value from a mapping, say, that XML cannot carry
+        raise OrderRefused(exc.problems) from None
     with transaction.atomic():
         order = PurchaseOrder.objects.create(
             integration=integration,

@@ -110,31 +110,31 @@ def confirmation_review(request, pk, version):
 
 def _decision(request, pk, version, action):
     confirmation = get_object_or_404(Confirmation.objects.select_related("order"), order_id=pk, version=version)
+    if action == "accept":
+        form = AcceptForm(request.POST)
+    elif action == "reject":
+        form = RejectForm(request.POST)
+    else:
+        form = LinesForm(request.POST, line_ids=confirmation.order.lines.values_list("line_id", flat=True))
+    if not form.is_valid():
+        messages.error(request, _("Not decided: %(v1)s") % {"v1": form.errors.as_text()})
+        return redirect("orders:confirmation_review", pk=pk, version=version)
+    note = form.cleaned_data["note"]
     try:
         if action == "accept":
-            form = AcceptForm(request.POST)
-            form.is_valid()
             services.confirmation_accept(
                 confirmation=confirmation,
                 user=request.user,
-                note=form.cleaned_data["note"],
+                note=note,
                 emphasize_original=form.cleaned_data["emphasize_original"],
             )
             messages.success(request, _("Accepted: the simple confirmation is on its way to Jakamo."))
         elif action == "reject":
-            form = RejectForm(request.POST)
-            form.is_valid()
-            services.confirmation_reject(confirmation=confirmation, user=request.user, note=form.cleaned_data["note"])
+            services.confirmation_reject(confirmation=confirmation, user=request.user, note=note)
             messages.success(request, _("Rejected: an OrderChange with the ordered values is on its way to Jakamo."))
         else:
-            line_ids = confirmation.order.lines.values_list("line_id", flat=True)
-            form = LinesForm(request.POST, line_ids=line_ids)
-            form.is_valid()
             services.confirmation_decide_lines(
-                confirmation=confirmation,
-                user=request.user,
-                accepted_lines=form.accepted(),
-                note=form.cleaned_data.get("note", ""),
+                confirmation=confirmation, user=request.user, accepted_lines=form.accepted(), note=note
             )
             messages.success(request, _("Decided line by line: the OrderChange is on its way to Jakamo."))
     except ValueError as exc:

@@ -1,0 +1,27 @@
+"""Form fields shared by the apps."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from jakamo.xmlsafe import NOT_XML_CHAR
+
+
+def validate_xml_text(value: str) -> None:
+    """Refuse text that no XML message can carry, before it reaches a builder."""
+    match = NOT_XML_CHAR.search(value or "")
+    if match is not None:
+        raise ValidationError(
+            _(
+                "Contains the character U+%(code)s (character %(position)s), which a message to Jakamo "
+                "cannot carry. Remove it: such characters usually come with text pasted from a spreadsheet."
+            ),
+            code="xml_character",
+            params={"code": f"{ord(match.group()):04X}", "position": match.start() + 1},
+        )
+
+
+class XmlTextField(forms.CharField):
+    """Text that goes into a message to Jakamo."""
+
+    default_validators = [validate_xml_text]
