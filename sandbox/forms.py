@@ -4,6 +4,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jakamo_portal.forms import XmlTextField
+
 from .models import Fault, Integration
 
 PO_ACTIONS = [
@@ -38,8 +40,8 @@ class OrderActionForm(forms.Form):
         required=False,
         help_text=_("Added batches as quantity@YYYY-MM-DD, separated by ';' (e.g. 30@2026-12-01)"),
     )
-    tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
-    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    tracking_number = XmlTextField(label=_("Tracking number"), required=False, max_length=100)
+    note = XmlTextField(label=_("Note"), required=False, max_length=500)
 
     def clean_lines(self):
         return [part.strip() for part in self.cleaned_data["lines"].split(",") if part.strip()]
@@ -60,12 +62,12 @@ class OrderActionForm(forms.Form):
 
 class CustomerOrderForm(forms.Form):
     supplier = forms.ModelChoiceField(label=_("Supplier"), queryset=Integration.objects.filter(api="sales_order"))
-    customer_company = forms.CharField(label=_("Customer company"), max_length=200)
-    order_number = forms.CharField(
+    customer_company = XmlTextField(label=_("Customer company"), max_length=200)
+    order_number = XmlTextField(
         label=_("Order number"), max_length=100, required=False, help_text=_("Empty: generated")
     )
-    item_name = forms.CharField(label=_("Item name"), max_length=200, initial="HEX HEAD SCREW M16x80mm")
-    sellers_item_id = forms.CharField(label=_("Sellers item id"), max_length=100, required=False)
+    item_name = XmlTextField(label=_("Item name"), max_length=200, initial="HEX HEAD SCREW M16x80mm")
+    sellers_item_id = XmlTextField(label=_("Sellers item id"), max_length=100, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.001"), initial=100)
     unit_price = forms.DecimalField(label=_("Unit price"), min_value=Decimal(0), initial=Decimal("12.00"))
     requested_date = forms.DateField(label=_("Requested date"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -56,6 +56,25 @@ def test_arm_a_fault_and_place_a_customer_order(client, integration_admin, netwo
     assert "is in Nordic Parts Oy" in response.content.decode() and len(order.state) == 2
 
 
+def test_text_xml_cannot_carry_is_refused_on_the_sandbox_forms(client, integration_admin, network):
+    client.force_login(integration_admin)
+    response = client.post(
+        reverse("sandbox:customer_order"),
+        {
+            "supplier": network["so"].pk,
+            "customer_company": "Customer Company AB",
+            "item_name": "HEX\x0bSCREW",
+            "quantity": "5",
+            "unit_price": "2",
+            "requested_date": "2027-01-01",
+            "lines": "1",
+        },
+        follow=True,
+    )
+    assert "Not placed" in response.content.decode() and "U+000B (character 4)" in response.content.decode()
+    assert not Order.objects.filter(buyer_company="Customer Company AB").exists()
+
+
 def test_people_without_the_sandbox_permission_are_refused(client, nobody, network):
     client.force_login(nobody)
     assert client.get(reverse("sandbox:home")).status_code == 403
