@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -103,6 +104,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if "ENGINE" not in DATABASES["default"]:  # django-environ reads DATABASE_URL= (a blank in .env) as no database
+    raise ImproperlyConfigured(
+        "DATABASE_URL is set but says no database: give one (postgres://user@host:5432/name, sqlite:////path) "
+        "or remove the variable to use the local SQLite file."
+    )
 # Persistent connections: opening a PostgreSQL connection costs more than most requests' queries.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

@@ -49,6 +49,11 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
+def test_a_blank_database_url_is_refused_in_plain_words():
+    result = manage("check", env={**PRODUCTION_ENV, "DATABASE_URL": ""})
+    assert result.returncode != 0 and "DATABASE_URL is set but says no database" in result.stderr, result.stderr
+
+
 def test_the_sandbox_is_off_in_production_by_default():
     result = manage(
         "shell", "-c", "from django.conf import settings; print(settings.SANDBOX_ENABLED)", env=PRODUCTION_ENV
