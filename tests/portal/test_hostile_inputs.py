@@ -208,6 +208,8 @@ FORM_CASES = [
     Case("bad batches", {"lines-0-batches": "lots@tomorrow"}, "“lots@tomorrow” is not quantity@YYYY-MM-DD"),
     Case("unknown supplier", {"order-supplier": "V-999"}, "no company mapping for supplier"),
     Case("no lines", {"lines-TOTAL_FORMS": "0"}, "at least 1"),
+    Case("spreadsheet line break", {"lines-0-item_name": "HEX\x0bSCREW"}, "U+000B (character 4), which a message"),
+    Case("non-character", {"order-note": "see \ufffe"}, "U+FFFE (character 5), which a message"),
 ]
 
 
@@ -237,6 +239,11 @@ CSV_CASES = [
     Case("missing columns", b"name,city\nAcme,Turku\n", "header lacks identifier, company_name"),
     Case("empty identifier", b"identifier,company_name\n,Acme\n", "Row 2: identifier is empty"),
     Case("unknown role", b"identifier,company_name,role\nV-1,Acme,emperor\n", "emperor"),
+    Case(
+        "control character",
+        b"identifier,company_name\nV-1,Acme\x0bOy\n",
+        "Row 2: company_name contains the character U+000B (character 5)",
+    ),
     Case("too large", b"identifier,company_name\n" + b"V-1,Acme\n" * (6 * 1024 * 1024 // 9), "larger than 5 MB"),
 ]
 

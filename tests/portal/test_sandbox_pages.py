@@ -35,42 +35,32 @@ def test_a_refused_action_says_why(client, purchaser, network):
     assert "Say what changes" in response.content.decode()
 
 
+def customer_order(network, **changes) -> dict:
+    return {
+        "supplier": network["so"].pk,
+        "customer_company": "Customer Company AB",
+        "item_name": "Bolt",
+        "quantity": "5",
+        "unit_price": "2",
+        "requested_date": "2027-01-01",
+        "lines": "1",
+        **changes,
+    }
+
+
 def test_arm_a_fault_and_place_a_customer_order(client, integration_admin, network):
     client.force_login(integration_admin)
     client.post(reverse("sandbox:faults"), {"kind": "error_500", "count": "3"})
     assert Fault.objects.get().remaining == 3
-    response = client.post(
-        reverse("sandbox:customer_order"),
-        {
-            "supplier": network["so"].pk,
-            "customer_company": "Customer Company AB",
-            "item_name": "Bolt",
-            "quantity": "5",
-            "unit_price": "2",
-            "requested_date": "2027-01-01",
-            "lines": "2",
-        },
-        follow=True,
-    )
+    response = client.post(reverse("sandbox:customer_order"), customer_order(network, lines="2"), follow=True)
     order = Order.objects.get(buyer_company="Customer Company AB")
     assert "is in Nordic Parts Oy" in response.content.decode() and len(order.state) == 2
 
 
 def test_text_xml_cannot_carry_is_refused_on_the_sandbox_forms(client, integration_admin, network):
     client.force_login(integration_admin)
-    response = client.post(
-        reverse("sandbox:customer_order"),
-        {
-            "supplier": network["so"].pk,
-            "customer_company": "Customer Company AB",
-            "item_name": "HEX\x0bSCREW",
-            "quantity": "5",
-            "unit_price": "2",
-            "requested_date": "2027-01-01",
-            "lines": "1",
-        },
-        follow=True,
-    )
+    data = customer_order(network, item_name="HEX\x0bSCREW")
+    response = client.post(reverse("sandbox:customer_order"), data, follow=True)
     assert "Not placed" in response.content.decode() and "U+000B (character 4)" in response.content.decode()
     assert not Order.objects.filter(buyer_company="Customer Company AB").exists()
 
