@@ -21,13 +21,45 @@ def load_json(data: bytes | str, *, max_bytes: int = MAX_JSON_BYTES):
     except UnicodeDecodeError as exc:
         raise DocumentError(f"The body is not valid UTF-8 (byte {exc.start}).") from None
     try:
-        return json.loads(text, parse_float=Decimal)
+        value = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise DocumentError([Problem(f"Malformed JSON: {exc.msg}", line=exc.lineno)]) from None
     except RecursionError:
         raise DocumentError("Malformed JSON: nested too deeply.") from None
     except ValueError as exc:  # an integer of thousands of digits (Python's own limit)
         raise DocumentError(f"Malformed JSON: {exc}") from None
+    # JSON carries U+0000 escaped, but no text column can hold it (PostgreSQL refuses it outright),
+    # so such a body would fail wherever it is stored and say nothing useful there. A raw NUL is
+    # already malformed JSON; only the escape needs looking for, and only then the walk.
+    if "\\u0000" in text:
+        where = _nul_path(value)
+        if where is not None:
+            raise DocumentError(
+                [Problem("contains the character U+0000 (NUL), which no text field can store", where or "(the body)")]
+            )
+    return value
+
+
+def _nul_path(value) -> str | None:
+    """Where a string (value or key) holding U+0000 is, as ``a.b[2].c``, or None. A stack,
+    not recursion: json.loads takes nesting deeper than a recursive walk from here could follow."""
+    stack = [(value, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path
+        elif isinstance(value, dict):
+            children = []
+            for key, item in value.items():
+                if "\x00" in key:  # said escaped: the message is stored and shown, and must not carry it
+                    key = key.replace("\x00", "\\u0000")
+                    return f"{path}.{key}" if path else key
+                children.append((item, f"{path}.{key}" if path else key))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{index}]") for index, item in reversed(list(enumerate(value))))
+    return None
 
 
 class Fields:

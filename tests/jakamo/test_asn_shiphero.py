@@ -9,6 +9,7 @@ import pytest
 from jakamo import asn as jasn
 from jakamo import shiphero
 from jakamo.errors import DocumentError
+from jakamo.jsonsafe import load_json
 from tests.reference import REFERENCE, require_shared
 
 # The ASN document prints its example without braces; this is that example, field for field.
@@ -225,3 +226,29 @@ def test_shop_name_matches_the_partner_or_everyone():
     assert shiphero.matches_shop("*", "anyone") and shiphero.matches_shop("*", None)
     assert shiphero.matches_shop("some-retailer", "some-retailer")
     assert not shiphero.matches_shop("some-retailer", "other") and not shiphero.matches_shop("x", None)
+
+
+# -- U+0000: JSON may carry it escaped, no text column can hold it (PostgreSQL refuses it) ----------
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"shippingUnits": [{"items": [{"sku": "A\u0000"}]}]}, "shippingUnits[0].items[0].sku"),
+        ({"notes": {"bad\u0000key": 1}}, "notes.bad\\u0000key"),
+        ("\u0000", "(the body)"),
+    ],
+)
+def test_json_carrying_nul_is_refused_naming_where(body, where):
+    with pytest.raises(DocumentError) as exc:
+        load_json(json.dumps(body))
+    text = str(exc.value)
+    assert text.startswith(f"{where}: contains the character U+0000") and "\x00" not in text
+
+
+def test_json_nested_as_deep_as_json_allows_is_searched_for_nul():
+    body = "[" * 900 + '"\\u0000"' + "]" * 900
+    with pytest.raises(DocumentError, match=re.escape("[0]" * 900 + ": contains the character U+0000")):
+        load_json(body)
+
+
+def test_an_escaped_backslash_before_u0000_is_plain_text():
+    assert load_json(r'{"note": "C:\\u0000"}') == {"note": "C:\\u0000"}
