@@ -94,6 +94,7 @@ ORDER_CASES = [
     Case("huge price", edit(rb">120</cbc:PriceAmount>", b">1e400</cbc:PriceAmount>"), "price"),
     Case("year zero", edit(rb"<cbc:IssueDate>[^<]*<", b"<cbc:IssueDate>0000-01-01<"), "IssueDate"),
     Case("impossible date", edit(rb"<cbc:EndDate>[^<]*<", b"<cbc:EndDate>2027-02-30<"), "date"),
+    Case("U+0000 as a character reference", edit(rb"<cbc:ID>", b"<cbc:ID>&#0;", 1), "Malformed XML"),
 ]
 
 
@@ -311,6 +312,9 @@ WEBHOOK_CASES = [
     Case("negative quantity", lambda: json.dumps(with_quantity(-4)).encode(), "quantity"),
     Case("huge quantity", lambda: json.dumps(with_quantity(10**30)).encode(), "quantity"),
     Case("text quantity", lambda: json.dumps(with_quantity("lots")).encode(), "quantity"),
+    # No text column can hold U+0000 (PostgreSQL refuses it), yet JSON may carry it escaped.
+    Case("NUL in the order id", lambda: json.dumps(freight(order_id="9000\u000001")).encode(), "U+0000"),
+    Case("NUL in a field we keep", lambda: json.dumps(freight(gift_note="hi\u0000")).encode(), "gift_note"),
 ]
 
 
@@ -384,6 +388,8 @@ ASN_CASES = [
     Case("missing shipment number", json.dumps({**ASN_EXAMPLE, "shipmentNumber": None}), "shipmentNumber"),
     Case("negative quantity", "__negative__", "quantity"),
     Case("nesting bomb", "[" * 50_000 + "]" * 50_000, "nested"),
+    Case("NUL in the shipment number", json.dumps({**ASN_EXAMPLE, "shipmentNumber": "S\u00001"}), "U+0000"),
+    Case("NUL in a field we keep", json.dumps({**ASN_EXAMPLE, "carrierNote": {"text": ["\u0000"]}}), "carrierNote"),
 ]
 
 
@@ -474,3 +480,40 @@ def test_a_guarded_formula_survives_export_and_import(client, integration_admin)
     upload = SimpleUploadedFile("companies.csv", exported, content_type="text/csv")
     client.post(reverse("mappings:csv_import", args=[integration.pk, "companies"]), {"file": upload})
     assert CompanyMapping.objects.get(identifier="V-2").company_name == "=1+1 Oy"
+
+
+# ---------------------------------------------------------------- U+0000 in addresses and form fields
+# PostgreSQL refuses even to search for it: each of these was a server error there before.
+NUL_REQUESTS = [
+    ("get", "/orders/purchase/?q=A%00", "“q”"),
+    ("get", "/orders/purchase/review/?supplier=V-100%00", "“supplier”"),
+    ("get", "/orders/sales/?q=%00", "“q”"),
+    ("get", "/messages/?partner=x%00y", "“partner”"),
+    ("get", "/gateway/jakamo/api/order/PO-1%00/status", "the address"),
+    ("post", "/gateway/jakamo/oauth2/token", "“client_id”"),
+    ("post", "/messages/out/999999/resend/", "“note”"),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "where"), NUL_REQUESTS, ids=[u for _, u, _ in NUL_REQUESTS])
+def test_nul_in_the_address_or_a_form_field_is_refused_by_name(admin_client, method, url, where):
+    if method == "get":
+        response = admin_client.get(url)
+    else:
+        field = where.strip("“”")
+        response = admin_client.post(url, {field: "abc\x00", "grant_type": "client_credentials"})
+    text = response.content.decode()
+    assert response.status_code == 400, text
+    assert text.startswith("Refused: ") and where in text and "U+0000" in text, text
+    assert "\x00" not in text
+
+
+def test_a_percent_sign_before_00_is_plain_text(admin_client):
+    response = admin_client.get("/orders/purchase/?q=%2500")
+    assert response.status_code == 200 and 'value="%00"' in response.content.decode()
+
+
+def test_the_nul_refusal_speaks_the_readers_language(client):
+    response = client.get("/gateway/jakamo/api/order/PO-1%00/status", HTTP_ACCEPT_LANGUAGE="fi")
+    assert response.status_code == 400
+    assert response.content.decode().startswith("Hylätty: osoite sisältää merkin U+0000")
