@@ -90,14 +90,16 @@ def pretty(body: bytes, content_type: str) -> str:
     import json
 
     from jakamo.errors import DocumentError
+    from jakamo.jsonsafe import escape_unstorable
     from jakamo.xmlsafe import parse_xml
 
     text = body.decode("utf-8", "replace")
     stripped = body.lstrip()
     if stripped[:1] in (b"{", b"["):
         try:
-            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-        except ValueError:
+            # A refused body may hold a lone surrogate escape; written back raw, no page could encode it.
+            return escape_unstorable(json.dumps(json.loads(text), indent=2, ensure_ascii=False))
+        except (ValueError, RecursionError):
             return text
     if stripped[:1] == b"<":
         try:

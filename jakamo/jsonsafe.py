@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal, InvalidOperation
 
 from .errors import DocumentError, Problem
 from .ubl import LARGEST
 
 MAX_JSON_BYTES = 5 * 1024 * 1024
+
+# What a JSON escape can put into a string that no text column can take: U+0000 (PostgreSQL refuses
+# it) and a lone half of a surrogate pair (not a character: no UTF-8 encodes it, so every database
+# and every page refuses it). A raw control character or surrogate is already malformed JSON or
+# UTF-8; only the escapes need looking for, and only then the walk.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def load_json(data: bytes | str, *, max_bytes: int = MAX_JSON_BYTES):
@@ -28,33 +36,43 @@ def load_json(data: bytes | str, *, max_bytes: int = MAX_JSON_BYTES):
         raise DocumentError("Malformed JSON: nested too deeply.") from None
     except ValueError as exc:  # an integer of thousands of digits (Python's own limit)
         raise DocumentError(f"Malformed JSON: {exc}") from None
-    # JSON carries U+0000 escaped, but no text column can hold it (PostgreSQL refuses it outright),
-    # so such a body would fail wherever it is stored and say nothing useful there. A raw NUL is
-    # already malformed JSON; only the escape needs looking for, and only then the walk.
-    if "\\u0000" in text:
-        where = _nul_path(value)
-        if where is not None:
-            raise DocumentError(
-                [Problem("contains the character U+0000 (NUL), which no text field can store", where or "(the body)")]
-            )
+    if _UNSTORABLE_ESCAPE.search(text):
+        found = _unstorable(value)
+        if found is not None:
+            raise DocumentError([Problem(_why_unstorable(found[1]), found[0] or "(the body)")])
     return value
 
 
-def _nul_path(value) -> str | None:
-    """Where a string (value or key) holding U+0000 is, as ``a.b[2].c``, or None. A stack,
-    not recursion: json.loads takes nesting deeper than a recursive walk from here could follow."""
+def _why_unstorable(char: str) -> str:
+    if char == "\x00":
+        return "contains the character U+0000 (NUL), which no text field can store"
+    return (
+        f"contains U+{ord(char):04X}, one half of a surrogate pair standing alone: "
+        "not a character, and no text field can store it"
+    )
+
+
+def escape_unstorable(text: str) -> str:
+    """``text`` with what no text field can store written as its JSON escape, for messages and pages."""
+    return UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _unstorable(value) -> tuple[str, str] | None:
+    """Where a string (value or key) holds what no text field can store, as ``a.b[2].c``, and that
+    character; or None. A stack, not recursion: json.loads takes nesting deeper than a recursive
+    walk from here could follow."""
     stack = [(value, "")]
     while stack:
         value, path = stack.pop()
         if isinstance(value, str):
-            if "\x00" in value:
-                return path
+            if match := UNSTORABLE.search(value):
+                return path, match.group()
         elif isinstance(value, dict):
             children = []
             for key, item in value.items():
-                if "\x00" in key:  # said escaped: the message is stored and shown, and must not carry it
-                    key = key.replace("\x00", "\\u0000")
-                    return f"{path}.{key}" if path else key
+                if match := UNSTORABLE.search(key):  # said escaped: the message is stored and shown
+                    key = escape_unstorable(key)
+                    return (f"{path}.{key}" if path else key), match.group()
                 children.append((item, f"{path}.{key}" if path else key))
             stack.extend(reversed(children))
         elif isinstance(value, list):

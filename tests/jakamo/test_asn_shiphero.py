@@ -228,27 +228,37 @@ def test_shop_name_matches_the_partner_or_everyone():
     assert not shiphero.matches_shop("some-retailer", "other") and not shiphero.matches_shop("x", None)
 
 
-# -- U+0000: JSON may carry it escaped, no text column can hold it (PostgreSQL refuses it) ----------
+# -- what JSON escapes can carry and no text column can hold: U+0000 (PostgreSQL refuses it) and a lone
+# surrogate (no UTF-8 encodes it: every database and every page refuses it) ---------------------------
 @pytest.mark.parametrize(
-    ("body", "where"),
+    ("body", "where", "says"),
     [
-        ({"shippingUnits": [{"items": [{"sku": "A\u0000"}]}]}, "shippingUnits[0].items[0].sku"),
-        ({"notes": {"bad\u0000key": 1}}, "notes.bad\\u0000key"),
-        ("\u0000", "(the body)"),
+        (
+            '{"shippingUnits": [{"items": [{"sku": "A\\u0000"}]}]}',
+            "shippingUnits[0].items[0].sku",
+            "the character U+0000 (NUL)",
+        ),
+        ('{"notes": {"bad\\u0000key": 1}}', "notes.bad\\u0000key", "the character U+0000 (NUL)"),
+        ('"\\u0000"', "(the body)", "the character U+0000 (NUL)"),
+        ('{"order_id": "9\\ud800"}', "order_id", "U+D800, one half of a surrogate pair standing alone"),
+        ('{"a": ["\\uDFFF"]}', "a[0]", "U+DFFF, one half"),
+        ('{"a": "\\ude00\\ud83d"}', "a", "U+DE00, one half"),  # the halves, but in the wrong order
     ],
 )
-def test_json_carrying_nul_is_refused_naming_where(body, where):
+def test_json_carrying_what_no_text_field_stores_is_refused_naming_where(body, where, says):
     with pytest.raises(DocumentError) as exc:
-        load_json(json.dumps(body))
+        load_json(body)
     text = str(exc.value)
-    assert text.startswith(f"{where}: contains the character U+0000") and "\x00" not in text
+    assert text.startswith(f"{where}: contains {says}"), text
+    text.encode("utf-8")  # the reason is stored and shown: it must carry neither character itself
+    assert "\x00" not in text
 
 
-def test_json_nested_as_deep_as_json_allows_is_searched_for_nul():
+def test_json_nested_as_deep_as_json_allows_is_searched():
     body = "[" * 900 + '"\\u0000"' + "]" * 900
     with pytest.raises(DocumentError, match=re.escape("[0]" * 900 + ": contains the character U+0000")):
         load_json(body)
 
 
-def test_an_escaped_backslash_before_u0000_is_plain_text():
-    assert load_json(r'{"note": "C:\\u0000"}') == {"note": "C:\\u0000"}
+def test_an_escaped_backslash_before_u0000_and_a_whole_surrogate_pair_are_plain_text():
+    assert load_json(r'{"note": "C:\\u0000", "smile": "\ud83d\ude00"}') == {"note": "C:\\u0000", "smile": "\U0001f600"}

@@ -315,6 +315,7 @@ WEBHOOK_CASES = [
     # No text column can hold U+0000 (PostgreSQL refuses it), yet JSON may carry it escaped.
     Case("NUL in the order id", lambda: json.dumps(freight(order_id="9000\u000001")).encode(), "U+0000"),
     Case("NUL in a field we keep", lambda: json.dumps(freight(gift_note="hi\u0000")).encode(), "gift_note"),
+    Case("lone surrogate in the order id", lambda: json.dumps(freight(order_id="9\ud800")).encode(), "surrogate"),
 ]
 
 
@@ -390,6 +391,7 @@ ASN_CASES = [
     Case("nesting bomb", "[" * 50_000 + "]" * 50_000, "nested"),
     Case("NUL in the shipment number", json.dumps({**ASN_EXAMPLE, "shipmentNumber": "S\u00001"}), "U+0000"),
     Case("NUL in a field we keep", json.dumps({**ASN_EXAMPLE, "carrierNote": {"text": ["\u0000"]}}), "carrierNote"),
+    Case("lone surrogate in the shipment number", json.dumps({**ASN_EXAMPLE, "shipmentNumber": "\udc00"}), "surrogate"),
 ]
 
 
@@ -460,6 +462,21 @@ def test_a_stored_hostile_message_is_shown_escaped_in_the_history(client, suppor
     for url in (row.get_absolute_url(), reverse("exchange:message_list") + "?q=script"):
         page = client.get(url).content.decode()
         assert SCRIPT not in page, url
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        (b'{"order_id": "9\\ud800"}', "9\\ud800"),  # written back raw, no page could encode it
+        (b"[" * 100_000 + b"]" * 100_000, "[[[["),  # too deep to indent: shown as it came
+    ],
+    ids=["lone surrogate", "nesting bomb"],
+)
+def test_a_stored_json_body_that_cannot_be_indented_as_is_is_still_shown(client, support, hook, body, shown):
+    row = InboxMessage.objects.create(integration=hook, body=body, content_type="application/json", status="failed")
+    client.force_login(support)
+    response = client.get(row.get_absolute_url())
+    assert response.status_code == 200 and shown in response.content.decode()
 
 
 def buyer_mappings(integration, purchaser):
