@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import heapq
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django.db.models import Q
 from django.utils import timezone
 
+from jakamo_portal.params import whole_number
+
 from .models import InboxMessage, OutboxMessage
+
+LARGEST_ID = 2**63 - 1  # a primary key is a signed 64-bit integer on both databases
 
 
 def _day(value: str, end: bool = False):
     try:
         day = datetime.strptime(value, "%Y-%m-%d").date()
-    except (TypeError, ValueError):
+        moment = timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+        # The query is in UTC: the first and last days of the calendar fall outside it. Such a bound
+        # leaves nothing out, so it is the same as none.
+        moment.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):
         return None
-    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+    return moment
 
 
 def filtered(params, limit: int = 200) -> tuple[list, dict]:
@@ -59,8 +67,8 @@ def filtered_querysets(params) -> tuple[list, dict]:
         if direction and direction != name:
             continue
         qs = model.objects.select_related("integration")
-        if filters["integration"].isdigit():
-            qs = qs.filter(integration_id=int(filters["integration"]))
+        if (integration := whole_number(filters["integration"], largest=LARGEST_ID)) is not None:
+            qs = qs.filter(integration_id=integration)
         if filters["type"]:
             qs = qs.filter(document_type__istartswith=filters["type"])
         if filters["status"]:

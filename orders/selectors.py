@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from exchange.models import InboxMessage, OutboxMessage
+from jakamo_portal.params import whole_number
 
 from .models import (
     Confirmation,
@@ -56,13 +57,18 @@ def review_count() -> int:
     return PurchaseOrder.objects.filter(awaiting_decision_since__isnull=False).count()
 
 
+# No order is older than a century: a larger "older than" means the same, and past some 2.7 million
+# years no date could hold it.
+OLDEST_DAYS = 36_500
+
+
 def purchase_orders(params=None):
     params = params or {}
     qs = PurchaseOrder.objects.select_related("purchaser")
     if status := params.get("status"):
         qs = qs.filter(status=status)
-    if (older := str(params.get("older_than") or "")).isdigit():
-        qs = qs.filter(created_at__lt=timezone.now() - timedelta(days=int(older)))
+    if (older := whole_number(params.get("older_than"), largest=OLDEST_DAYS, clamp=True)) is not None:
+        qs = qs.filter(created_at__lt=timezone.now() - timedelta(days=older))
     if (due := params.get("due")) in DUE_WINDOWS:
         qs = qs.filter(pk__in=open_batches_due(due).values("line__order_id"))
     if purchaser := params.get("purchaser"):

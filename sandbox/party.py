@@ -557,7 +557,7 @@ def shiphero_payload(
     now = datetime.now().replace(microsecond=0).isoformat()
     return {
         "account_id": 8444,
-        "order_id": int(order_id) if str(order_id).isdigit() else order_id,
+        "order_id": int(order_id) if str(order_id).isascii() and str(order_id).isdigit() else order_id,
         "shipment_identification": str(order_id),
         "webhook_type": shiphero.WEBHOOK_TYPE,
         "shipping_details": details,

@@ -295,7 +295,11 @@ def apply(hook: ShipHeroWebhook, doc: shiphero.ShipmentAsn):
 
 
 def _line_sort_key(line_id: str):
-    return (0, int(line_id), "") if line_id.isdigit() else (1, 0, line_id)
+    # Numbers in numeric order without int(): a line id may be any length, or a digit int() refuses (²).
+    if line_id.isascii() and line_id.isdigit():
+        digits = line_id.lstrip("0")
+        return (0, len(digits), digits)
+    return (1, 0, line_id)
 
 
 def _sales_orders(integration_ids=None):

@@ -1,0 +1,19 @@
+"""Reading list filters from the address. A filter that does not parse is left out, as the page's
+"filters as understood" shows; it never ends in a server error."""
+
+from __future__ import annotations
+
+
+def whole_number(value, *, largest: int, clamp: bool = False) -> int | None:
+    """``value`` as a whole number from 0 to ``largest``, or None. A larger number is None too, or
+    ``largest`` with ``clamp`` (where every larger number means the same).
+
+    ``str.isdigit`` alone lets through what ``int`` refuses (``²``) and numbers no column or
+    timedelta holds, so: ASCII digits only, and never more of them read than ``largest`` has."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(largest)) or int(digits) > largest:
+        return largest if clamp else None
+    return int(digits)
