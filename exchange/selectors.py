@@ -8,11 +8,9 @@ from datetime import UTC, datetime, time
 from django.db.models import Q
 from django.utils import timezone
 
-from jakamo_portal.params import whole_number
+from jakamo_portal.params import LARGEST_ID, whole_number
 
 from .models import InboxMessage, OutboxMessage
-
-LARGEST_ID = 2**63 - 1  # a primary key is a signed 64-bit integer on both databases
 
 
 def _day(value: str, end: bool = False):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+LARGEST_ID = 2**63 - 1  # a primary key is a signed 64-bit integer on both databases
+
 
 def whole_number(value, *, largest: int, clamp: bool = False) -> int | None:
     """``value`` as a whole number from 0 to ``largest``, or None. A larger number is None too, or

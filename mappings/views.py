@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from exchange.models import OutboxMessage, SyncRun
+from jakamo_portal.params import LARGEST_ID, whole_number
 
 from . import csv_io, services
 from .forms import CompanyMappingForm, CsvImportForm, IntegrationForm, UserMappingForm
@@ -49,7 +50,8 @@ def integration_detail(request, pk):
             "csv_form": CsvImportForm(),
             "runs": integration.sync_runs.all()[:15],
             "blocked": OutboxMessage.objects.filter(integration=integration, status=OutboxMessage.Status.BLOCKED)[:50],
-            "live_run": request.GET.get("run"),
+            # The run the page follows live after "Sync now"; anything else in the address is no run.
+            "live_run": whole_number(request.GET.get("run"), largest=LARGEST_ID),
         },
     )
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -102,6 +103,8 @@ def _act(request, order, func, success: str):
 @confirm_so
 @require_POST
 def sales_confirm(request, pk, action):
+    if action not in ("as_requested", "reject", "with_changes"):  # nor confirm with changes by mistake
+        raise Http404("No such answer.")
     order = get_object_or_404(SalesOrder, pk=pk)
     note = request.POST.get("note", "")[:1000]
     if action == "as_requested":

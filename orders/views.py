@@ -108,7 +108,12 @@ def confirmation_review(request, pk, version):
     )
 
 
+DECISIONS = ("accept", "reject", "lines")
+
+
 def _decision(request, pk, version, action):
+    if action not in DECISIONS:  # a mistyped address must not decide line by line with no line accepted
+        raise Http404("No such decision.")
     confirmation = get_object_or_404(Confirmation.objects.select_related("order"), order_id=pk, version=version)
     if action == "accept":
         form = AcceptForm(request.POST)

@@ -57,6 +57,16 @@ def test_accepting_from_the_page_queues_the_simple_confirmation(client, purchase
     assert "only a confirmation awaiting a decision can be decided" in again.content.decode()
 
 
+def test_a_mistyped_decision_address_decides_nothing(client, purchaser):
+    order, confirmation = order_with_confirmation("R-8", purchaser)
+    client.force_login(purchaser)
+    # It used to fall through to line by line: with no line ticked, every change was rejected.
+    response = client.post(reverse("orders:confirmation_decide", args=[order.pk, 1, "acept"]), {"note": "ok"})
+    assert response.status_code == 404
+    confirmation.refresh_from_db()
+    assert confirmation.decision == "pending" and not OutboxMessage.objects.filter(document_type="OrderChange").exists()
+
+
 def test_rejecting_and_line_by_line_from_the_page(client, purchaser):
     first, _ = order_with_confirmation("R-6", purchaser)
     second, _ = order_with_confirmation("R-7", purchaser)

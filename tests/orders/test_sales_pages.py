@@ -93,3 +93,12 @@ def test_purchasers_cannot_see_sales_orders(client, purchaser, arrived):
     assert client.get(arrived.get_absolute_url()).status_code == 403
     assert client.post(reverse("orders:sales_confirm", args=[arrived.pk, "as_requested"])).status_code == 403
     assert client.post(reverse("orders:sales_deliver", args=[arrived.pk])).status_code == 403
+
+
+def test_a_mistyped_answer_address_sends_nothing(client, seller, arrived):
+    client.force_login(seller)
+    # It used to fall through to "with changes" and read the lines from whatever was posted.
+    response = client.post(reverse("orders:sales_confirm", args=[arrived.pk, "as_requsted"]), {"note": "ok"})
+    assert response.status_code == 404
+    arrived.refresh_from_db()
+    assert arrived.status == SalesStatus.WAITING_US and not arrived.confirmations.exists()

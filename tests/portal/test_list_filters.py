@@ -78,3 +78,13 @@ def test_the_message_history_survives_ids_and_days_at_the_ends_of_their_ranges(a
 def test_shipped_lines_go_out_in_line_number_order_whatever_their_ids():
     ids = ["10", "9", "01", "b", "²", "1" * 5000, "a"]
     assert sorted(ids, key=_line_sort_key) == ["01", "9", "10", "1" * 5000, "a", "b", "²"]
+
+
+def test_the_integration_page_follows_only_a_run_the_address_names_by_number(client, integration_admin, purchaser):
+    integration = buyer_integration(purchaser)
+    client.force_login(integration_admin)
+    url = f"/integrations/{integration.pk}/"
+    assert f'data-url="/integrations/{integration.pk}/sync/5/"' in client.get(f"{url}?run=5").content.decode()
+    for no_run in ("abc", "%C2%B2", "99999999999999999999999", "-1"):  # each was a NoReverseMatch, a 500
+        response = client.get(f"{url}?run={no_run}")
+        assert response.status_code == 200 and 'data-url=""' in response.content.decode(), no_run
