@@ -57,8 +57,8 @@ def review_count() -> int:
     return PurchaseOrder.objects.filter(awaiting_decision_since__isnull=False).count()
 
 
-# No order is older than a century: a larger "older than" means the same, and past some 2.7 million
-# years no date could hold it.
+# No order is older than a century: a larger "older than" means the same, and beyond some 739,000
+# days (before the year 1) no date could hold it.
 OLDEST_DAYS = 36_500
 
 

@@ -68,3 +68,9 @@ def test_an_unreachable_receiver_is_recorded_not_raised(db):
         "http://127.0.0.1:9/none", "s", party.shiphero_payload(kind="courier", order_id="1", line_items=[]), timeout=2
     )
     assert hook.status is None and hook.answer.startswith("No answer")
+
+
+@pytest.mark.parametrize(("typed", "sent"), [("666678858", 666678858), ("MO-1", "MO-1"), ("²", "²"), ("١٢", "١٢")])
+def test_an_order_id_of_ascii_digits_goes_out_as_a_number_as_shiphero_sends_it(typed, sent):
+    # "²" and "١٢" pass str.isdigit(); int() refuses the first, and ShipHero would never send either.
+    assert party.shiphero_payload(kind="courier", order_id=typed, line_items=[])["order_id"] == sent
