@@ -6,6 +6,13 @@ import copy
 from datetime import date
 
 from jakamo import ubl
+from jakamo_portal.params import whole_number
+
+
+def next_sequence_number(current: str | None) -> str:
+    """The SequenceNumberID after ``current``. We number an order's changes 1, 2, 3…; a revision file
+    an ERP wrote may carry any text there, which starts the count rather than failing the change."""
+    return str((whole_number(current, largest=10**18) or 0) + 1)
 
 
 def adopt_confirmed(order: ubl.OrderDocument, confirmation: ubl.OrderDocument, line_ids=None) -> ubl.OrderDocument:
@@ -15,7 +22,7 @@ def adopt_confirmed(order: ubl.OrderDocument, confirmation: ubl.OrderDocument, l
     change = copy.deepcopy(order)
     change.kind = ubl.ORDER_CHANGE
     change.issue_date = date.today()
-    change.sequence_number_id = str(int(order.sequence_number_id or "0") + 1)
+    change.sequence_number_id = next_sequence_number(order.sequence_number_id)
     change.order_reference_id = order.id
     for line in change.lines:
         if line_ids is not None and line.id not in line_ids:
@@ -59,6 +66,6 @@ def restate(order: ubl.OrderDocument) -> ubl.OrderDocument:
     change = copy.deepcopy(order)
     change.kind = ubl.ORDER_CHANGE
     change.issue_date = date.today()
-    change.sequence_number_id = str(int(order.sequence_number_id or "0") + 1)
+    change.sequence_number_id = next_sequence_number(order.sequence_number_id)
     change.order_reference_id = order.id
     return change

@@ -553,7 +553,7 @@ def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, 
             raise OrderRefused(problems)
         current = order_document(order)
         change = documents.restate(document)
-        change.sequence_number_id = str(int(current.sequence_number_id or "0") + 1)
+        change.sequence_number_id = documents.next_sequence_number(current.sequence_number_id)
         body = build_order_document(change)
         kept = {line.id for line in change.lines}
         order.document_xml = body.decode()

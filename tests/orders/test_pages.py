@@ -1,14 +1,22 @@
 """The purchaser's pages: review queue, review with decisions, order page, receiving."""
 
 from datetime import timedelta
+from decimal import Decimal
 
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from exchange.models import OutboxMessage
+from jakamo import ubl
+from jakamo.ubl_build import build_order_document
+from jakamo.ubl_parse import parse_order_document
+from orders import documents
 from orders.models import Confirmation, OrderStatus, PurchaseOrder
+from sandbox import demo
 from tests.orders.factories import order_with_confirmation
 
 
@@ -106,6 +114,27 @@ def test_receiving_from_the_order_page(client, purchaser):
     order.refresh_from_db()
     assert order.status == OrderStatus.RECEIVED and order.receipts.count() == 3  # 30, line 2, the other 70
     assert OutboxMessage.objects.filter(document_type="StatusMessage Received", repeat_safe=False).count() == 3
+
+
+@pytest.mark.parametrize(("current", "after"), [(None, "1"), ("1", "2"), ("007", "8"), ("rev-B", "1"), ("²", "1")])
+def test_changes_are_numbered_one_two_three(current, after):
+    assert documents.next_sequence_number(current) == after
+
+
+def test_a_revision_file_whose_sequence_number_is_no_number_still_revises(client, purchaser):
+    order, _ = order_with_confirmation("R-9", purchaser)
+    revision = demo.sample_order("R-9", quantity=Decimal(150))
+    revision.kind, revision.sequence_number_id = ubl.ORDER_CHANGE, "rev-B"  # an ERP's own numbering
+    client.force_login(purchaser)
+    response = client.post(
+        reverse("orders:purchase_change", args=[order.pk, "revise"]),
+        {"file": SimpleUploadedFile("R-9.xml", build_order_document(revision))},
+        follow=True,
+    )
+    # It used to say: invalid literal for int() with base 10: 'rev-B'.
+    assert "Revised" in response.content.decode()
+    sent = parse_order_document(bytes(OutboxMessage.objects.get(document_type="OrderChange").body))
+    assert sent.sequence_number_id == "1" and sent.line("1").quantity.value == 150
 
 
 def test_the_order_page_shows_versions_and_the_message_timeline(client, purchaser, support):
