@@ -6,6 +6,26 @@ from django.utils.translation import gettext_lazy as _
 
 from jakamo_portal.forms import XmlTextField
 
+# A batch's quantity as the line's own is checked: above zero, finite, and what the columns hold.
+_BATCH_QUANTITY = forms.DecimalField(min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
+
+
+def delivery_batches(text: str, *, where: str = "") -> list[tuple[Decimal, date]]:
+    """``quantity@YYYY-MM-DD; …`` as (quantity, date) pairs, or a ValidationError naming the part."""
+    result = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        qty, _, when = part.partition("@")
+        try:
+            day = date.fromisoformat(when.strip())
+        except ValueError:
+            raise forms.ValidationError(f"{where}“{part}” is not quantity@YYYY-MM-DD") from None
+        try:
+            quantity = _BATCH_QUANTITY.clean(qty.strip())
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(f"{where}“{part}”: {' '.join(exc.messages)}") from None
+        result.append((quantity, day))
+    return result
+
 
 class AcceptForm(forms.Form):
     note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -138,14 +158,7 @@ class OrderLineForm(forms.Form):
     )
 
     def clean_batches(self):
-        result = []
-        for part in filter(None, (p.strip() for p in self.cleaned_data["batches"].split(";"))):
-            qty, _, when = part.partition("@")
-            try:
-                result.append((Decimal(qty.strip()), date.fromisoformat(when.strip())))
-            except (ValueError, ArithmeticError):
-                raise forms.ValidationError(f"“{part}” is not quantity@YYYY-MM-DD") from None
-        return result
+        return delivery_batches(self.cleaned_data["batches"])
 
     def clean(self):
         data = super().clean()
@@ -199,13 +212,7 @@ class SalesAnswerForm(forms.Form):
         result = {}
         for line_id in self.line_ids:
             p = f"l{line_id}_"
-            batches = []
-            for part in filter(None, (x.strip() for x in self.cleaned_data[p + "batches"].split(";"))):
-                qty, _, when = part.partition("@")
-                try:
-                    batches.append((Decimal(qty.strip()), date.fromisoformat(when.strip())))
-                except (ValueError, ArithmeticError):
-                    raise forms.ValidationError(f"Line {line_id}: “{part}” is not quantity@YYYY-MM-DD") from None
+            batches = delivery_batches(self.cleaned_data[p + "batches"], where=f"Line {line_id}: ")
             answer = LineAnswer(
                 quantity=self.cleaned_data[p + "quantity"],
                 unit_price=self.cleaned_data[p + "unit_price"],

@@ -1,5 +1,6 @@
 """Sales pages: waiting orders, one order with versions and changes, our answers from the page."""
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -52,6 +53,12 @@ def test_the_page_says_what_is_wrong(client, seller, arrived):
         reverse("orders:sales_confirm", args=[arrived.pk, "with_changes"]), {"l1_batches": "10@tomorrow"}, follow=True
     ).content.decode()
     assert "is not quantity@YYYY-MM-DD" in page
+    for batches, says in (("sNaN@2027-03-01", "Enter a number"), ("-5@2027-03-01; 55@2027-04-01", "Ensure")):
+        page = client.post(
+            reverse("orders:sales_confirm", args=[arrived.pk, "with_changes"]), {"l1_batches": batches}, follow=True
+        ).content.decode()
+        assert f"Line 1: “{batches.split(';')[0]}”: {says}" in html.unescape(page), batches
+    assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
     page = client.post(
         reverse("orders:sales_confirm", args=[arrived.pk, "reject"]), {"reason": ""}, follow=True
     ).content.decode()

@@ -207,6 +207,11 @@ FORM_CASES = [
     Case("impossible date", {"lines-0-requested_date": "2027-02-30"}, "Enter a valid date"),
     Case("negative price", {"lines-0-price": "-1"}, "greater than or equal to 0"),
     Case("bad batches", {"lines-0-batches": "lots@tomorrow"}, "“lots@tomorrow” is not quantity@YYYY-MM-DD"),
+    # Each batch quantity is checked as the line's is; these added up, or crashed adding up.
+    Case("negative batch", {"lines-0-batches": "-20@2027-01-15; 120@2027-02-01"}, "“-20@2027-01-15”: Ensure"),
+    Case("signalling NaN batch", {"lines-0-batches": "sNaN@2027-01-15"}, "“sNaN@2027-01-15”: Enter a number"),
+    Case("infinite batches", {"lines-0-batches": "Infinity@2027-01-15; -Infinity@2027-02-01"}, "Enter a number"),
+    Case("huge batch", {"lines-0-batches": "1e999@2027-01-15"}, "“1e999@2027-01-15”: Ensure that there are no more"),
     Case("unknown supplier", {"order-supplier": "V-999"}, "no company mapping for supplier"),
     Case("no lines", {"lines-TOTAL_FORMS": "0"}, "at least 1"),
     Case("spreadsheet line break", {"lines-0-item_name": "HEX\x0bSCREW"}, "U+000B (character 4), which a message"),
