@@ -14,7 +14,7 @@ def delivery_batches(text: str, *, where: str = "") -> list[tuple[Decimal, date]
     """``quantity@YYYY-MM-DD; …`` as (quantity, date) pairs, or a ValidationError naming the part."""
     result = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        qty, _, when = part.partition("@")
+        qty, _at, when = part.partition("@")
         try:
             day = date.fromisoformat(when.strip())
         except ValueError:
