@@ -1,8 +1,8 @@
 """Home (each person's dashboard), the language switch and the health endpoint."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -53,10 +53,14 @@ def language(request):
         return HttpResponseBadRequest(_("Unknown language."))
     request.session[SESSION_KEY] = choice
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    # Only a path on this site: ``redirect`` would read a bare word ("home", "-1") as a view name and
+    # fail with NoReverseMatch, and anything else is an open redirect.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     translation.activate(choice)
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 @login_not_required

@@ -99,6 +99,9 @@ def test_the_choice_is_the_persons_and_dates_follow_it(client, purchaser):
     assert client.post(reverse("set_language"), {"language": "xx"}).status_code == 400
     response = client.post(reverse("set_language"), {"language": "en", "next": "https://evil.example/"})
     assert response["Location"] == "/"  # never an open redirect
+    for odd in ["home", "-1", "orders:purchase_list", "../admin/", "//evil.example/", "/\\evil.example"]:
+        response = client.post(reverse("set_language"), {"language": "en", "next": odd})
+        assert (response.status_code, response["Location"]) == (302, "/"), odd
 
 
 def test_formats_follow_the_language():
