@@ -25,3 +25,16 @@ class XmlTextField(forms.CharField):
     """Text that goes into a message to Jakamo."""
 
     default_validators = [validate_xml_text]
+
+
+class DecimalField(forms.DecimalField):
+    """Django's, with a value that is no finite number refused on reading it rather than later, in
+    ``validate``. A signalling NaN ("sNaN") read as a Decimal raises InvalidOperation the moment it is
+    compared, and a formset compares every row with its initial values before validating anything:
+    "sNaN" in a line's base quantity was a 500."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and not value.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return value

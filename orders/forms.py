@@ -4,10 +4,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jakamo_portal.forms import XmlTextField
+from jakamo_portal.forms import DecimalField, XmlTextField
 
 # A batch's quantity as the line's own is checked: above zero, finite, and what the columns hold.
-_BATCH_QUANTITY = forms.DecimalField(min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
+_BATCH_QUANTITY = DecimalField(min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
 
 
 def delivery_batches(text: str, *, where: str = "") -> list[tuple[Decimal, date]]:
@@ -77,9 +77,7 @@ class ReceiveForm(forms.Form):
         for batch in batches:
             key = f"qty_{batch.pk}"
             self.batch_keys.append((key, batch))
-            self.fields[key] = forms.DecimalField(
-                required=False, min_value=Decimal("0"), max_digits=18, decimal_places=4
-            )
+            self.fields[key] = DecimalField(required=False, min_value=Decimal("0"), max_digits=18, decimal_places=4)
 
     def quantities(self) -> dict | None:
         """(line id, batch id) → quantity; None means everything still open."""
@@ -141,12 +139,12 @@ class OrderLineForm(forms.Form):
     item_name = XmlTextField(label=_("Item name"), max_length=300)
     buyers_item_id = XmlTextField(label=_("Buyers item id"), max_length=100, required=False)
     sellers_item_id = XmlTextField(label=_("Sellers item id"), max_length=100, required=False)
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
+    quantity = DecimalField(label=_("Quantity"), min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
     unit_code = XmlTextField(label=_("Unit code"), max_length=10, initial="PCE")
-    price = forms.DecimalField(
+    price = DecimalField(
         label=_("Price"), min_value=Decimal("0"), max_digits=18, decimal_places=4, help_text=_("per base quantity")
     )
-    base_quantity = forms.DecimalField(
+    base_quantity = DecimalField(
         label=_("Base quantity"), min_value=Decimal("0.0001"), initial=1, max_digits=18, decimal_places=4
     )
     requested_date = forms.DateField(label=_("Requested date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -181,10 +179,10 @@ class SalesAnswerForm(forms.Form):
         self.line_ids = [line.id for line in lines]
         for line in lines:
             p = f"l{line.id}_"
-            self.fields[p + "quantity"] = forms.DecimalField(
+            self.fields[p + "quantity"] = DecimalField(
                 required=False, min_value=Decimal(0), max_digits=18, decimal_places=4
             )
-            self.fields[p + "unit_price"] = forms.DecimalField(
+            self.fields[p + "unit_price"] = DecimalField(
                 required=False, min_value=Decimal(0), max_digits=18, decimal_places=6
             )
             self.fields[p + "promised_date"] = forms.DateField(

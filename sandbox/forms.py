@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jakamo_portal.forms import XmlTextField
+from jakamo_portal.forms import DecimalField, XmlTextField
 
 from .models import Fault, Integration
 
@@ -30,8 +30,8 @@ class OrderActionForm(forms.Form):
     lines = forms.CharField(
         label=_("Lines"), required=False, help_text=_("Line ids, comma separated (empty: per action default)")
     )
-    quantity = forms.DecimalField(label=_("Quantity"), required=False, min_value=Decimal(0))
-    unit_price = forms.DecimalField(label=_("Unit price"), required=False, min_value=Decimal(0))
+    quantity = DecimalField(label=_("Quantity"), required=False, min_value=Decimal(0))
+    unit_price = DecimalField(label=_("Unit price"), required=False, min_value=Decimal(0))
     promised_date = forms.DateField(
         label=_("Promised date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -68,8 +68,8 @@ class CustomerOrderForm(forms.Form):
     )
     item_name = XmlTextField(label=_("Item name"), max_length=200, initial="HEX HEAD SCREW M16x80mm")
     sellers_item_id = XmlTextField(label=_("Sellers item id"), max_length=100, required=False)
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.001"), initial=100)
-    unit_price = forms.DecimalField(label=_("Unit price"), min_value=Decimal(0), initial=Decimal("12.00"))
+    quantity = DecimalField(label=_("Quantity"), min_value=Decimal("0.001"), initial=100)
+    unit_price = DecimalField(label=_("Unit price"), min_value=Decimal(0), initial=Decimal("12.00"))
     requested_date = forms.DateField(label=_("Requested date"), widget=forms.DateInput(attrs={"type": "date"}))
     lines = forms.IntegerField(
         label=_("Lines"), min_value=1, max_value=50, initial=1, help_text=_("How many such lines")
@@ -97,7 +97,7 @@ class ShipHeroForm(forms.Form):
         label=_("Partner line item id"), max_length=200, help_text=_("Our sales order line reference")
     )
     sku = forms.CharField(label=_("Sku"), max_length=100, initial="sku-1")
-    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal(0), initial=1)
+    quantity = DecimalField(label=_("Quantity"), min_value=Decimal(0), initial=1)
     shipped = forms.BooleanField(
         label=_("Shipped"), required=False, initial=True, help_text=_("Off: before a shipment exists")
     )

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jakamo_portal.forms import DecimalField
 from orders.models import SalesOrder
 
 from .models import ShipmentStatus, WebhookState
@@ -38,7 +39,7 @@ class ShipmentReceiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.rows = []
         for row in plan:
-            self.fields[row.key] = forms.DecimalField(
+            self.fields[row.key] = DecimalField(
                 required=False,
                 min_value=Decimal(0),
                 max_digits=18,

@@ -212,6 +212,9 @@ FORM_CASES = [
     Case("signalling NaN batch", {"lines-0-batches": "sNaN@2027-01-15"}, "“sNaN@2027-01-15”: Enter a number"),
     Case("infinite batches", {"lines-0-batches": "Infinity@2027-01-15; -Infinity@2027-02-01"}, "Enter a number"),
     Case("huge batch", {"lines-0-batches": "1e999@2027-01-15"}, "“1e999@2027-01-15”: Ensure that there are no more"),
+    # A formset compares each row with its initial values first; a signalling NaN raised there (a 500).
+    Case("signalling NaN base quantity", {"lines-0-base_quantity": "sNaN"}, "Enter a number"),
+    Case("signalling NaN price", {"lines-0-price": "sNaN"}, "Enter a number"),
     Case("unknown supplier", {"order-supplier": "V-999"}, "no company mapping for supplier"),
     Case("no lines", {"lines-TOTAL_FORMS": "0"}, "at least 1"),
     Case("spreadsheet line break", {"lines-0-item_name": "HEX\x0bSCREW"}, "U+000B (character 4), which a message"),
