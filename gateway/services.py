@@ -5,7 +5,6 @@ Jakamo works unchanged; the portal's detail follows as further <error> lines."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -19,6 +18,7 @@ from jakamo.errors import DocumentError
 from jakamo.reasons import by_code
 from jakamo.ubl_parse import parse_order_document
 from jakamo.xmlsafe import local, parse_xml
+from jakamo_portal.params import basic_credentials
 from mappings.models import Kind
 from mappings.preflight import missing_mappings, required_for
 from orders import sales
@@ -83,10 +83,10 @@ def authenticate(authorization: str) -> GatewayClient | None:
     scheme, value = scheme.lower(), value.strip()
     client = None
     if scheme == "basic":
-        try:
-            username, _, password = base64.b64decode(value).decode("utf-8").partition(":")
-        except (ValueError, UnicodeDecodeError):
+        credentials = basic_credentials(value)
+        if credentials is None:
             return None
+        username, password = credentials
         client = GatewayClient.objects.select_related("integration").filter(username=username).first()
         if not _check(client, password) or client.auth_method != AuthMethod.BASIC:
             return None

@@ -3,8 +3,6 @@ actions (the other company's moves) are in ``sandbox.party``."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import random
 import secrets
 import uuid
@@ -22,6 +20,7 @@ from jakamo.status import parse_status_message
 from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
 from jakamo.xmlsafe import local, parse_xml
+from jakamo_portal.params import basic_credentials
 
 from . import jakamo_rules as rules
 from .jakamo_rules import Refusal
@@ -46,10 +45,10 @@ def authenticate(authorization: str) -> Integration | None:
     scheme, _, value = (authorization or "").partition(" ")
     scheme = scheme.lower()
     if scheme == "basic":
-        try:
-            username, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        credentials = basic_credentials(value)
+        if credentials is None:
             return None
+        username, password = credentials
         integration = Integration.objects.filter(username=username).first()
         if integration and integration.check_password(password):
             return integration

@@ -8,6 +8,7 @@ are shown escaped on the pages that show them later."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import html
 import json
@@ -531,6 +532,25 @@ def test_nul_in_the_address_or_a_form_field_is_refused_by_name(admin_client, met
     assert response.status_code == 400, text
     assert text.startswith("Refused: ") and where in text and "U+0000" in text, text
     assert "\x00" not in text
+
+
+BROKEN_BASIC = {
+    "U+0000 in the username": base64.b64encode(b"po-nordic\x00:po-secret-1").decode(),
+    "U+0000 in the password": base64.b64encode(b"po-nordic:po-secret-1\x00").decode(),
+    "not base64": "not base64!",
+    "not UTF-8": base64.b64encode(b"\xff\xfe:\xfd").decode(),
+}
+
+
+@pytest.mark.parametrize("api", ["/gateway/jakamo/api/order/response", "/sandbox/jakamo/api/order/response"])
+@pytest.mark.parametrize("value", BROKEN_BASIC.values(), ids=BROKEN_BASIC.keys())
+def test_broken_basic_credentials_get_jakamos_answer(client, network, api, value):
+    # A header is no form field, so the NUL refusal above never sees it; PostgreSQL refused the lookup (a 500).
+    response = client.get(api, headers={"Authorization": f"Basic {value}"})
+    assert (response.status_code, response.content.decode()) == (
+        400,
+        "<Errors><error>Authentication failed.</error></Errors>",
+    )
 
 
 def test_a_percent_sign_before_00_is_plain_text(admin_client):
