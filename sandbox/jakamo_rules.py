@@ -99,7 +99,8 @@ def confirmation_status(
     6.9): a difference waits for the party that did not act last."""
     active = [c for c in confirmed.lines if c.line_status_code != ubl.CANCELLED]
     if not active:
-        return OrderStatus.REJECTED
+        # The buyer's OrderChange after a rejection puts the order before the supplier again.
+        return OrderStatus.REJECTED if actor == "supplier" else OrderStatus.WAITING_SUPPLIER
     mismatch = False
     for req_line in requested.lines:
         if line_is_cancelled(req_line):
@@ -145,12 +146,17 @@ def receiving_status(requested: ubl.OrderDocument, state: dict, confirmed: ubl.O
 
 
 def batch_targets(requested: ubl.OrderLine, confirmed: ubl.OrderLine | None) -> dict[str, Decimal]:
-    """Quantity to receive per batch: the confirmed batch quantity, else the requested one."""
+    """Quantity to receive per batch: the confirmed batch quantity, else the requested one. A batch
+    the supplier left without a quantity (a line left Open) is still that batch, to be received as
+    requested."""
     source = confirmed if confirmed is not None and confirmed.deliveries else requested
+    asked = {d.id or "": d.quantity.value for d in requested.deliveries if d.quantity is not None}
     targets = {}
     for d in source.deliveries:
         if d.quantity is not None:
             targets[d.id or ""] = d.quantity.value
+        elif (d.id or "") in asked:
+            targets[d.id or ""] = asked[d.id or ""]
     if not targets:
         qty = (confirmed or requested).quantity
         targets[""] = qty.value if qty else Decimal(0)

@@ -262,3 +262,69 @@ def test_receiving_a_whole_line_sends_the_line_without_batches(network, buyer, p
     assert jakamo.state["1"]["status"] == "Received" and jakamo.status == JakamoStatus.STARTED_RECEIVING
     with pytest.raises(ValueError, match="already received in full"):
         services.goods_receive(order=order, user=purchaser, quantities={("1", None): None})
+
+
+# PO document 6.2: a revised order waits for the supplier again only where it differs from the
+# supplier's confirmation. Each of these ended with the portal and Jakamo showing different statuses.
+def test_cancelling_a_line_of_a_confirmed_order_leaves_it_confirmed_as_in_jakamo(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"))
+    inbox.sync(buyer.pk)
+    services.purchase_order_cancel_lines(order=order, line_ids=["2"], user=purchaser)
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": "Confirmed", "2": "Cancelled"}
+    assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.CONFIRMED
+    assert OutboxMessage.objects.get(document_type="OrderChange").status == "sent"
+
+
+def test_receiving_one_line_then_cancelling_the_rest_leaves_the_order_received(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"))
+    inbox.sync(buyer.pk)
+    services.goods_receive(order=order, user=purchaser, quantities={("1", None): None})
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.STARTED_RECEIVING
+    services.purchase_order_cancel_lines(order=order, line_ids=["2"], user=purchaser)
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RECEIVED
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": "Received", "2": "Cancelled"}
+    assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.RECEIVED
+    with pytest.raises(ValueError, match="cannot be reopened"):
+        services.purchase_order_revise(order=order, document=demo.sample_order("PO-1"), user=purchaser)
+
+
+def test_revising_an_order_the_supplier_rejected_puts_it_before_the_supplier_again(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    party.supplier_reject(JakamoOrder.objects.get(order_number="PO-1"), note="Not at that price")
+    inbox.sync(buyer.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REJECTED
+    services.purchase_order_revise(
+        order=order, document=demo.sample_order("PO-1", quantity=Decimal(50)), user=purchaser
+    )
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.WAITING_SUPPLIER
+    assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.WAITING_SUPPLIER
+    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"))
+    inbox.sync(buyer.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED and order.confirmations.count() == 2
+    assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.CONFIRMED
+
+
+def test_receiving_an_order_whose_confirmation_left_a_line_open(network, buyer, purchaser):
+    # The open line's batch has no confirmed quantity; it is received as ordered.
+    order = placed(buyer, purchaser)
+    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"), {"2": party.LineChange(leave_open=True)})
+    inbox.sync(buyer.pk)
+    services.goods_receive(order=order, user=purchaser)
+    send_all()
+    assert OutboxMessage.objects.get(document_type="StatusMessage Received").status == "sent"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RECEIVED
+    assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.RECEIVED
