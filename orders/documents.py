@@ -1,4 +1,4 @@
-"""Pure document transformations for the buyer's decisions (no database)."""
+"""Pure document transformations for the buyer's decisions and the seller's answers (no database)."""
 
 from __future__ import annotations
 
@@ -69,3 +69,17 @@ def restate(order: ubl.OrderDocument) -> ubl.OrderDocument:
     change.sequence_number_id = next_sequence_number(order.sequence_number_id)
     change.order_reference_id = order.id
     return change
+
+
+def confirmed_as_requested(request: ubl.OrderDocument) -> ubl.OrderDocument:
+    """The confirmation a simple confirmation stands for (SO document 6.2.1): every line confirmed
+    with the customer's values, each batch promised on the date it was requested for."""
+    confirmed = copy.deepcopy(request)
+    confirmed.kind = ubl.ORDER_RESPONSE
+    for line in confirmed.lines:
+        if line.line_status_code != ubl.CANCELLED:
+            line.line_status_code = ubl.CONFIRMED
+        for d in line.deliveries:
+            d.promised_start_date = d.promised_start_date or d.requested_start_date or d.requested_end_date
+            d.promised_end_date = d.promised_end_date or d.requested_end_date
+    return confirmed

@@ -22,6 +22,7 @@ from jakamo.ubl_parse import parse_order_document
 from mappings.models import CompanyMapping, ExternalField, Kind, UserMapping
 
 from . import deviations as dv
+from . import documents
 from .models import SalesConfirmation, SalesOrder, SalesOrderVersion, SalesStatus
 
 
@@ -135,14 +136,18 @@ def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
                 "for it is kept but not applied."
             )
         changes = customer_changes(parse_order_document(order.document_xml), document)
+        if all(dv.is_cancelled(line) for line in document.lines):
+            status = SalesStatus.CANCELLED
+        elif _agrees_with_our_confirmation(order, document):
+            status = SalesStatus.CONFIRMED
+        else:
+            status = SalesStatus.WAITING_US
         order.version += 1
         order.document_xml = body
         order.confirm_url = inbox.confirm_url or order.confirm_url
-        order.awaiting_since = timezone.now()
+        order.awaiting_since = timezone.now() if status == SalesStatus.WAITING_US else None
         order.delivery_due = delivery_due(document)
-        order.status = (
-            SalesStatus.CANCELLED if all(dv.is_cancelled(line) for line in document.lines) else (SalesStatus.WAITING_US)
-        )
+        order.status = status
         order.save()
         SalesOrderVersion.objects.create(
             order=order,
@@ -153,6 +158,28 @@ def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
             changes=changes,
         )
         return order
+
+
+def _agrees_with_our_confirmation(order: SalesOrder, change: ubl.OrderDocument) -> bool:
+    """Whether the customer's change asks for what we last confirmed: then Jakamo shows the order
+    Confirmed (SO document 6.2: confirmed when requested and confirmed details match), as when the
+    customer takes up our proposed changes or cancels a line of a confirmed order, and nothing
+    waits for us."""
+    answer = (
+        order.confirmations.filter(kind__in=[SalesConfirmation.Kind.AS_REQUESTED, SalesConfirmation.Kind.WITH_CHANGES])
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if answer is None or order.confirmations.filter(kind=SalesConfirmation.Kind.REJECTED, at__gt=answer.at).exists():
+        return False
+    if answer.kind == SalesConfirmation.Kind.AS_REQUESTED:
+        agreed = order.versions.filter(version=answer.version).first()
+        if agreed is None:
+            return False
+        confirmed = documents.confirmed_as_requested(parse_order_document(agreed.document_xml))
+    else:
+        confirmed = parse_order_document(answer.document_xml)
+    return dv.compare(change, confirmed).matches
 
 
 @register("StatusMessage Cancelled", kind=Kind.SALES_ORDER)

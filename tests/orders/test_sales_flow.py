@@ -68,12 +68,13 @@ def test_a_customer_order_from_arrival_to_delivery(network, supplier, seller):
     order.refresh_from_db()
     assert order.status == SalesStatus.WAITING_CUSTOMER
 
-    party.customer_change_order(jakamo, {"1": party.CustomerChange(quantity=Decimal(40), requested_date=LATER)})
+    party.customer_change_order(jakamo, {"1": party.CustomerChange(quantity=Decimal(45), requested_date=LATER)})
     inbox.sync(supplier.pk)
     order.refresh_from_db()
-    assert order.status == SalesStatus.WAITING_US and order.version == 2
+    assert order.status == SalesStatus.WAITING_US and order.version == 2 and order.awaiting_since
+    assert JakamoOrder.objects.get(order_number="C-1").status == JakamoStatus.WAITING_SUPPLIER
     changes = order.versions.get(version=2).changes
-    assert {"line": "1", "what": "quantity", "before": "50", "after": "40"} in changes
+    assert {"line": "1", "what": "quantity", "before": "50", "after": "45"} in changes
     assert any(c["what"] == "requested date" for c in changes)
 
     sales.sales_confirm_as_requested(order=order, user=seller, note="Fine")
@@ -90,6 +91,53 @@ def test_a_customer_order_from_arrival_to_delivery(network, supplier, seller):
         SalesConfirmation.Kind.AS_REQUESTED,
         SalesConfirmation.Kind.WITH_CHANGES,
     ]
+
+
+# SO document 6.2: an order is confirmed when the customer's requested and our confirmed details
+# match. A change that asks for what we confirmed left the portal waiting for us while Jakamo showed
+# the order Confirmed.
+def test_a_customer_change_taking_up_our_proposal_confirms_the_order(network, supplier, seller):
+    customer_orders(network)
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_with_changes(
+        order=order, user=seller, answers={"1": sales.LineAnswer(quantity=Decimal(40), promised_date=LATER)}
+    )
+    send_all()
+    jakamo = JakamoOrder.objects.get(order_number="C-1")
+    party.customer_change_order(jakamo, {"1": party.CustomerChange(quantity=Decimal(40), requested_date=LATER)})
+    inbox.sync(supplier.pk)
+    order.refresh_from_db()
+    assert (order.status, order.version, order.awaiting_since) == (SalesStatus.CONFIRMED, 2, None)
+    assert JakamoOrder.objects.get(order_number="C-1").status == JakamoStatus.CONFIRMED
+
+
+def test_the_customer_cancelling_a_line_of_a_confirmed_order_keeps_it_confirmed(network, supplier, seller):
+    customer_orders(network)
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    send_all()
+    party.customer_cancel(JakamoOrder.objects.get(order_number="C-1"), line_ids=["2"])
+    inbox.sync(supplier.pk)
+    order.refresh_from_db()
+    assert (order.status, order.version, order.awaiting_since) == (SalesStatus.CONFIRMED, 2, None)
+    assert JakamoOrder.objects.get(order_number="C-1").status == JakamoStatus.CONFIRMED
+
+
+def test_a_customer_change_of_date_alone_after_confirming_as_requested_waits_for_us(network, supplier, seller):
+    customer_orders(network)
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    send_all()
+    party.customer_change_order(
+        JakamoOrder.objects.get(order_number="C-1"), {"2": party.CustomerChange(requested_date=LATER)}
+    )
+    inbox.sync(supplier.pk)
+    order.refresh_from_db()
+    assert order.status == SalesStatus.WAITING_US and order.awaiting_since
+    assert JakamoOrder.objects.get(order_number="C-1").status == JakamoStatus.WAITING_SUPPLIER
 
 
 def test_splitting_a_batch_and_leaving_a_line_open(network, supplier, seller):
