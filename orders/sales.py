@@ -401,11 +401,24 @@ def sales_confirm_with_changes(
             raise ValueError(f"Order {order.order_number} has no line {', '.join(sorted(unknown))}.")
         response = _response(order, user, answers, note=note)
         confirmation = _send_response(order, user, response, SalesConfirmation.Kind.WITH_CHANGES, note)
-        changed = dv.compare(parse_order_document(order.document_xml), response)
-        order.status = SalesStatus.CONFIRMED if changed.matches else SalesStatus.WAITING_CUSTOMER
-        order.awaiting_since = None
+        _set_status_after_answer(order, parse_order_document(order.document_xml), response)
         order.save()
         return confirmation
+
+
+def _set_status_after_answer(order: SalesOrder, requested: ubl.OrderDocument, response: ubl.OrderDocument):
+    """Confirmed when our answer matches the request; still ours to confirm while it only leaves
+    lines Open or Draft (as a purchaser's review reads such a confirmation, and Jakamo shows it);
+    else the customer decides on our changes."""
+    changed = dv.compare(requested, response)
+    if changed.matches:
+        order.status = SalesStatus.CONFIRMED
+    elif changed.kinds <= {dv.OPEN_LINE, dv.DRAFT_LINE}:
+        order.status = SalesStatus.WAITING_US
+        return  # it keeps waiting since it arrived
+    else:
+        order.status = SalesStatus.WAITING_CUSTOMER
+    order.awaiting_since = None
 
 
 def sales_reject(*, order: SalesOrder, user, reason: str) -> SalesConfirmation:
@@ -511,11 +524,8 @@ def sales_confirm_document(*, order: SalesOrder, document: ubl.OrderDocument, us
         note = " ".join(document.notes) if document.notes else ""
         confirmation = _send_response(order, user, document, kind, note)
         if rejected:
-            order.status = SalesStatus.REJECTED
+            order.status, order.awaiting_since = SalesStatus.REJECTED, None
         else:
-            order.status = (
-                SalesStatus.CONFIRMED if dv.compare(requested, document).matches else SalesStatus.WAITING_CUSTOMER
-            )
-        order.awaiting_since = None
+            _set_status_after_answer(order, requested, document)
         order.save()
         return confirmation

@@ -140,6 +140,26 @@ def test_a_customer_change_of_date_alone_after_confirming_as_requested_waits_for
     assert JakamoOrder.objects.get(order_number="C-1").status == JakamoStatus.WAITING_SUPPLIER
 
 
+def test_leaving_a_line_open_keeps_the_order_ours_to_confirm(network, supplier, seller):
+    # Nothing for the customer to decide yet: the open line is still ours to confirm, as Jakamo shows
+    # (and as a purchaser's review reads a confirmation that only leaves lines open). It said
+    # "Waiting for the customer".
+    customer_orders(network)
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    arrived = order.awaiting_since
+    sales.sales_confirm_with_changes(order=order, user=seller, answers={"2": sales.LineAnswer(leave_open=True)})
+    send_all()
+    order.refresh_from_db()
+    assert (order.status, order.awaiting_since) == (SalesStatus.WAITING_US, arrived)
+    assert JakamoOrder.objects.get(order_number="C-1").status == JakamoStatus.WAITING_SUPPLIER
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    send_all()
+    order.refresh_from_db()
+    assert (order.status, order.awaiting_since) == (SalesStatus.CONFIRMED, None)
+    assert JakamoOrder.objects.get(order_number="C-1").status == JakamoStatus.CONFIRMED
+
+
 def test_splitting_a_batch_and_leaving_a_line_open(network, supplier, seller):
     supplier.allow_new_batches = True
     supplier.save()
