@@ -170,7 +170,7 @@ def _agrees_with_our_confirmation(order: SalesOrder, change: ubl.OrderDocument) 
         .order_by("-at", "-pk")
         .first()
     )
-    if answer is None or order.confirmations.filter(kind=SalesConfirmation.Kind.REJECTED, at__gt=answer.at).exists():
+    if answer is None:  # after our rejection the order is closed and no change reaches here
         return False
     if answer.kind == SalesConfirmation.Kind.AS_REQUESTED:
         agreed = order.versions.filter(version=answer.version).first()

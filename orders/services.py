@@ -564,31 +564,31 @@ def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, 
         )
         _sync_lines(order, change)
         order.lines.exclude(line_id__in=kept).update(status=ubl.CANCELLED)
-        order.status = _status_after_change(order, change)
+        _set_status_after_change(order, change)
         order.save()
         _refresh_receiving(order)  # goods already received keep the order receiving, as in Jakamo
         _send_document(order, change, body, user)
     return order
 
 
-def _status_after_change(order: PurchaseOrder, change: ubl.OrderDocument) -> str:
+def _set_status_after_change(order: PurchaseOrder, change: ubl.OrderDocument):
     """The status Jakamo gives a revised order (PO document 6.2): once the supplier has confirmed,
     it waits for the supplier again only where the change differs from that confirmation, so
-    cancelling a line of a confirmed order leaves it Confirmed. The lines keep their confirmed
-    status then; ``_sync_lines`` has just cleared it."""
+    cancelling a line of a confirmed order leaves it Confirmed, and its lines keep the confirmed
+    status that ``_sync_lines`` has just cleared."""
+    order.status = OrderStatus.WAITING_SUPPLIER
     latest = order.confirmations.order_by("-version").first()
     if latest is None:
-        return OrderStatus.WAITING_SUPPLIER
+        return
     confirmed = parse_order_document(latest.document_xml)
-    comparison = dv.compare(change, confirmed, compare_sellers_item_id=order.integration.compare_sellers_item_id)
-    if not comparison.matches:
-        return OrderStatus.WAITING_SUPPLIER
+    if not dv.compare(change, confirmed, compare_sellers_item_id=order.integration.compare_sellers_item_id).matches:
+        return
+    order.status = OrderStatus.CONFIRMED
     statuses = {line.id: line.line_status_code for line in confirmed.lines}
     for line in order.lines.exclude(status=ubl.CANCELLED):
         if statuses.get(line.line_id):
             line.status = statuses[line.line_id]
             line.save(update_fields=["status"])
-    return OrderStatus.CONFIRMED
 
 
 def purchase_order_cancel_lines(*, order: PurchaseOrder, line_ids: list[str], user=None) -> PurchaseOrder:
