@@ -83,3 +83,31 @@ def confirmed_as_requested(request: ubl.OrderDocument) -> ubl.OrderDocument:
             d.promised_start_date = d.promised_start_date or d.requested_start_date or d.requested_end_date
             d.promised_end_date = d.promised_end_date or d.requested_end_date
     return confirmed
+
+
+def negative_values(response: ubl.OrderDocument) -> list[str]:
+    """Each negative quantity (on a line or a batch) or price in an OrderResponse, named by line: no
+    order line can take one."""
+    problems = []
+    for line in response.lines:
+        if line.quantity is not None and line.quantity.value < 0:
+            problems.append(f"line {line.id} confirms a negative quantity ({line.quantity.value})")
+        for d in line.deliveries:
+            if d.quantity is not None and d.quantity.value < 0:
+                problems.append(f"line {line.id}, batch {d.id} confirms a negative quantity ({d.quantity.value})")
+        if line.price and line.price.amount and line.price.amount.value < 0:
+            problems.append(f"line {line.id} confirms a negative price ({line.price.amount.value})")
+    return problems
+
+
+def batch_sum_problems(response: ubl.OrderDocument) -> list[str]:
+    """Lines whose delivery batches do not add up to the line's quantity."""
+    problems = []
+    for line in response.lines:
+        batches = [d.quantity.value for d in line.deliveries if d.quantity is not None]
+        if line.quantity and batches and len(batches) == len(line.deliveries) and sum(batches) != line.quantity.value:
+            problems.append(
+                f"line {line.id}: the batches add up to {sum(batches).normalize():f}, "
+                f"the line is {line.quantity.value.normalize():f}"
+            )
+    return problems

@@ -519,6 +519,10 @@ def sales_confirm_document(*, order: SalesOrder, document: ubl.OrderDocument, us
         unknown = {line.id for line in document.lines} - {line.id for line in requested.lines}
         if unknown:
             raise ValueError(f"Order {order.order_number} has no line {', '.join(sorted(unknown))}.")
+        # Our own answers cannot carry these (the form refuses them); nor, then, may an ERP's.
+        problems = documents.negative_values(document) + documents.batch_sum_problems(document)
+        if problems:
+            raise ValueError("; ".join(problems) + ".")
         rejected = bool(document.lines) and all(dv.is_cancelled(line) for line in document.lines)
         kind = SalesConfirmation.Kind.REJECTED if rejected else SalesConfirmation.Kind.WITH_CHANGES
         note = " ".join(document.notes) if document.notes else ""

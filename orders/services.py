@@ -200,14 +200,9 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
     existing = Confirmation.objects.filter(inbox=inbox).first()
     if existing is not None:
         return existing  # reprocessing the same message changes nothing
-    negative = [
-        Problem(f"line {line.id} confirms a negative quantity ({q.value})", "OrderResponse/OrderLine")
-        for line in response.lines
-        for q in [line.quantity, *(d.quantity for d in line.deliveries)]
-        if q is not None and q.value < 0
-    ]
+    negative = documents.negative_values(response)
     if negative:
-        raise DocumentError(negative)
+        raise DocumentError([Problem(p, "OrderResponse/OrderLine") for p in negative])
     comparison = dv.compare(
         order_document(order), response, compare_sellers_item_id=order.integration.compare_sellers_item_id
     )

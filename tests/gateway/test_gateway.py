@@ -272,3 +272,80 @@ def test_sales_and_asn_clients_read_their_queues_and_answer_like_jakamo(
     assert first.json()["shipmentNumber"] == "SH-G" and first.headers["Content-Type"].startswith("application/json")
     assert session.post(first.headers["X-Acknowledge-Uri"]).status_code == 200
     assert session.get(f"{live_server.url}/gateway/jakamo/api/asn").json() == {"message": "No more messages available"}
+
+
+def _erp_answer(order, **line_values):
+    """An OrderResponse an SO client's ERP builds for ``order``: each line as requested, with
+    ``line_values`` (quantity, batch, price) put on line 1."""
+    from jakamo import ubl
+    from jakamo.ubl_parse import parse_order_document
+
+    requested = parse_order_document(order.document_xml)
+    lines = []
+    for line in requested.lines:
+        deliveries = [
+            ubl.Delivery(id=d.id, quantity=d.quantity, promised_end_date=d.requested_end_date) for d in line.deliveries
+        ]
+        lines.append(ubl.OrderLine(line.id, line.quantity, "Confirmed", deliveries=deliveries, price=line.price))
+    first = lines[0]
+    unit = first.quantity.unit_code
+    if "quantity" in line_values:
+        first.quantity = ubl.Quantity(line_values["quantity"], unit)
+    if "batch" in line_values:
+        first.deliveries[0].quantity = ubl.Quantity(line_values["batch"], unit)
+    if "price" in line_values:
+        first.price = ubl.Price(ubl.Amount(line_values["price"], "EUR"))
+    return build_order_document(
+        ubl.OrderDocument(
+            kind=ubl.ORDER_RESPONSE,
+            id="R-1",
+            issue_date=date.today(),
+            order_reference_id=order.order_number,
+            seller_supplier_party=ubl.SupplierParty(ubl.Party([]), seller_contact=ubl.Contact(id="sam")),
+            buyer_customer_party=ubl.CustomerParty(ubl.Party([ubl.Identifier("C-100")])),
+            lines=lines,
+        )
+    )
+
+
+ERP_ANSWERS = {
+    "negative quantity": (
+        {"quantity": Decimal(-5), "batch": Decimal(-5)},
+        "line 1 confirms a negative quantity (-5); line 1, batch C-77-1-1 confirms a negative quantity (-5).",
+    ),
+    "negative price": ({"price": Decimal(-4)}, "line 1 confirms a negative price (-4)."),
+    "batches not adding up": ({"batch": Decimal(3)}, "line 1: the batches add up to 3, the line is 5."),
+}
+
+
+@pytest.mark.parametrize("case", ERP_ANSWERS, ids=ERP_ANSWERS)
+def test_an_erps_order_response_that_our_own_form_would_refuse_is_refused(
+    network, live_server, so_integration, seller, case
+):
+    # Nothing reached Jakamo; sent on, a negative quantity failed at the customer's end instead.
+    from mappings.models import PartnerRole
+    from orders.models import SalesOrder, SalesStatus
+
+    mapping_services.save_company_mapping(
+        integration=so_integration, identifier="C-100", company_name="Customer Company AB", role=PartnerRole.CUSTOMER
+    )
+    mapping_services.save_user_mapping(integration=so_integration, identifier="sam", portal_user=seller)
+    client, secret = gateway_services.client_create(name="ERP sales", integration=so_integration)
+    erp = ErpConnector(f"{live_server.url}/gateway/jakamo", client.username, secret)
+    party.customer_place_order(
+        network["so"],
+        customer_company="Customer Company AB",
+        order_number="C-77",
+        lines=[party.CustomerLine("Bearing", Decimal(5), Decimal(4), date.today() + timedelta(days=9))],
+    )
+    inbox.sync(so_integration.pk)
+    order = SalesOrder.objects.get()
+    values, reason = ERP_ANSWERS[case]
+    response = erp.session.post(f"{erp.base_url}/api/orderresponse", data=_erp_answer(order, **values))
+    assert response.status_code == 400
+    assert response.text == f"<Errors><error>Incorrect order response</error><error>{reason}</error></Errors>"
+    assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
+    order.refresh_from_db()
+    assert order.status == SalesStatus.WAITING_US
+    good = erp.session.post(f"{erp.base_url}/api/orderresponse", data=_erp_answer(order))
+    assert good.status_code == 200 and OutboxMessage.objects.filter(document_type="OrderResponse").count() == 1

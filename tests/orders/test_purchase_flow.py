@@ -328,3 +328,18 @@ def test_receiving_an_order_whose_confirmation_left_a_line_open(network, buyer, 
     order.refresh_from_db()
     assert order.status == OrderStatus.RECEIVED
     assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.RECEIVED
+
+
+def test_a_confirmation_with_a_negative_quantity_or_price_is_kept_as_failed_with_the_reason(network, buyer, purchaser):
+    order = placed(buyer, purchaser)
+    party.supplier_confirm(
+        JakamoOrder.objects.get(order_number="PO-1"),
+        {"1": party.LineChange(quantity=Decimal(-5)), "2": party.LineChange(price=Decimal(-13))},
+    )
+    inbox.sync(buyer.pk)
+    row = InboxMessage.objects.get(document_type="OrderResponse")
+    assert row.status == "failed"
+    assert "line 1 confirms a negative quantity (-5)" in row.error
+    assert "line 1, batch PO-1-1-1 confirms a negative quantity (-5)" in row.error
+    assert "line 2 confirms a negative price (-130)" in row.error
+    assert not order.confirmations.exists()
