@@ -221,12 +221,9 @@ def test_the_admin_page_shows_credentials_once_depth_and_history(client, integra
     assert client.get(reverse("gateway:client_list")).status_code == 403
 
 
-def test_sales_and_asn_clients_read_their_queues_and_answer_like_jakamo(
-    network, live_server, so_integration, asn_integration, seller, buyer, purchaser
-):
+def sales_erp_with_an_order(network, live_server, so_integration, seller) -> ErpConnector:
+    """An SO client's ERP connector, and customer order C-77 (one line of 5) in its queue."""
     from mappings.models import PartnerRole
-    from orders.models import SalesOrder, SalesStatus
-    from orders.services import purchase_order_create
 
     mapping_services.save_company_mapping(
         integration=so_integration, identifier="C-100", company_name="Customer Company AB", role=PartnerRole.CUSTOMER
@@ -234,8 +231,7 @@ def test_sales_and_asn_clients_read_their_queues_and_answer_like_jakamo(
     mapping_services.save_user_mapping(
         integration=so_integration, identifier="sam", portal_user=seller, is_default=True
     )
-    so_client, so_secret = gateway_services.client_create(name="ERP sales", integration=so_integration)
-    erp = ErpConnector(f"{live_server.url}/gateway/jakamo", so_client.username, so_secret)
+    client, secret = gateway_services.client_create(name="ERP sales", integration=so_integration)
     party.customer_place_order(
         network["so"],
         customer_company="Customer Company AB",
@@ -243,6 +239,16 @@ def test_sales_and_asn_clients_read_their_queues_and_answer_like_jakamo(
         lines=[party.CustomerLine("Bearing", Decimal(5), Decimal(4), date.today() + timedelta(days=9))],
     )
     inbox.sync(so_integration.pk)
+    return ErpConnector(f"{live_server.url}/gateway/jakamo", client.username, secret)
+
+
+def test_sales_and_asn_clients_read_their_queues_and_answer_like_jakamo(
+    network, live_server, so_integration, asn_integration, seller, buyer, purchaser
+):
+    from orders.models import SalesOrder, SalesStatus
+    from orders.services import purchase_order_create
+
+    erp = sales_erp_with_an_order(network, live_server, so_integration, seller)
     [order] = erp.drain()
     assert (order.document_type, order.order_number) == ("Order", "C-77") and order.confirm_url
     assert erp.confirm(order.confirm_url).status == 200
@@ -323,22 +329,9 @@ def test_an_erps_order_response_that_our_own_form_would_refuse_is_refused(
     network, live_server, so_integration, seller, case
 ):
     # Nothing reached Jakamo; sent on, a negative quantity failed at the customer's end instead.
-    from mappings.models import PartnerRole
     from orders.models import SalesOrder, SalesStatus
 
-    mapping_services.save_company_mapping(
-        integration=so_integration, identifier="C-100", company_name="Customer Company AB", role=PartnerRole.CUSTOMER
-    )
-    mapping_services.save_user_mapping(integration=so_integration, identifier="sam", portal_user=seller)
-    client, secret = gateway_services.client_create(name="ERP sales", integration=so_integration)
-    erp = ErpConnector(f"{live_server.url}/gateway/jakamo", client.username, secret)
-    party.customer_place_order(
-        network["so"],
-        customer_company="Customer Company AB",
-        order_number="C-77",
-        lines=[party.CustomerLine("Bearing", Decimal(5), Decimal(4), date.today() + timedelta(days=9))],
-    )
-    inbox.sync(so_integration.pk)
+    erp = sales_erp_with_an_order(network, live_server, so_integration, seller)
     order = SalesOrder.objects.get()
     values, reason = ERP_ANSWERS[case]
     response = erp.session.post(f"{erp.base_url}/api/orderresponse", data=_erp_answer(order, **values))
