@@ -115,6 +115,11 @@ class Comparison:
     def matches(self) -> bool:
         return not self.deviations
 
+    @property
+    def only_unconfirmed(self) -> bool:
+        """Nothing differs but lines left Open or Draft: the supplier still owes a confirmation."""
+        return bool(self.deviations) and self.kinds <= {OPEN_LINE, DRAFT_LINE}
+
 
 def _qty(q: ubl.Quantity | None) -> Decimal | None:
     return q.value if q is not None else None

@@ -413,7 +413,7 @@ def _set_status_after_answer(order: SalesOrder, requested: ubl.OrderDocument, re
     changed = dv.compare(requested, response)
     if changed.matches:
         order.status = SalesStatus.CONFIRMED
-    elif changed.kinds <= {dv.OPEN_LINE, dv.DRAFT_LINE}:
+    elif changed.only_unconfirmed:
         order.status = SalesStatus.WAITING_US
         return  # it keeps waiting since it arrived
     else:

@@ -208,12 +208,11 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
     )
     version = (order.confirmations.aggregate(v=Max("version"))["v"] or 0) + 1
     order.confirmations.filter(decision=Confirmation.Decision.PENDING).update(decision=Confirmation.Decision.SUPERSEDED)
-    only_unconfirmed = comparison.kinds and comparison.kinds <= {dv.OPEN_LINE, dv.DRAFT_LINE}
     if comparison.rejected:
         decision, status = Confirmation.Decision.NONE_NEEDED, OrderStatus.REJECTED
     elif comparison.matches:
         decision, status = Confirmation.Decision.NONE_NEEDED, OrderStatus.CONFIRMED
-    elif only_unconfirmed:
+    elif comparison.only_unconfirmed:
         decision, status = Confirmation.Decision.WAITING_SUPPLIER, OrderStatus.WAITING_SUPPLIER
     else:
         decision, status = Confirmation.Decision.PENDING, OrderStatus.WAITING_CUSTOMER
