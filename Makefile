@@ -4,9 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format venv clean messages prodlike
+.PHONY: demo test lint format venv speedups clean messages prodlike
 
-venv: $(STAMP)
+venv: $(STAMP) speedups
+
+# The compiled line reader (jakamo/_ubl_lines.pyx); without a C compiler the Python reader reads.
+speedups: $(STAMP)
+	$(BIN)/python -m jakamo.build_speedups
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,4 +49,4 @@ messages: venv
 	$(BIN)/python manage.py compilemessages -l fi
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .prodlike.env .pytest_cache .ruff_cache .hypothesis test-artifacts
+	rm -rf $(VENV) build jakamo/_ubl_lines.*.so db.sqlite3 staticfiles .prodlike.env .pytest_cache .ruff_cache .hypothesis test-artifacts
