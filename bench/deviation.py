@@ -1,8 +1,9 @@
 """Parse + deviation of a 500-line OrderResponse, beside the bare lxml parse of the same bytes.
 
-    .venv/bin/python bench/deviation.py [--lines 500] [--repeat 60]
+    .venv/bin/python bench/deviation.py [--lines 500] [--repeat 60] [--python-reader]
 
-Target: parse + deviation within 4x the bare parse."""
+Target: parse + deviation within 4x the bare parse. Lines are read by the compiled reader where
+``make`` built it (jakamo/_ubl_lines.pyx); ``--python-reader`` measures the Python reader instead."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lxml import etree
 
-from jakamo import ubl
+from jakamo import ubl, ubl_parse
 from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
 from jakamo.xmlsafe import parse_xml
@@ -96,7 +97,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--python-reader", action="store_true", help="read lines in Python even where compiled")
     args = parser.parse_args()
+    if args.python_reader:
+        ubl_parse.read_lines_compiled = None
     order, response_xml = documents(args.lines)
     bare_parser = etree.XMLParser()
     parsed = parse_order_document(response_xml)
@@ -121,6 +125,8 @@ def main():
             faults[name].append(step_faults)
     result = full()
     print(f"OrderResponse: {args.lines} lines, {len(response_xml):,} bytes, {len(result.deviations)} deviations found")
+    reader = "compiled (jakamo/_ubl_lines)" if ubl_parse.read_lines_compiled is not None else "Python"
+    print(f"lines read by the {reader} line reader")
     print(f"{'':30} {'median':>9} {'best':>9} {'faults':>7}   ({args.repeat} interleaved rounds, each warmed up)")
     for name, values in samples.items():
         print(
