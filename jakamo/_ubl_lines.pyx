@@ -317,7 +317,7 @@ def read_lines(reader, list elements):
         _number, _date_of = number, date_of
     if not elements:
         return []
-    lines = _Lines(reader, (<cetree._Element>elements[0])._doc)
+    lines = _Lines(reader, (<cetree._Element?>elements[0])._doc)
     result = []
     for element in elements:
         result.append(lines.line(element._c_node))
