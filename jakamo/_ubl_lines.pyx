@@ -143,59 +143,31 @@ cdef class _Lines:
 
     cdef object delivery(self, xmlNode* node):
         cdef xmlNode* child = node.children
-        cdef xmlNode* id_ = NULL
-        cdef xmlNode* quantity = NULL
-        cdef xmlNode* location = NULL
-        cdef xmlNode* requested = NULL
-        cdef xmlNode* promised = NULL
-        cdef xmlNode* despatch = NULL
-        cdef bint references = False
+        cdef xmlNode* location = _first(node, "DeliveryLocation")
+        cdef xmlNode* requested = _first(node, "RequestedDeliveryPeriod")
+        cdef xmlNode* promised = _first(node, "PromisedDeliveryPeriod")
         status = None
         while child is not NULL:
-            if child.type == XML_ELEMENT_NODE:
-                name = <const char*>child.name
-                if strcmp(name, "ID") == 0:
-                    if id_ is NULL:
-                        id_ = child
-                elif strcmp(name, "Quantity") == 0:
-                    if quantity is NULL:
-                        quantity = child
-                elif strcmp(name, "PromisedDeliveryPeriod") == 0:
-                    if promised is NULL:
-                        promised = child
-                elif strcmp(name, "RequestedDeliveryPeriod") == 0:
-                    if requested is NULL:
-                        requested = child
-                elif strcmp(name, "AdditionalDocumentReference") == 0:
-                    # Jakamo's batch status: the last reference with DocumentTypeCode JDS.
-                    if _text(_first(child, "DocumentTypeCode")) == "JDS":
-                        status = _text(_first(child, "ID")) or ""
-                elif strcmp(name, "DocumentReference") == 0:
-                    references = True
-                elif strcmp(name, "DeliveryLocation") == 0:
-                    if location is NULL:
-                        location = child
-                elif strcmp(name, "Despatch") == 0:
-                    if despatch is NULL:
-                        despatch = child
+            # Jakamo's batch status: the last reference with DocumentTypeCode JDS.
+            if _is(child, "AdditionalDocumentReference") and _text(_first(child, "DocumentTypeCode")) == "JDS":
+                status = _text(_first(child, "ID")) or ""
             child = child.next
         # In the order the Python reader reads them, so that problems are reported in its order.
-        batch_quantity = self.quantity(quantity)
+        batch_quantity = self.quantity(_first(node, "Quantity"))
         return _Delivery(
-            id=_text(id_),
+            id=_text(_first(node, "ID")),
             quantity=batch_quantity,
-            document_references=self.references(node, "DocumentReference") if references else [],
+            document_references=self.references(node, "DocumentReference"),
             delivery_location=self.reader.location(self.element(location)) if location is not NULL else None,
             requested_start_date=self.date(_first(requested, "StartDate")),
             requested_end_date=self.date(_first(requested, "EndDate")),
             promised_start_date=self.date(_first(promised, "StartDate")),
             promised_end_date=self.date(_first(promised, "EndDate")),
-            requested_despatch_date=self.date(_first(despatch, "RequestedDespatchDate")),
+            requested_despatch_date=self.date(_first(_first(node, "Despatch"), "RequestedDespatchDate")),
             status=status,
         )
 
     cdef object item(self, xmlNode* node):
-        cdef xmlNode* child
         cdef xmlNode* tax
         cdef xmlNode* party
         if node is NULL:
@@ -220,47 +192,13 @@ cdef class _Lines:
 
     cdef object line(self, xmlNode* node):
         cdef xmlNode* line_item = _first(node, "LineItem")
+        cdef xmlNode* price
         cdef xmlNode* child
-        cdef xmlNode* id_ = NULL
-        cdef xmlNode* quantity = NULL
-        cdef xmlNode* status = NULL
-        cdef xmlNode* extension = NULL
-        cdef xmlNode* price = NULL
-        cdef xmlNode* item = NULL
-        cdef bint charges = False
-        if line_item is NULL:
-            return self.reader.order_line(self.element(node))  # it reports the missing LineItem
-        deliveries = []
-        child = line_item.children
-        while child is not NULL:
-            if child.type == XML_ELEMENT_NODE:
-                name = <const char*>child.name
-                if strcmp(name, "Delivery") == 0:
-                    deliveries.append(None)  # read below, after the line's own values
-                elif strcmp(name, "ID") == 0:
-                    if id_ is NULL:
-                        id_ = child
-                elif strcmp(name, "Quantity") == 0:
-                    if quantity is NULL:
-                        quantity = child
-                elif strcmp(name, "Price") == 0:
-                    if price is NULL:
-                        price = child
-                elif strcmp(name, "Item") == 0:
-                    if item is NULL:
-                        item = child
-                elif strcmp(name, "LineStatusCode") == 0:
-                    if status is NULL:
-                        status = child
-                elif strcmp(name, "LineExtensionAmount") == 0:
-                    if extension is NULL:
-                        extension = child
-                elif strcmp(name, "AllowanceCharge") == 0:
-                    charges = True
-            child = child.next
-        line_id = _text(id_)
+        line_id = _text(_first(line_item, "ID"))
         if line_id is None:
-            return self.reader.order_line(self.element(node))  # it reports the missing ID
+            # The Python reader reports the missing LineItem or ID, in its words.
+            return self.reader.order_line(self.element(node))
+        price = _first(line_item, "Price")
         line_price = None
         if price is not NULL:
             line_price = _Price(
@@ -268,7 +206,7 @@ cdef class _Lines:
                 base_quantity=self.quantity(_first(price, "BaseQuantity")),
                 orderable_unit_factor_rate=self.decimal(_first(price, "OrderableUnitFactorRate")),
             )
-        line_quantity = self.quantity(quantity)
+        line_quantity = self.quantity(_first(line_item, "Quantity"))
         notes = []
         child = node.children
         while child is not NULL:
@@ -277,22 +215,20 @@ cdef class _Lines:
                 if note:
                     notes.append(note)
             child = child.next
-        line_status = _normalise_status(_text(status))
-        line_extension = self.amount(extension)
-        if deliveries:
-            deliveries = []
-            child = line_item.children
-            while child is not NULL:
-                if _is(child, "Delivery"):
-                    deliveries.append(self.delivery(child))
-                child = child.next
+        line_status = _normalise_status(_text(_first(line_item, "LineStatusCode")))
+        line_extension = self.amount(_first(line_item, "LineExtensionAmount"))
+        deliveries = []
         allowance_charges = []
-        if charges:
-            child = line_item.children
-            while child is not NULL:
-                if _is(child, "AllowanceCharge"):
-                    allowance_charges.append(self.reader.allowance_charge(self.element(child)))
-                child = child.next
+        child = line_item.children
+        while child is not NULL:
+            if _is(child, "Delivery"):
+                deliveries.append(self.delivery(child))
+            child = child.next
+        child = line_item.children
+        while child is not NULL:
+            if _is(child, "AllowanceCharge"):
+                allowance_charges.append(self.reader.allowance_charge(self.element(child)))
+            child = child.next
         return _OrderLine(
             id=line_id,
             quantity=line_quantity,
@@ -302,7 +238,7 @@ cdef class _Lines:
             deliveries=deliveries,
             allowance_charges=allowance_charges,
             price=line_price,
-            item=self.item(item),
+            item=self.item(_first(line_item, "Item")),
             document_references=self.references(node, "DocumentReference"),
         )
 
