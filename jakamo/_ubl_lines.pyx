@@ -87,27 +87,22 @@ cdef class _Lines:
     cdef object element(self, xmlNode* node):
         return cetree.elementFactory(self.doc, node)
 
-    cdef object decimal(self, xmlNode* node):
-        if node is NULL:
-            return None
+    cdef object value(self, xmlNode* node, object convert, str method):
+        """A number or date read with ``convert`` (ubl_parse._number, _date_of); what it cannot
+        read goes to the Python reader's ``method``, which reports the problem."""
         raw = _text(node)
         if raw is None:
             return None
-        value = _number(raw)
-        if type(value) is str:
-            return self.reader.decimal(self.element(node))
+        value = convert(raw)
+        if value is None or type(value) is str:
+            return getattr(self.reader, method)(self.element(node))
         return value
 
+    cdef object decimal(self, xmlNode* node):
+        return self.value(node, _number, "decimal")
+
     cdef object date(self, xmlNode* node):
-        if node is NULL:
-            return None
-        raw = _text(node)
-        if raw is None:
-            return None
-        value = _date_of(raw)
-        if value is None:
-            return self.reader.date(self.element(node))
-        return value
+        return self.value(node, _date_of, "date")
 
     cdef object quantity(self, xmlNode* node):
         value = self.decimal(node)
