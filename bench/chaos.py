@@ -165,8 +165,8 @@ def inbound(env, base: str, messages: int, kills: int) -> bool:
     from jakamo.ubl_build import build_order_document
     from mappings import services as mapping_services
     from mappings.models import Integration
-    from orders import services
     from orders.models import Confirmation
+    from orders.purchase import services
     from sandbox import demo, party
     from sandbox import services as sandbox
     from sandbox.models import Fault, Message
@@ -262,7 +262,7 @@ def outbound(env, base: str, count: int) -> bool:
     from exchange.models import Attempt, OutboxMessage
     from mappings import services as mapping_services
     from mappings.models import Integration
-    from orders import services
+    from orders.purchase import services
     from sandbox import demo
     from sandbox.models import Fault
     from sandbox.models import Order as JakamoOrder

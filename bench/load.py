@@ -49,7 +49,7 @@ def main():
     django.setup()
     from django.contrib.auth.models import Group, User
 
-    from jakamo_portal import roles
+    from common import roles
     from orders.models import PurchaseOrder
 
     if not PurchaseOrder.objects.filter(order_number__startswith="GEN-").exists():

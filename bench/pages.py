@@ -36,18 +36,18 @@ def main():
 
     django.setup()
     from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from common.roles import ensure_roles
     from exchange.models import InboxMessage
-    from jakamo_portal.generate import generate
-    from jakamo_portal.roles import ensure_roles
     from orders.models import PurchaseOrder, PurchaseOrderLine
 
     ensure_roles()
     started = time.perf_counter()
-    generate(orders=args.orders, lines=args.orders * 5, messages=args.messages)
+    call_command("generate_data", orders=args.orders, lines=args.orders * 5, messages=args.messages)
     user, _ = User.objects.get_or_create(username="bench-purchaser")
     user.groups.add(Group.objects.get(name="Purchasers"))
     print(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 from django.db.models import Q
 from django.utils import timezone
 
-from jakamo_portal.params import LARGEST_ID, whole_number
+from common.params import LARGEST_ID, whole_number
 
 from .models import InboxMessage, OutboxMessage
 

@@ -48,6 +48,6 @@ def _process_stale_pushed():
     from django.apps import apps
 
     if apps.is_installed("shipments"):
-        from shipments.webhooks import process_stale
+        from shipments.outgoing import process_stale
 
         process_stale()

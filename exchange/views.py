@@ -6,14 +6,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jakamo_portal.csv_export import csv_response, wants_csv
+from common.csv_export import csv_response, wants_csv
 from mappings.models import Integration
 
 from . import inbox, outbox, selectors
 from .models import InboxMessage, OutboxMessage
 
-history = permission_required("jakamo_portal.view_message_history", raise_exception=True)
-operate = permission_required("jakamo_portal.reprocess_messages", raise_exception=True)
+history = permission_required("common.view_message_history", raise_exception=True)
+operate = permission_required("common.reprocess_messages", raise_exception=True)
 
 
 @history
@@ -63,7 +63,7 @@ def _detail(request, row, direction: str, attempts, content_type: str):
             "pretty": selectors.pretty(bytes(row.body), content_type),
             "attempts": attempts,
             "audit": row.audit.select_related("user"),
-            "can_operate": request.user.has_perm("jakamo_portal.reprocess_messages"),
+            "can_operate": request.user.has_perm("common.reprocess_messages"),
         },
     )
 

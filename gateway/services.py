@@ -12,18 +12,18 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from common.params import basic_credentials
 from jakamo import status as jstatus
 from jakamo import ubl
 from jakamo.errors import DocumentError
 from jakamo.reasons import by_code
 from jakamo.ubl_parse import parse_order_document
 from jakamo.xmlsafe import local, parse_xml
-from jakamo_portal.params import basic_credentials
 from mappings.models import Kind
 from mappings.preflight import missing_mappings, required_for
-from orders import sales
-from orders import services as order_services
 from orders.models import Confirmation, PurchaseOrder, SalesOrder
+from orders.purchase import services as order_services
+from orders.sales import services as sales
 
 from .models import AuthMethod, GatewayClient, GatewayMessage, GatewayToken
 

@@ -11,7 +11,7 @@ from . import services
 from .forms import ClientForm, ClientSettingsForm
 from .models import GatewayClient
 
-manage = permission_required("jakamo_portal.manage_integrations", raise_exception=True)
+manage = permission_required("common.manage_integrations", raise_exception=True)
 
 
 def _endpoints(request) -> dict:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_q",
     "axes",
+    "common",
     "jakamo_portal",
     "mappings",
     "exchange",
@@ -52,14 +53,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "jakamo_portal.timing.ServerTimingMiddleware",
+    "common.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # After the locale, so the refusal speaks the reader's language; before anything reads a value.
-    "jakamo_portal.middleware.RefuseNulMiddleware",
+    "common.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A signed-in person's own language wins over the browser's.
@@ -99,7 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "jakamo_portal.roles.navigation",
+                "operations.navigation.navigation",
             ],
         },
     },
@@ -142,7 +143,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fi", "Suomi")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Dates as people here write them: ISO in English, 23.11.2026 in Finnish (Django's own).
-FORMAT_MODULE_PATH = ["jakamo_portal.formats"]
+FORMAT_MODULE_PATH = ["common.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Helsinki")
 USE_I18N = True
 USE_TZ = True

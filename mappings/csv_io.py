@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from common.csv_export import FORMULA_START, cell
 from jakamo.xmlsafe import xml_text_problem
-from jakamo_portal.csv_export import FORMULA_START, cell
 
 from . import services
 from .models import CompanyMapping, ExternalField, Integration, PartnerRole, UserMapping

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jakamo_portal.forms import XmlTextField
+from common.forms import XmlTextField
 
 from .models import AuthMethod, CompanyMapping, Environment, Integration, Kind
 

@@ -7,15 +7,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.params import LARGEST_ID, whole_number
 from exchange.models import OutboxMessage, SyncRun
-from jakamo_portal.params import LARGEST_ID, whole_number
 
 from . import csv_io, services
 from .forms import CompanyMappingForm, CsvImportForm, IntegrationForm, UserMappingForm
 from .models import CompanyMapping, Integration, UserMapping
 
-admin_only = permission_required("jakamo_portal.manage_integrations", raise_exception=True)
-mappings_only = permission_required("jakamo_portal.manage_mappings", raise_exception=True)
+admin_only = permission_required("common.manage_integrations", raise_exception=True)
+mappings_only = permission_required("common.manage_mappings", raise_exception=True)
 
 
 @admin_only

@@ -23,8 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.roles import INTEGRATION_ADMINS
 from exchange.models import InboxMessage
-from jakamo_portal.roles import INTEGRATION_ADMINS
 from mappings.models import Integration, Kind
 
 from .models import Incident

@@ -140,7 +140,7 @@ def operations_block(user) -> Block:
             ),
         ],
     )
-    if user.has_perm("jakamo_portal.view_shipments"):
+    if user.has_perm("common.view_shipments"):
         shipments = attention_counts()
         block.figures += [
             Figure(
@@ -226,11 +226,11 @@ def integration_health() -> list[Health]:
 
 def home(user) -> dict:
     blocks, health = [], None
-    if user.has_perm("jakamo_portal.review_confirmations"):
+    if user.has_perm("common.review_confirmations"):
         blocks.append(purchaser_block(user))
-    if user.has_perm("jakamo_portal.confirm_sales_orders"):
+    if user.has_perm("common.confirm_sales_orders"):
         blocks.append(sales_block())
-    if user.has_perm("jakamo_portal.view_message_history"):
+    if user.has_perm("common.view_message_history"):
         blocks.append(operations_block(user))
         health = integration_health()
     return {"blocks": blocks, "health": health}

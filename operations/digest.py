@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from jakamo_portal.roles import PURCHASERS
+from common.roles import PURCHASERS
 from orders.models import OrderStatus, PurchaseOrder
 
 from .models import DigestSent

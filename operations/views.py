@@ -15,11 +15,11 @@ from .middleware import SESSION_KEY
 
 def home(request):
     context = dashboard.home(request.user)
-    if request.user.has_perm("jakamo_portal.view_message_history"):
+    if request.user.has_perm("common.view_message_history"):
         daily = charts.messages_per_day()
         context["daily"] = daily
         context["daily_chart"] = charts.stacked_columns(daily, title=_("Messages per day by type, last 30 days"))
-    if request.user.has_perm("jakamo_portal.view_purchase_orders"):
+    if request.user.has_perm("common.view_purchase_orders"):
         suppliers, context["suppliers_at"] = charts.supplier_figures_recent()
         context["suppliers"] = suppliers
         context["supplier_charts"] = [

@@ -8,4 +8,5 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         # Registers this app's inbound-message handlers with the exchange engine.
-        from . import sales, services  # noqa: F401
+        from .purchase import services  # noqa: F401
+        from .sales import services as sales  # noqa: F401

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from datetime import date
 
+from common.params import whole_number
 from jakamo import ubl
-from jakamo_portal.params import whole_number
 
 
 def next_sequence_number(current: str | None) -> str:

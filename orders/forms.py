@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jakamo_portal.forms import DecimalField, XmlTextField
+from common.forms import DecimalField, XmlTextField
 
 # A batch's quantity as the line's own is checked: above zero, finite, and what the columns hold.
 _BATCH_QUANTITY = DecimalField(min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
@@ -205,7 +205,7 @@ class SalesAnswerForm(forms.Form):
         ]
 
     def answers(self) -> dict:
-        from .sales import LineAnswer
+        from .sales.services import LineAnswer
 
         result = {}
         for line_id in self.line_ids:

@@ -9,8 +9,8 @@ from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from common.params import whole_number
 from exchange.models import InboxMessage, OutboxMessage
-from jakamo_portal.params import whole_number
 
 from .models import (
     Confirmation,

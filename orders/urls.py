@@ -1,21 +1,25 @@
 from django.urls import path
 
-from . import erp, sales_views, views
+from .purchase import erp
+from .purchase import views as purchase_views
+from .sales import views as sales_views
 
 app_name = "orders"
 urlpatterns = [
-    path("purchase/", views.purchase_list, name="purchase_list"),
-    path("purchase/review/", views.review_queue, name="review_queue"),
-    path("purchase/new/", views.purchase_new, name="purchase_new"),
-    path("purchase/upload/", views.purchase_upload, name="purchase_upload"),
-    path("purchase/<int:pk>/change/<str:action>/", views.purchase_change, name="purchase_change"),
+    path("purchase/", purchase_views.purchase_list, name="purchase_list"),
+    path("purchase/review/", purchase_views.review_queue, name="review_queue"),
+    path("purchase/new/", purchase_views.purchase_new, name="purchase_new"),
+    path("purchase/upload/", purchase_views.purchase_upload, name="purchase_upload"),
+    path("purchase/<int:pk>/change/<str:action>/", purchase_views.purchase_change, name="purchase_change"),
     path("erp/orders/", erp.erp_order_create, name="erp_order_create"),
-    path("purchase/<int:pk>/", views.purchase_detail, name="purchase_detail"),
-    path("purchase/<int:pk>/receive/", views.goods_receive, name="receive"),
-    path("purchase/<int:pk>/confirmations/<int:version>/", views.confirmation_review, name="confirmation_review"),
+    path("purchase/<int:pk>/", purchase_views.purchase_detail, name="purchase_detail"),
+    path("purchase/<int:pk>/receive/", purchase_views.goods_receive, name="receive"),
+    path(
+        "purchase/<int:pk>/confirmations/<int:version>/", purchase_views.confirmation_review, name="confirmation_review"
+    ),
     path(
         "purchase/<int:pk>/confirmations/<int:version>/<str:action>/",
-        views.confirmation_decide,
+        purchase_views.confirmation_decide,
         name="confirmation_decide",
     ),
     path("sales/", sales_views.sales_list, name="sales_list"),

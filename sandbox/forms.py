@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jakamo_portal.forms import DecimalField, XmlTextField
+from common.forms import DecimalField, XmlTextField
 
 from .models import Fault, Integration
 

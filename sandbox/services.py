@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common.params import basic_credentials
 from jakamo import status as jstatus
 from jakamo import ubl
 from jakamo.errors import DocumentError
@@ -20,7 +21,6 @@ from jakamo.status import parse_status_message
 from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
 from jakamo.xmlsafe import local, parse_xml
-from jakamo_portal.params import basic_credentials
 
 from . import jakamo_rules as rules
 from .jakamo_rules import Refusal

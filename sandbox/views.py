@@ -19,7 +19,7 @@ from .models import Fault, Integration, Message, Order, Webhook
 
 
 def sandbox_page(view):
-    @permission_required("jakamo_portal.use_sandbox", raise_exception=True)
+    @permission_required("common.use_sandbox", raise_exception=True)
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not settings.SANDBOX_ENABLED:

@@ -8,4 +8,4 @@ class ShipmentsConfig(AppConfig):
 
     def ready(self):
         # Registers this app's inbound-message handlers with the exchange engine.
-        from . import services, webhooks  # noqa: F401
+        from . import incoming, outgoing  # noqa: F401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .models import ShipHeroWebhook, WebhookState
-from .webhooks import process
+from .outgoing import process
 
 
 def process_webhook(webhook_id: int):

@@ -11,19 +11,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from common.csv_export import csv_response, wants_csv
 from jakamo import shiphero
 from jakamo.errors import DocumentError
-from jakamo_portal.csv_export import csv_response, wants_csv
 from mappings.models import Integration, Kind
 
-from . import selectors, services, webhooks
+from . import incoming, outgoing, selectors
 from .forms import ItemLinkForm, ShipmentFilterForm, ShipmentReceiveForm, WebhookFilterForm, WebhookLinkForm
 from .models import ShipHeroWebhook, Shipment, ShipmentItem, ShipmentStatus, WebhookRejection
 
-view_shipments = permission_required("jakamo_portal.view_shipments", raise_exception=True)
-receive_perm = permission_required("jakamo_portal.receive_goods", raise_exception=True)
-deliver_perm = permission_required("jakamo_portal.deliver_sales_orders", raise_exception=True)
-reprocess_perm = permission_required("jakamo_portal.reprocess_messages", raise_exception=True)
+view_shipments = permission_required("common.view_shipments", raise_exception=True)
+receive_perm = permission_required("common.receive_goods", raise_exception=True)
+deliver_perm = permission_required("common.deliver_sales_orders", raise_exception=True)
+reprocess_perm = permission_required("common.reprocess_messages", raise_exception=True)
 
 
 @view_shipments
@@ -61,10 +61,10 @@ def shipment_list(request):
 def shipment_detail(request, pk):
     shipment = get_object_or_404(Shipment.objects.select_related("integration", "inbox"), pk=pk)
     units = list(shipment.units.prefetch_related("items__order_line__order"))
-    can_receive = request.user.has_perm("jakamo_portal.receive_goods")
+    can_receive = request.user.has_perm("common.receive_goods")
     form = None
     if can_receive and shipment.status != ShipmentStatus.RECEIVED:
-        form = ShipmentReceiveForm(plan=services.receiving_plan(shipment))
+        form = ShipmentReceiveForm(plan=incoming.receiving_plan(shipment))
     unlinked = [item for unit in units for item in unit.items.all() if item.order_line_id is None]
     return render(
         request,
@@ -84,13 +84,13 @@ def shipment_detail(request, pk):
 @require_POST
 def shipment_receive(request, pk):
     shipment = get_object_or_404(Shipment, pk=pk)
-    form = ShipmentReceiveForm(request.POST, plan=services.receiving_plan(shipment))
+    form = ShipmentReceiveForm(request.POST, plan=incoming.receiving_plan(shipment))
     if not form.is_valid():
         messages.error(request, _("Nothing was received: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect(shipment)
     data = form.cleaned_data
     try:
-        record = services.shipment_receive(
+        record = incoming.shipment_receive(
             shipment=shipment,
             user=request.user,
             quantities=form.quantities(),
@@ -98,7 +98,7 @@ def shipment_receive(request, pk):
             event_date=data.get("event_date"),
             note=data.get("note", ""),
         )
-    except services.ShipmentRefused as exc:
+    except incoming.ShipmentRefused as exc:
         messages.error(request, str(exc))
     else:
         orders = sorted({r.order.order_number for r in record.receipts.select_related("order")})
@@ -119,13 +119,13 @@ def item_link(request, pk):
         return redirect(shipment)
     item = get_object_or_404(ShipmentItem, pk=form.cleaned_data["item"], shipment=shipment)
     try:
-        services.item_link(
+        incoming.item_link(
             item=item,
             order_number=form.cleaned_data["order_number"],
             line_id=form.cleaned_data["line_id"],
             user=request.user,
         )
-    except services.ShipmentRefused as exc:
+    except incoming.ShipmentRefused as exc:
         messages.error(request, _("Not linked: %(v1)s") % {"v1": exc})
     else:
         messages.success(
@@ -166,7 +166,7 @@ def webhook_detail(request, pk):
     except DocumentError as exc:
         problem = str(exc)
     link_form = None
-    if doc is not None and request.user.has_perm("jakamo_portal.deliver_sales_orders"):
+    if doc is not None and request.user.has_perm("common.deliver_sales_orders"):
         link_form = WebhookLinkForm(
             initial={"order_number": hook.sales_order.order_number if hook.sales_order else ""},
             line_items=doc.line_items(),
@@ -178,7 +178,7 @@ def webhook_detail(request, pk):
             "hook": hook,
             "doc": doc,
             "parse_problem": problem,
-            "packing": webhooks.packing_rows(doc) if doc else [],
+            "packing": outgoing.packing_rows(doc) if doc else [],
             "link_form": link_form,
             "can_link": hook.state not in ("invalid", "delivered"),
         },
@@ -195,7 +195,7 @@ def webhook_link(request, pk):
         messages.error(request, _("Not linked: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect(hook)
     try:
-        hook = webhooks.link_by_hand(hook=hook, order=form.sales_order, user=request.user, line_map=form.line_map())
+        hook = outgoing.link_by_hand(hook=hook, order=form.sales_order, user=request.user, line_map=form.line_map())
     except ValueError as exc:
         messages.error(request, _("Not linked: %(v1)s") % {"v1": exc})
     else:
@@ -209,7 +209,7 @@ def webhook_link(request, pk):
 def webhook_replay(request, pk):
     hook = get_object_or_404(ShipHeroWebhook, pk=pk)
     try:
-        hook = webhooks.replay(hook, request.user)
+        hook = outgoing.replay(hook, request.user)
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
@@ -229,13 +229,13 @@ def shiphero_endpoint(request, pk):
         raise Http404("No ShipHero webhook here.")
     remote = request.META.get("REMOTE_ADDR")
     message_id = request.headers.get(shiphero.MESSAGE_ID_HEADER, "")
-    limit = webhooks.max_body_bytes()
+    limit = outgoing.max_body_bytes()
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     if declared > limit:
-        answer = webhooks.reject(
+        answer = outgoing.reject(
             integration,
             f"The body is {declared:,} bytes; the limit is {limit:,} bytes.",
             remote_addr=remote,
@@ -246,9 +246,9 @@ def shiphero_endpoint(request, pk):
         try:
             body = request.body
         except RequestDataTooBig:
-            answer = webhooks.reject(
+            answer = outgoing.reject(
                 integration, f"The body is over the limit of {limit:,} bytes.", remote_addr=remote, size=declared
             )
         else:
-            answer = webhooks.receive(integration, body, dict(request.headers), remote_addr=remote)
+            answer = outgoing.receive(integration, body, dict(request.headers), remote_addr=remote)
     return JsonResponse(answer.body, status=answer.status)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, User
 
+from common import roles
 from jakamo.client import BasicAuth, ClientConfig, JakamoClient, OAuth2ClientCredentials
-from jakamo_portal import roles
 
 
 @pytest.fixture(autouse=True)

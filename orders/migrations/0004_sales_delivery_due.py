@@ -7,7 +7,7 @@ def backfill(apps, schema_editor):
     # Orders that arrived before the field existed get it from their latest version.
     from jakamo.errors import DocumentError
     from jakamo.ubl_parse import parse_order_document
-    from orders.sales import delivery_due
+    from orders.sales.services import delivery_due
 
     SalesOrder = apps.get_model("orders", "SalesOrder")
     for order in SalesOrder.objects.filter(delivery_due__isnull=True).only("pk", "document_xml").iterator():

@@ -117,7 +117,7 @@ def test_with_decided_only_a_deviating_confirmation_waits_for_the_purchaser(netw
     party.supplier_deliver(JakamoOrder.objects.get(order_number="ERP-D"), tracking_number="TRK-1")
     inbox.sync(buyer.pk)
     assert [(r.document_type, r.order_number) for r in portal.drain()] == [("StatusMessage", "ERP-D")]
-    from orders import services as order_services
+    from orders.purchase import services as order_services
 
     order_services.confirmation_accept(
         confirmation=Confirmation.objects.get(order__order_number="ERP-D"), user=purchaser
@@ -246,7 +246,7 @@ def test_sales_and_asn_clients_read_their_queues_and_answer_like_jakamo(
     network, live_server, so_integration, asn_integration, seller, buyer, purchaser
 ):
     from orders.models import SalesOrder, SalesStatus
-    from orders.services import purchase_order_create
+    from orders.purchase.services import purchase_order_create
 
     erp = sales_erp_with_an_order(network, live_server, so_integration, seller)
     [order] = erp.drain()

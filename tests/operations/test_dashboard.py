@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exchange.models import InboxMessage, OutboxMessage
-from orders import services
 from orders.models import DeliveryBatch, OrderStatus, PurchaseOrder, SalesOrder, SalesStatus
+from orders.purchase import services
 from sandbox import demo
 from tests.orders.factories import buyer_integration, order_with_confirmation
 
@@ -99,7 +99,7 @@ def test_sales_numbers_and_their_lists(client, seller, so_integration):
 
 
 def test_the_delivery_due_date_comes_from_the_customers_order(client, seller, so_integration):
-    from orders.sales import delivery_due
+    from orders.sales.services import delivery_due
 
     document = demo.sample_order("S-1", lines=2)
     document.lines[1].deliveries[0].requested_end_date = document.lines[0].deliveries[0].requested_end_date - timedelta(

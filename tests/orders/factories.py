@@ -11,7 +11,7 @@ from jakamo import ubl
 from jakamo.ubl_build import build_order_document
 from mappings import services as mapping_services
 from mappings.models import Integration
-from orders import services
+from orders.purchase import services
 from sandbox import demo
 from sandbox.services import response_from_order
 

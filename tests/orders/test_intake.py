@@ -14,7 +14,7 @@ ERP_URL = "/orders/erp/orders/"
 
 
 def erp_token(integration) -> str:
-    from orders.intake import erp_client_create
+    from orders.purchase.intake import erp_client_create
 
     return erp_client_create(name="SAP", integration=integration)[1]
 
@@ -136,14 +136,14 @@ def test_the_management_command_prints_a_token_once(purchaser, capsys):
     call_command("erp_client", "ERP-A", "--integration", "PO")
     out = capsys.readouterr().out
     token = out.rsplit(": ", 1)[1].strip()
-    from orders.intake import erp_client_for
+    from orders.purchase.intake import erp_client_for
 
     assert erp_client_for(f"Bearer {token}").name == "ERP-A"
 
 
 def test_changing_a_closed_order_is_refused_on_the_page(client, purchaser):
     integration = buyer_integration(purchaser)
-    from orders import services
+    from orders.purchase import services
 
     order = services.purchase_order_create(integration=integration, document=demo.sample_order("CH-1"), user=purchaser)
     client.force_login(purchaser)

@@ -10,8 +10,8 @@ from exchange import inbox, outbox
 from exchange.models import InboxMessage, OutboxMessage
 from mappings import services as mapping_services
 from orders import deviations as dv
-from orders import services
 from orders.models import Confirmation, OrderStatus, PurchaseOrder
+from orders.purchase import services
 from sandbox import demo, party
 from sandbox.models import Order as JakamoOrder
 from sandbox.models import OrderStatus as JakamoStatus

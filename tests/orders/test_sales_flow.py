@@ -11,8 +11,8 @@ from exchange import inbox, outbox
 from exchange.models import OutboxMessage
 from mappings import services as mapping_services
 from mappings.models import PartnerRole
-from orders import sales
 from orders.models import SalesConfirmation, SalesOrder, SalesStatus
+from orders.sales import services as sales
 from sandbox import party
 from sandbox.models import Order as JakamoOrder
 from sandbox.models import OrderStatus as JakamoStatus

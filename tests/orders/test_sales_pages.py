@@ -69,7 +69,7 @@ def test_a_jakamo_refusal_is_explained_on_the_order_page(client, seller, integra
     from mappings import services as mapping_services
 
     mapping_services.save_user_mapping(integration=arrived.integration, identifier="ida", portal_user=integration_admin)
-    from orders import sales
+    from orders.sales import services as sales
 
     sales.sales_confirm_with_changes(
         order=arrived, user=integration_admin, answers={"1": sales.LineAnswer(quantity=Decimal(1))}

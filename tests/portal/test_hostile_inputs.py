@@ -24,8 +24,8 @@ from exchange.models import InboxMessage
 from jakamo import ubl
 from jakamo.ubl_build import build_order_document
 from mappings.models import CompanyMapping, Integration
-from orders.intake import erp_client_create
 from orders.models import PurchaseOrder
+from orders.purchase.intake import erp_client_create
 from sandbox import demo
 from sandbox import services as sandbox
 from sandbox.models import Message as QueuedMessage
@@ -356,7 +356,7 @@ def queue_cases(known: str) -> list[Case]:
     """OrderResponses and StatusMessages as a hostile or broken Jakamo might send them; ``known``
     is an order the portal has."""
     order = PurchaseOrder.objects.get(order_number=known)
-    from orders import services
+    from orders.purchase import services
 
     good = build_order_document(response_from_order(services.order_document(order), status=ubl.CONFIRMED))
     return [
@@ -406,7 +406,7 @@ ASN_CASES = [
 
 @pytest.mark.django_db(transaction=True)
 def test_hostile_queue_messages_are_stored_explained_and_do_not_block_the_queue(live_server, network, purchaser):
-    from orders import services
+    from orders.purchase import services
     from tests.conftest import portal_integration
 
     po = portal_integration(f"{live_server.url}/sandbox/jakamo", demo.PO, "purchase_order", "PO (sandbox)")

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from common.params import whole_number
 from exchange.models import InboxMessage
-from jakamo_portal.params import whole_number
-from orders import services
 from orders.models import PurchaseOrder
+from orders.purchase import services
 from sandbox import demo
-from shipments.webhooks import _line_sort_key
+from shipments.outgoing import _line_sort_key
 from tests.orders.factories import buyer_integration
 
 

@@ -23,7 +23,7 @@ SIGNED_IN = "signed in"  # every person with an account
 CLIENT = "client credentials"  # machine endpoints: their own authentication, never a session
 STAFF = "superuser"  # Django's admin
 
-P = "jakamo_portal."
+P = "common."
 RULES = {
     "home": SIGNED_IN,
     "set_language": SIGNED_IN,

@@ -4,16 +4,16 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from jakamo_portal import roles
+from common import roles
 
 SECTIONS = {
-    "orders:purchase_list": "jakamo_portal.view_purchase_orders",
-    "orders:sales_list": "jakamo_portal.view_sales_orders",
-    "shipments:list": "jakamo_portal.view_shipments",
-    "mappings:integration_list": "jakamo_portal.manage_integrations",
-    "exchange:message_list": "jakamo_portal.view_message_history",
-    "sandbox:home": "jakamo_portal.use_sandbox",
-    "orders:review_queue": "jakamo_portal.review_confirmations",
+    "orders:purchase_list": "common.view_purchase_orders",
+    "orders:sales_list": "common.view_sales_orders",
+    "shipments:list": "common.view_shipments",
+    "mappings:integration_list": "common.manage_integrations",
+    "exchange:message_list": "common.view_message_history",
+    "sandbox:home": "common.use_sandbox",
+    "orders:review_queue": "common.review_confirmations",
 }
 
 EXPECTED_NAV = {

@@ -23,8 +23,8 @@ from exchange.models import InboxMessage, OutboxMessage
 from gateway import services as gateway_services
 from mappings import services as mapping_services
 from mappings.models import Integration
-from orders import services
-from orders.intake import erp_client_create
+from orders.purchase import services
+from orders.purchase.intake import erp_client_create
 from sandbox import demo, party
 from sandbox.models import AccessToken
 from sandbox.models import Order as JakamoOrder
@@ -63,7 +63,7 @@ def without_sandbox_tables(dump: str) -> str:
 
 def portal_dumpdata() -> str:
     out = io.StringIO()
-    call_command("dumpdata", exclude=["sandbox", "jakamo_portal.portal"], stdout=out)
+    call_command("dumpdata", exclude=["sandbox", "common.portal"], stdout=out)
     return out.getvalue()
 
 

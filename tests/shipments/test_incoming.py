@@ -11,12 +11,12 @@ from exchange import inbox, outbox
 from exchange.models import InboxMessage, OutboxMessage
 from jakamo import asn as jasn
 from mappings import services as mapping_services
-from orders import services as order_services
 from orders.models import OrderStatus, PurchaseOrder
+from orders.purchase import services as order_services
 from sandbox import demo, party
 from sandbox.models import Order as JakamoOrder
 from sandbox.models import OrderStatus as JakamoStatus
-from shipments import services
+from shipments import incoming
 from shipments.models import Shipment, ShipmentItem, ShipmentStatus
 from tests.jakamo.test_asn_shiphero import ASN_EXAMPLE
 
@@ -57,7 +57,7 @@ def test_the_asn_example_is_stored_with_every_field_and_unknown_orders_are_flagg
     order_services.purchase_order_create(
         integration=po_integration, document=demo.sample_order("ASN1234", vendor_id="testsupplier"), user=purchaser
     )
-    shipment = services.shipment_record(integration=asn_integration, asn=jasn.parse_asn(json.dumps(body)))
+    shipment = incoming.shipment_record(integration=asn_integration, asn=jasn.parse_asn(json.dumps(body)))
 
     assert shipment.shipment_number == "ASNTEST2000" and shipment.asn_id == "87"
     assert shipment.asn_status == "DISPATCHED" and shipment.status == ShipmentStatus.EXPECTED
@@ -85,12 +85,12 @@ def test_an_item_for_an_unknown_order_is_flagged_and_linked_by_hand(db, asn_inte
         integration=po_integration, document=demo.sample_order("PO-77"), user=purchaser
     )
     body = deepcopy(ASN_EXAMPLE)
-    shipment = services.shipment_record(integration=asn_integration, asn=jasn.parse_asn(json.dumps(body)))
+    shipment = incoming.shipment_record(integration=asn_integration, asn=jasn.parse_asn(json.dumps(body)))
     item = shipment.items.get(line_number="1")
     assert item.link_problem == "No purchase order ASN1234 is known to the portal."
-    with pytest.raises(services.ShipmentRefused, match="no purchase order PO-77 with a line 9"):
-        services.item_link(item=item, order_number="PO-77", line_id="9", user=purchaser)
-    services.item_link(item=item, order_number="PO-77", line_id="2", user=purchaser)
+    with pytest.raises(incoming.ShipmentRefused, match="no purchase order PO-77 with a line 9"):
+        incoming.item_link(item=item, order_number="PO-77", line_id="9", user=purchaser)
+    incoming.item_link(item=item, order_number="PO-77", line_id="2", user=purchaser)
     item.refresh_from_db()
     assert item.order_line.line_id == "2" and item.linked_by == purchaser and item.link_problem == ""
 
@@ -100,19 +100,19 @@ def test_a_later_notice_replaces_an_unreceived_shipment_and_is_refused_after_rec
 ):
     order = placed_and_confirmed(buyer, purchaser)
     asn = party.supplier_dispatch_asn(JakamoOrder.objects.get(order_number="PO-1"), shipment_number="SH-1")
-    first = services.shipment_record(integration=asn_integration, asn=asn)
+    first = incoming.shipment_record(integration=asn_integration, asn=asn)
     asn.shipping_units[0].items[0].quantity = Decimal(60)
-    second = services.shipment_record(integration=asn_integration, asn=asn)
+    second = incoming.shipment_record(integration=asn_integration, asn=asn)
     assert first.pk == second.pk and second.versions == 2
     assert second.items.get(line_number="1").quantity == 60 and second.items.count() == 2
-    services.shipment_receive(shipment=second, user=purchaser, quantities=_proposed(second))
+    incoming.shipment_receive(shipment=second, user=purchaser, quantities=_proposed(second))
     with pytest.raises(Exception, match="already received; this later notice is kept"):
-        services.shipment_record(integration=asn_integration, asn=asn)
+        incoming.shipment_record(integration=asn_integration, asn=asn)
     assert order.receipts.count() == 2
 
 
 def _proposed(shipment) -> dict:
-    return {row.batch.pk: row.proposed for row in services.receiving_plan(shipment)}
+    return {row.batch.pk: row.proposed for row in incoming.receiving_plan(shipment)}
 
 
 def test_dispatch_drain_receive_end_to_end_and_jakamo_shows_received(network, buyer, purchaser, asn_integration):
@@ -127,12 +127,12 @@ def test_dispatch_drain_receive_end_to_end_and_jakamo_shows_received(network, bu
     shipment = Shipment.objects.get(shipment_number="SH-100")
     assert shipment.inbox == message and all(i.order_line for i in shipment.items.all())
 
-    plan = services.receiving_plan(shipment)
+    plan = incoming.receiving_plan(shipment)
     assert [(r.order.order_number, r.batch.batch_id, r.proposed) for r in plan] == [
         ("PO-1", "PO-1-1-1", 100),
         ("PO-1", "PO-1-2-1", 100),
     ]
-    record = services.shipment_receive(shipment=shipment, user=purchaser, quantities=_proposed(shipment))
+    record = incoming.shipment_receive(shipment=shipment, user=purchaser, quantities=_proposed(shipment))
     assert record.receipts.count() == 2
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.RECEIVED and shipment.received_at
@@ -149,23 +149,23 @@ def test_receiving_short_leaves_the_order_open_and_over_is_refused_with_nothing_
 ):
     order = placed_and_confirmed(buyer, purchaser)
     asn = party.supplier_dispatch_asn(JakamoOrder.objects.get(order_number="PO-1"), shipment_number="SH-2")
-    shipment = services.shipment_record(integration=asn_integration, asn=asn)
-    batches = {r.batch.batch_id: r.batch.pk for r in services.receiving_plan(shipment)}
+    shipment = incoming.shipment_record(integration=asn_integration, asn=asn)
+    batches = {r.batch.batch_id: r.batch.pk for r in incoming.receiving_plan(shipment)}
 
-    with pytest.raises(services.ShipmentRefused, match=r"Order PO-1: Line 2, batch PO-1-2-1: 101 is more than the 100"):
-        services.shipment_receive(
+    with pytest.raises(incoming.ShipmentRefused, match=r"Order PO-1: Line 2, batch PO-1-2-1: 101 is more than the 100"):
+        incoming.shipment_receive(
             shipment=shipment,
             user=purchaser,
             quantities={batches["PO-1-1-1"]: Decimal(100), batches["PO-1-2-1"]: Decimal(101)},
         )
     assert order.receipts.count() == 0 and not OutboxMessage.objects.filter(document_type__contains="Received")
-    with pytest.raises(services.ShipmentRefused, match="cannot be negative"):
-        services.shipment_receive(shipment=shipment, user=purchaser, quantities={batches["PO-1-1-1"]: Decimal(-1)})
-    with pytest.raises(services.ShipmentRefused, match="at least one"):
-        services.shipment_receive(shipment=shipment, user=purchaser, quantities={batches["PO-1-1-1"]: Decimal(0)})
+    with pytest.raises(incoming.ShipmentRefused, match="cannot be negative"):
+        incoming.shipment_receive(shipment=shipment, user=purchaser, quantities={batches["PO-1-1-1"]: Decimal(-1)})
+    with pytest.raises(incoming.ShipmentRefused, match="at least one"):
+        incoming.shipment_receive(shipment=shipment, user=purchaser, quantities={batches["PO-1-1-1"]: Decimal(0)})
 
     # Five damaged on line 1, line 2 complete.
-    services.shipment_receive(
+    incoming.shipment_receive(
         shipment=shipment,
         user=purchaser,
         quantities={batches["PO-1-1-1"]: Decimal(95), batches["PO-1-2-1"]: Decimal(100)},
@@ -180,8 +180,8 @@ def test_receiving_short_leaves_the_order_open_and_over_is_refused_with_nothing_
     jakamo = JakamoOrder.objects.get(order_number="PO-1")
     assert jakamo.status == JakamoStatus.STARTED_RECEIVING
     assert jakamo.state["1"]["batches"]["PO-1-1-1"]["received"] == "95"
-    with pytest.raises(services.ShipmentRefused, match="already received"):
-        services.shipment_receive(shipment=shipment, user=purchaser, quantities={batches["PO-1-1-1"]: Decimal(5)})
+    with pytest.raises(incoming.ShipmentRefused, match="already received"):
+        incoming.shipment_receive(shipment=shipment, user=purchaser, quantities={batches["PO-1-1-1"]: Decimal(5)})
 
 
 def test_one_shipment_for_two_orders_sends_received_for_each(network, buyer, purchaser, asn_integration):
@@ -190,8 +190,8 @@ def test_one_shipment_for_two_orders_sends_received_for_each(network, buyer, pur
     asn_a = party.supplier_dispatch_asn(JakamoOrder.objects.get(order_number="PO-A"), quantities={"1": Decimal(40)})
     asn_b = party.supplier_dispatch_asn(JakamoOrder.objects.get(order_number="PO-B"))
     asn_a.shipping_units.append(asn_b.shipping_units[0])
-    shipment = services.shipment_record(integration=asn_integration, asn=asn_a)
-    services.shipment_receive(shipment=shipment, user=purchaser, quantities=_proposed(shipment))
+    shipment = incoming.shipment_record(integration=asn_integration, asn=asn_a)
+    incoming.shipment_receive(shipment=shipment, user=purchaser, quantities=_proposed(shipment))
     send_all()
     assert sorted(
         OutboxMessage.objects.filter(document_type="StatusMessage Received", status="sent").values_list(
@@ -223,9 +223,9 @@ def test_an_item_spreads_over_the_batches_it_fills_in_date_order(db, asn_integra
         "SH-S",
         shipping_units=[jasn.ShippingUnit("1", "Box", [jasn.AsnItem("PO-S", "1", Decimal(70))])],
     )
-    shipment = services.shipment_record(integration=asn_integration, asn=asn)
-    assert {r.batch.batch_id: r.proposed for r in services.receiving_plan(shipment)} == {"early": 40, "late": 30}
+    shipment = incoming.shipment_record(integration=asn_integration, asn=asn)
+    assert {r.batch.batch_id: r.proposed for r in incoming.receiving_plan(shipment)} == {"early": 40, "late": 30}
     # The batch the ASN names comes first.
     asn.shipping_units[0].items[0].batch_number = "late"
-    shipment = services.shipment_record(integration=asn_integration, asn=asn)
-    assert {r.batch.batch_id: r.proposed for r in services.receiving_plan(shipment)} == {"late": 60, "early": 10}
+    shipment = incoming.shipment_record(integration=asn_integration, asn=asn)
+    assert {r.batch.batch_id: r.proposed for r in incoming.receiving_plan(shipment)} == {"late": 60, "early": 10}

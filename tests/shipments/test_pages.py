@@ -11,9 +11,9 @@ from django.urls import reverse
 from exchange.models import OutboxMessage
 from jakamo import asn as jasn
 from mappings.models import Integration
-from orders import services as order_services
+from orders.purchase import services as order_services
 from sandbox import demo
-from shipments import services
+from shipments import incoming
 from shipments.models import ShipmentStatus
 from tests.jakamo.test_asn_shiphero import ASN_EXAMPLE
 
@@ -27,7 +27,7 @@ def shipment(db, purchaser):
     )
     body = deepcopy(ASN_EXAMPLE)
     body["dispatchCompanyName"] = "<script>alert(1)</script> Imports"
-    return services.shipment_record(integration=asn_integration, asn=jasn.parse_asn(json.dumps(body)))
+    return incoming.shipment_record(integration=asn_integration, asn=jasn.parse_asn(json.dumps(body)))
 
 
 def test_expected_deliveries_list_the_shipment_with_its_orders_and_unlinked_count(client, purchaser, shipment):
@@ -63,7 +63,7 @@ def test_linking_and_receiving_from_the_page(client, purchaser, shipment):
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.order_line.line_id == "2"
-    plan = services.receiving_plan(shipment)
+    plan = incoming.receiving_plan(shipment)
     data = {row.key: str(row.proposed) for row in plan} | {"received_date": "2026-11-20", "note": "one box wet"}
     assert sorted(row.proposed for row in plan) == [10, 80]  # 30 + 50 on line 2
     page = client.post(reverse("shipments:receive", args=[shipment.pk]), data, follow=True)
@@ -78,7 +78,7 @@ def test_linking_and_receiving_from_the_page(client, purchaser, shipment):
 
 def test_an_over_receipt_from_the_page_is_refused_and_nothing_is_recorded(client, purchaser, shipment):
     client.force_login(purchaser)
-    plan = services.receiving_plan(shipment)
+    plan = incoming.receiving_plan(shipment)
     data = {row.key: "1000" for row in plan} | {"received_date": "2026-11-20"}
     page = client.post(reverse("shipments:receive", args=[shipment.pk]), data, follow=True)
     assert "is more than the 100 still to receive" in page.content.decode()

@@ -17,11 +17,11 @@ from exchange.models import InboxMessage, OutboxMessage
 from jakamo import shiphero
 from mappings import services as mapping_services
 from mappings.models import Integration, PartnerRole
-from orders import sales
 from orders.models import SalesOrder, SalesStatus
+from orders.sales import services as sales
 from sandbox import party
 from sandbox.models import Order as JakamoOrder
-from shipments import tasks, webhooks
+from shipments import outgoing, tasks
 from shipments.models import ShipHeroOrderLink, ShipHeroWebhook, WebhookRejection, WebhookState
 from tests.jakamo.test_asn_shiphero import shiphero_examples
 
@@ -213,7 +213,7 @@ def test_unknown_container_types_nested_deep_are_taken_and_laid_out_as_a_tree(cl
     run_tasks()
     hook = ShipHeroWebhook.objects.get()
     assert hook.state == WebhookState.DELIVERED and hook.delivered_lines == {"1": "2"}
-    rows = webhooks.packing_rows(shiphero.parse_shipment_asn(bytes(hook.inbox.body)))
+    rows = outgoing.packing_rows(shiphero.parse_shipment_asn(bytes(hook.inbox.body)))
     assert len(rows) == 61 and rows[-1].depth == 60 and rows[-1].container.type == "CasePack"
     assert rows[0].units == 2 and rows[-1].weight_kg == Decimal("0.45")
     client.force_login(support)
@@ -366,7 +366,7 @@ def test_a_call_whose_task_was_lost_is_processed_by_the_tick(client, endpoint, s
     post(client, endpoint, payload_for([item("C-1-1", 5)]))
     hook = ShipHeroWebhook.objects.get()
     OrmQ.objects.all().delete()  # the worker died with the task
-    assert webhooks.process_stale(older_than_seconds=60) == 0  # too fresh: its task may still run
+    assert outgoing.process_stale(older_than_seconds=60) == 0  # too fresh: its task may still run
     ShipHeroWebhook.objects.filter(pk=hook.pk).update(received_at=hook.received_at - timedelta(minutes=5))
     from exchange.tasks import tick
 

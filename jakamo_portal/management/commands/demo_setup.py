@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from jakamo_portal import roles
+from common import roles
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_USERS = [
@@ -115,8 +115,8 @@ def portal_orders():
     Order is handed to it directly (sandbox.demo.seed_orders) and the outbox row recorded as sent."""
     from exchange.models import OutboxMessage
     from mappings.models import Integration
-    from orders import services
     from orders.models import PurchaseOrder
+    from orders.purchase import services
     from sandbox import demo
 
     integration = Integration.objects.get(name="Jakamo PO (sandbox)")

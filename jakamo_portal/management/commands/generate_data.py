@@ -1,11 +1,15 @@
-"""Volume data for load and scale measurements (see jakamo_portal/generate.py)."""
+"""Volume data for load and scale measurements (see orders/purchase/generate.py), copied from the
+sandbox's sample order and its answer as requested."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jakamo_portal.generate import generate
+from jakamo import ubl
 from orders.models import PurchaseOrder
+from orders.purchase.generate import generate
+from sandbox import demo
+from sandbox.services import response_from_order
 
 
 class Command(BaseCommand):
@@ -22,6 +26,8 @@ class Command(BaseCommand):
             raise CommandError(f"Orders numbered {prefix}-… exist already; choose another --prefix.")
         started = time.perf_counter()
         made = generate(
+            sample=lambda number, lines: demo.sample_order(number, lines=lines),
+            confirm=lambda order: response_from_order(order, status=ubl.CONFIRMED),
             orders=orders,
             lines=lines,
             messages=messages,

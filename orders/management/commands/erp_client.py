@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from mappings.models import Integration
-from orders.intake import erp_client_create
+from orders.purchase.intake import erp_client_create
 
 
 class Command(BaseCommand):

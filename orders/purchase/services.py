@@ -22,10 +22,9 @@ from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
 from mappings.models import Integration, Kind
 from mappings.preflight import required_for
-
-from . import deviations as dv
-from . import documents, signals
-from .models import (
+from orders import deviations as dv
+from orders import documents, signals
+from orders.models import (
     CLOSED,
     Confirmation,
     Decision,

@@ -16,16 +16,13 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from common import roles
 from exchange.models import InboxMessage, OutboxMessage
 from jakamo import ubl
 from jakamo.ubl_build import build_order_document
 from mappings.models import CompanyMapping, Integration, UserMapping
 from orders import deviations as dv
 from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder, PurchaseOrderLine
-from sandbox import demo
-from sandbox.services import response_from_order
-
-from . import roles
 
 CHUNK = 2000
 DAYS = 90
@@ -39,6 +36,8 @@ SPREAD += [OrderStatus.CANCELLED, OrderStatus.REJECTED]
 
 def generate(
     *,
+    sample: Callable[[str, int], ubl.OrderDocument],
+    confirm: Callable[[ubl.OrderDocument], ubl.OrderDocument],
     orders: int = 10_000,
     lines: int = 50_000,
     messages: int = 200_000,
@@ -46,7 +45,11 @@ def generate(
     seed: int = 2026,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, int]:
-    """Add the data beside whatever is there (order numbers start with ``prefix``)."""
+    """Add the data beside whatever is there (order numbers start with ``prefix``).
+
+    ``sample(number, lines)`` makes the order every generated one copies and ``confirm(order)`` the
+    supplier's answer as requested; the caller brings them (the sandbox's, in the project's command),
+    so this module needs nothing above the business apps."""
     rng = random.Random(seed)
     roles.ensure_roles()
     purchaser, _ = User.objects.get_or_create(username="gen-purchaser", defaults={"first_name": "Pat"})
@@ -61,9 +64,9 @@ def generate(
     UserMapping.objects.get_or_create(integration=integration, identifier="bertha", defaults={"user": purchaser})
 
     per_order = max(1, lines // max(orders, 1))
-    document = demo.sample_order(TEMPLATE, lines=per_order)
+    document = sample(TEMPLATE, per_order)
     order_xml = build_order_document(document).decode()
-    confirmed = response_from_order(document, status=ubl.CONFIRMED)
+    confirmed = confirm(document)
     confirmed.lines[-1].price = ubl.Price(ubl.Amount(Decimal(130), "EUR"), ubl.Quantity(Decimal(10), "PCE"))
     confirmed.lines[-1].line_status_code = ubl.CONFIRMED_WITH_CHANGES
     response_xml = build_order_document(confirmed).decode()

@@ -36,7 +36,7 @@ from jakamo.ubl_parse import parse_order_document
 from mappings.models import Integration, Kind
 from orders import deviations as dv
 from orders.models import SalesOrder
-from orders.sales import sales_deliver
+from orders.sales.services import sales_deliver
 
 from .models import ShipHeroOrderLink, ShipHeroWebhook, WebhookRejection, WebhookState
 

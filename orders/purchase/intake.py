@@ -12,9 +12,9 @@ from jakamo import ubl
 from jakamo.errors import DocumentError, Problem
 from jakamo.ubl_parse import parse_order_document
 from mappings.models import CompanyMapping, Integration, UserMapping
+from orders.models import ErpClient, PurchaseOrder
 
 from . import services
-from .models import ErpClient, PurchaseOrder
 
 
 def order_from_xml(integration: Integration, data: bytes, user=None) -> PurchaseOrder:

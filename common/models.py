@@ -3,7 +3,7 @@ from django.db import models
 
 class Portal(models.Model):
     """Holds the portal's own permissions; no table. Roles (groups) are built from these in
-    migration 0002, so every view checks one named capability rather than a model's CRUD rights."""
+    the migration, so every view checks one named capability rather than a model's CRUD rights."""
 
     class Meta:
         managed = False

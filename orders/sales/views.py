@@ -9,17 +9,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.csv_export import csv_response, wants_csv
 from exchange.models import InboxMessage, OutboxMessage
 from jakamo.ubl_parse import parse_order_document
-from jakamo_portal.csv_export import csv_response, wants_csv
+from orders import selectors
+from orders.forms import DeliverForm, SalesAnswerForm
+from orders.models import SalesOrder, SalesStatus
 
-from . import sales, selectors
-from .forms import DeliverForm, SalesAnswerForm
-from .models import SalesOrder, SalesStatus
+from . import services as sales
 
-view_so = permission_required("jakamo_portal.view_sales_orders", raise_exception=True)
-confirm_so = permission_required("jakamo_portal.confirm_sales_orders", raise_exception=True)
-deliver_so = permission_required("jakamo_portal.deliver_sales_orders", raise_exception=True)
+view_so = permission_required("common.view_sales_orders", raise_exception=True)
+confirm_so = permission_required("common.confirm_sales_orders", raise_exception=True)
+deliver_so = permission_required("common.deliver_sales_orders", raise_exception=True)
 
 
 @view_so

@@ -9,16 +9,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jakamo_portal.csv_export import csv_response, wants_csv
+from common.csv_export import csv_response, wants_csv
+from orders import deviations as dv
+from orders import selectors
+from orders.forms import AcceptForm, LinesForm, OrderHeaderForm, OrderLineFormSet, ReceiveForm, RejectForm, UploadForm
+from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder
 
-from . import deviations as dv
-from . import selectors, services
-from .forms import AcceptForm, LinesForm, OrderHeaderForm, OrderLineFormSet, ReceiveForm, RejectForm, UploadForm
-from .models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder
+from . import services
 
-view_po = permission_required("jakamo_portal.view_purchase_orders", raise_exception=True)
-review = permission_required("jakamo_portal.review_confirmations", raise_exception=True)
-receive_perm = permission_required("jakamo_portal.receive_goods", raise_exception=True)
+view_po = permission_required("common.view_purchase_orders", raise_exception=True)
+review = permission_required("common.review_confirmations", raise_exception=True)
+receive_perm = permission_required("common.receive_goods", raise_exception=True)
 
 
 @view_po
@@ -73,9 +74,9 @@ def purchase_detail(request, pk):
             "pending": next((c for c in confirmations if c.decision == Confirmation.Decision.PENDING), None),
             "timeline": selectors.timeline(order),
             "receive_form": ReceiveForm(batches=batches) if not order.is_closed else None,
-            "can_review": request.user.has_perm("jakamo_portal.review_confirmations"),
-            "can_receive": request.user.has_perm("jakamo_portal.receive_goods"),
-            "can_manage": request.user.has_perm("jakamo_portal.manage_purchase_orders"),
+            "can_review": request.user.has_perm("common.review_confirmations"),
+            "can_receive": request.user.has_perm("common.receive_goods"),
+            "can_manage": request.user.has_perm("common.manage_purchase_orders"),
         },
     )
 
@@ -186,7 +187,7 @@ def goods_receive(request, pk):
     return redirect(order)
 
 
-manage_po = permission_required("jakamo_portal.manage_purchase_orders", raise_exception=True)
+manage_po = permission_required("common.manage_purchase_orders", raise_exception=True)
 
 
 def _refused(request, exc: services.OrderRefused, what: str):

@@ -20,10 +20,9 @@ from jakamo.errors import DocumentError
 from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
 from mappings.models import CompanyMapping, ExternalField, Kind, UserMapping
-
-from . import deviations as dv
-from . import documents
-from .models import SalesConfirmation, SalesOrder, SalesOrderVersion, SalesStatus
+from orders import deviations as dv
+from orders import documents
+from orders.models import SalesConfirmation, SalesOrder, SalesOrderVersion, SalesStatus
 
 
 # -- from the queue ---------------------------------------------------------------------------------

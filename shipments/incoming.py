@@ -14,8 +14,8 @@ from django.utils import timezone
 from exchange.handlers import Identified, register
 from jakamo import asn as jasn
 from jakamo.errors import DocumentError
-from orders import services as order_services
 from orders.models import DeliveryBatch, PurchaseOrder, PurchaseOrderLine, Receipt
+from orders.purchase import services as order_services
 
 from .models import Shipment, ShipmentItem, ShipmentReceipt, ShipmentStatus, ShippingUnit
 

@@ -1,0 +1,2 @@
+"""The supplier side: customer orders from Jakamo's Sales Order API, confirmed, rejected and
+delivered."""
