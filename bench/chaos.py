@@ -161,7 +161,7 @@ def inbound(env, base: str, messages: int, kills: int) -> bool:
     from django.db.models import Count
 
     from exchange.inbox import content_hash
-    from exchange.models import InboxMessage, OutboxMessage, SyncRun
+    from exchange.models import InboxMessage, OutboxMessage, SyncRun, SyncState
     from jakamo.ubl_build import build_order_document
     from mappings import services as mapping_services
     from mappings.models import Integration
@@ -239,7 +239,7 @@ def inbound(env, base: str, messages: int, kills: int) -> bool:
         "each ASN is one shipment": shipments == kinds["ASN"],
         "confirmations spread as queued": sum(per_order.values()) == kinds["OrderResponse"],
         "the queues are empty": not Message.objects.filter(acknowledged_at__isnull=True).exists(),
-        "no queue is stuck": not Integration.objects.filter(pk__in=[i.pk for i in portal.values()])
+        "no queue is stuck": not SyncState.objects.filter(integration__in=list(portal.values()))
         .exclude(stuck_reason="")
         .exists(),
         "no run left running": not SyncRun.objects.filter(status="running").exists(),

@@ -5,3 +5,11 @@ class ExchangeConfig(AppConfig):
     """Message log: inbox, outbox, sync runs, support views."""
 
     name = "exchange"
+
+    def ready(self):
+        from mappings import services as mappings
+
+        from . import outbox
+
+        # A saved mapping releases the sends that were waiting for it.
+        mappings.on_mapping_saved(outbox.release_blocked)

@@ -26,7 +26,7 @@ from jakamo.errors import DocumentError, JakamoError, JakamoHTTPError, QueueMess
 from mappings.models import Integration
 
 from . import handlers
-from .models import Attempt, InboxMessage, SyncRun
+from .models import Attempt, InboxMessage, SyncRun, SyncState
 from .redact import redact_headers
 
 log = logging.getLogger(__name__)
@@ -53,25 +53,31 @@ def lease_seconds() -> float:
 def claim(integration_id: int, owner: str, seconds: float | None = None) -> bool:
     now = timezone.now()
     seconds = lease_seconds() if seconds is None else seconds
+    SyncState.of(integration_id)
     return (
-        Integration.objects.filter(pk=integration_id)
-        .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lt=now))
-        .update(sync_lease_until=now + timedelta(seconds=seconds), sync_owner=owner)
+        SyncState.objects.filter(integration_id=integration_id)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + timedelta(seconds=seconds), owner=owner)
         == 1
     )
 
 
 def renew(integration_id: int, owner: str) -> bool:
     return (
-        Integration.objects.filter(pk=integration_id, sync_owner=owner).update(
-            sync_lease_until=timezone.now() + timedelta(seconds=lease_seconds())
+        SyncState.objects.filter(integration_id=integration_id, owner=owner).update(
+            lease_until=timezone.now() + timedelta(seconds=lease_seconds())
         )
         == 1
     )
 
 
 def release(integration_id: int, owner: str):
-    Integration.objects.filter(pk=integration_id, sync_owner=owner).update(sync_lease_until=None, sync_owner="")
+    SyncState.objects.filter(integration_id=integration_id, owner=owner).update(lease_until=None, owner="")
+
+
+def resume(integration: Integration):
+    """A person has dealt with a stuck queue: let the schedule sync it again."""
+    SyncState.objects.filter(integration_id=integration.pk).update(stuck_reason="", stuck_since=None)
 
 
 # -- storing, acknowledging, processing -----------------------------------------------------------
@@ -250,7 +256,9 @@ def sync(
                     f"each time (acknowledge URI {message.acknowledge_uri}). The queue is not moving; the "
                     "sync stopped instead of looping. Check with Jakamo support, then resume."
                 )
-                Integration.objects.filter(pk=integration.pk).update(stuck_reason=reason, stuck_since=timezone.now())
+                SyncState.objects.filter(integration_id=integration.pk).update(
+                    stuck_reason=reason, stuck_since=timezone.now()
+                )
                 return _finish(run, SyncRun.Status.STUCK, reason, integration, owner)
             attempt = acknowledge(client, row)
             # Everything after the acknowledge commits together: one commit per message.
@@ -308,7 +316,7 @@ def _finish(run: SyncRun, status: str, error: str, integration: Integration | No
             updates.update(last_success_at=run.finished_at, consecutive_failures=0, stuck_reason="", stuck_since=None)
         elif status in (SyncRun.Status.FAILED, SyncRun.Status.STUCK):
             updates["consecutive_failures"] = F("consecutive_failures") + 1
-        Integration.objects.filter(pk=integration.pk).update(**updates)
+        SyncState.objects.filter(integration_id=integration.pk).update(**updates)
         release(integration.pk, owner)
     return run
 

@@ -11,6 +11,41 @@ from django.utils.translation import gettext_lazy as _
 from mappings.models import Integration
 
 
+class SyncState(models.Model):
+    """The engine's state of one integration's queue: the lease that lets one worker drain it, when
+    it last synced, and whether it is stuck. Kept here, not on the integration's row, so that
+    configuring an integration and running it are two things (mappings below, exchange above)."""
+
+    integration = models.OneToOneField(
+        Integration, on_delete=models.CASCADE, primary_key=True, related_name="sync_state"
+    )
+    # Claimed by conditional UPDATE (inbox.claim) so only one worker drains the queue.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    owner = models.CharField(max_length=64, blank=True)
+    stuck_reason = models.TextField(blank=True)
+    stuck_since = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"sync state of {self.integration_id}"
+
+    @classmethod
+    def current(cls, integration) -> SyncState:
+        """The state as it stands, without writing: a blank one for an integration never synced."""
+        try:
+            return integration.sync_state
+        except cls.DoesNotExist:
+            return cls(integration=integration)
+
+    @classmethod
+    def of(cls, integration) -> SyncState:
+        """The state row, made on first use (an integration that never synced has none yet)."""
+        pk = getattr(integration, "pk", integration)
+        return cls.objects.get_or_create(integration_id=pk)[0]
+
+
 class SyncRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
-from mappings.models import Integration
+from mappings.models import Integration, Kind
 
 from . import inbox, outbox
 
@@ -24,30 +24,40 @@ def send_outbox_message(outbox_id: int):
     return row.status if row else "not due"
 
 
+# Work other apps want done on every tick, each registered by one line in its AppConfig.ready()
+# (shipments: ShipHero calls whose processing task was lost with a killed worker).
+EVERY_TICK: list[Callable[[], object]] = []
+
+
+def every_tick(func: Callable[[], object]) -> Callable[[], object]:
+    if func not in EVERY_TICK:
+        EVERY_TICK.append(func)
+    return func
+
+
 def tick():
     """Every minute: sync the integrations that are due, send what is due."""
     from django_q.tasks import async_task
 
-    now = timezone.now()
-    candidates = (
-        Integration.objects.filter(enabled=True, stuck_reason="")
-        .exclude(kind="shiphero")
-        .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lt=now))
-    )
-    for integration in candidates:
-        if integration.last_sync_at and integration.last_sync_at > now - timedelta(seconds=integration.poll_interval):
-            continue
+    for integration in due_integrations():
         async_task("exchange.tasks.sync_integration", integration.pk, task_name=f"sync-{integration.pk}", group="sync")
-    _process_stale_pushed()
+    for func in EVERY_TICK:
+        func()
     return outbox.send_due()
 
 
-def _process_stale_pushed():
-    # Webhook calls are processed by a task queued when they arrive; one lost with a killed worker
-    # is picked up here. Imported late: the shipments app builds on the exchange engine.
-    from django.apps import apps
-
-    if apps.is_installed("shipments"):
-        from shipments.outgoing import process_stale
-
-        process_stale()
+def due_integrations(now=None) -> list[Integration]:
+    """Enabled Jakamo integrations whose queue is not stuck, not leased, and due by its interval."""
+    now = now or timezone.now()
+    due = []
+    for integration in (
+        Integration.objects.filter(enabled=True).exclude(kind=Kind.SHIPHERO).select_related("sync_state")
+    ):
+        state = getattr(integration, "sync_state", None)
+        if state is not None:
+            if state.stuck_reason or (state.lease_until and state.lease_until >= now):
+                continue
+            if state.last_sync_at and state.last_sync_at > now - timedelta(seconds=integration.poll_interval):
+                continue
+        due.append(integration)
+    return due

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import integration_views, views
 
 app_name = "exchange"
 urlpatterns = [
@@ -9,4 +9,13 @@ urlpatterns = [
     path("in/<int:pk>/reprocess/", views.inbox_reprocess, name="inbox_reprocess"),
     path("out/<int:pk>/", views.outbox_detail, name="outbox_detail"),
     path("out/<int:pk>/<str:action>/", views.outbox_action, name="outbox_action"),
+]
+
+# Under /integrations/, in the "mappings" namespace beside the mappings app's own pages.
+integration_urlpatterns = [
+    path("", integration_views.integration_list, name="integration_list"),
+    path("<int:pk>/", integration_views.integration_detail, name="integration_detail"),
+    path("<int:pk>/sync/", integration_views.sync_now, name="sync_now"),
+    path("<int:pk>/sync/<int:run_pk>/", integration_views.sync_status, name="sync_status"),
+    path("<int:pk>/resume/", integration_views.resume, name="resume"),
 ]

@@ -2,8 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from exchange import urls as exchange_urls
+from mappings import urls as mappings_urls
 from operations import views as operations_views
 from shipments.views import shiphero_endpoint
+
+# One namespace for the integration pages: settings and mappings (mappings) beside health, sync
+# runs and blocked sends (exchange), which sits above it.
+integration_urls = ([*mappings_urls.urlpatterns, *exchange_urls.integration_urlpatterns], "mappings")
 
 urlpatterns = [
     path("", operations_views.home, name="home"),
@@ -17,7 +23,7 @@ urlpatterns = [
     # One endpoint per ShipHero webhook integration; authenticated by the HMAC signature.
     path("hooks/shiphero/<int:pk>/", shiphero_endpoint, name="shiphero_webhook"),
     path("integrations/erp-clients/", include("gateway.urls")),
-    path("integrations/", include("mappings.urls")),
+    path("integrations/", include(integration_urls)),
     # Jakamo's APIs served to ERP clients; authenticated by their own credentials, not a session.
     path("gateway/jakamo/", include("gateway.api_urls")),
     path("messages/", include("exchange.urls")),

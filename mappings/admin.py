@@ -5,7 +5,7 @@ from .models import CompanyMapping, Integration, UserMapping
 
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "environment", "enabled", "last_success_at", "consecutive_failures"]
+    list_display = ["name", "kind", "environment", "enabled"]
     list_filter = ["kind", "environment", "enabled"]
     # Secrets are edited in the portal's own form, which never shows them again.
     exclude = ["password", "client_secret", "webhook_secret"]

@@ -61,14 +61,7 @@ class Integration(models.Model):
     # ShipHero webhook endpoints.
     webhook_secret = EncryptedTextField(blank=True)
     shop_name = models.CharField(max_length=200, blank=True, help_text="Trading partner name, or * for all")
-    # Sync state: a lease claimed by conditional update so only one worker drains the queue.
-    sync_lease_until = models.DateTimeField(null=True, blank=True)
-    sync_owner = models.CharField(max_length=64, blank=True)
-    stuck_reason = models.TextField(blank=True)
-    stuck_since = models.DateTimeField(null=True, blank=True)
-    last_sync_at = models.DateTimeField(null=True, blank=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
-    consecutive_failures = models.PositiveIntegerField(default=0)
+    # How its queue is running (lease, last sync, stuck) is the engine's: exchange.SyncState.
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,13 +1,28 @@
 """Integrations and mappings: writes go through these functions (views, CSV import and tests), so
-that saving a mapping always releases the sends it was blocking."""
+that saving a mapping always releases the sends it was blocking (the engine registers that in
+``ExchangeConfig.ready``: this app sits below the engine and does not import it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 
-from exchange import outbox
-
 from .models import CompanyMapping, Integration, UserMapping
+
+# Called with the integration, inside the saving transaction, after any mapping of it is saved.
+MAPPING_SAVED: list[Callable[[Integration], object]] = []
+
+
+def on_mapping_saved(func: Callable[[Integration], object]) -> Callable[[Integration], object]:
+    if func not in MAPPING_SAVED:
+        MAPPING_SAVED.append(func)
+    return func
+
+
+def _saved(integration: Integration):
+    for func in MAPPING_SAVED:
+        func(integration)
 
 
 def save_company_mapping(
@@ -21,7 +36,7 @@ def save_company_mapping(
         mapping, _ = CompanyMapping.objects.update_or_create(
             integration=integration, identifier=identifier, **key, defaults={"company_name": company_name, **fields}
         )
-        outbox.release_blocked(integration)
+        _saved(integration)
     return mapping
 
 
@@ -36,7 +51,7 @@ def save_user_mapping(
         mapping, _ = UserMapping.objects.update_or_create(
             integration=integration, identifier=identifier, defaults={"user": portal_user, "is_default": is_default}
         )
-        outbox.release_blocked(integration)
+        _saved(integration)
     return mapping
 
 
@@ -74,8 +89,3 @@ def test_connection(integration: Integration) -> tuple[bool, str]:
     if message is None:
         return True, f"Connected to {base}; the credentials work and the queue is empty."
     return True, f"Connected to {base}; the credentials work and a message is waiting in the queue (not consumed)."
-
-
-def resume(integration: Integration):
-    """A person has dealt with a stuck queue: let the schedule sync it again."""
-    Integration.objects.filter(pk=integration.pk).update(stuck_reason="", stuck_since=None)

@@ -1,14 +1,13 @@
-"""Integration admins' pages: integrations, credentials, mappings, syncs."""
+"""Integration admins' pages: an integration's settings and credentials, its company and user
+mappings, CSV import and export. Its health, sync runs and blocked sends are the engine's
+(exchange/integration_views.py), on the same pages."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-
-from common.params import LARGEST_ID, whole_number
-from exchange.models import OutboxMessage, SyncRun
 
 from . import csv_io, services
 from .forms import CompanyMappingForm, CsvImportForm, IntegrationForm, UserMappingForm
@@ -16,12 +15,6 @@ from .models import CompanyMapping, Integration, UserMapping
 
 admin_only = permission_required("common.manage_integrations", raise_exception=True)
 mappings_only = permission_required("common.manage_mappings", raise_exception=True)
-
-
-@admin_only
-def integration_list(request):
-    integrations = Integration.objects.all()
-    return render(request, "mappings/integration_list.html", {"integrations": integrations})
 
 
 @admin_only
@@ -36,70 +29,11 @@ def integration_edit(request, pk=None):
 
 
 @admin_only
-def integration_detail(request, pk):
-    integration = get_object_or_404(Integration, pk=pk)
-    return render(
-        request,
-        "mappings/integration_detail.html",
-        {
-            "integration": integration,
-            "company_mappings": integration.company_mappings.all(),
-            "user_mappings": integration.user_mappings.select_related("user"),
-            "company_form": CompanyMappingForm(),
-            "user_form": UserMappingForm(),
-            "csv_form": CsvImportForm(),
-            "runs": integration.sync_runs.all()[:15],
-            "blocked": OutboxMessage.objects.filter(integration=integration, status=OutboxMessage.Status.BLOCKED)[:50],
-            # The run the page follows live after "Sync now"; anything else in the address is no run.
-            "live_run": whole_number(request.GET.get("run"), largest=LARGEST_ID),
-        },
-    )
-
-
-@admin_only
 @require_POST
 def test_connection(request, pk):
     integration = get_object_or_404(Integration, pk=pk)
     ok, text = services.test_connection(integration)
     (messages.success if ok else messages.error)(request, text)
-    return redirect(integration)
-
-
-@admin_only
-@require_POST
-def sync_now(request, pk):
-    from django_q.tasks import async_task
-
-    integration = get_object_or_404(Integration, pk=pk)
-    run = SyncRun.objects.create(integration=integration, triggered_by=request.user)
-    async_task("exchange.tasks.sync_integration", integration.pk, run.pk, task_name=f"sync-now-{run.pk}", group="sync")
-    messages.info(request, _("Sync started."))
-    return redirect(f"{integration.get_absolute_url()}?run={run.pk}#sync")
-
-
-@admin_only
-def sync_status(request, pk, run_pk):
-    run = get_object_or_404(SyncRun, pk=run_pk, integration_id=pk)
-    return JsonResponse(
-        {
-            "status": run.status,
-            "status_display": run.get_status_display(),
-            "fetched": run.fetched,
-            "processed": run.processed,
-            "failed": run.failed,
-            "duplicates": run.duplicates,
-            "error": run.error,
-            "finished": run.finished_at is not None,
-        }
-    )
-
-
-@admin_only
-@require_POST
-def resume(request, pk):
-    integration = get_object_or_404(Integration, pk=pk)
-    services.resume(integration)
-    messages.success(request, _("%(v1)s will be synced again.") % {"v1": integration.name})
     return redirect(integration)
 
 

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.roles import INTEGRATION_ADMINS
-from exchange.models import InboxMessage
+from exchange.models import InboxMessage, SyncState
 from mappings.models import Integration, Kind
 
 from .models import Incident
@@ -38,8 +38,9 @@ def conditions(integration: Integration, now, failed_messages: int = 0) -> dict[
     found: dict[str, str] = {}
     if not integration.enabled:
         return found
+    state = SyncState.current(integration)
     if integration.kind != Kind.SHIPHERO:
-        since = integration.last_success_at or integration.created_at
+        since = state.last_success_at or integration.created_at
         limit = timedelta(minutes=settings.ALERT_NO_SYNC_MINUTES)
         if now - since > limit:
             minutes = int((now - since).total_seconds() // 60)
@@ -47,11 +48,11 @@ def conditions(integration: Integration, now, failed_messages: int = 0) -> dict[
                 "minutes": minutes,
                 "limit": settings.ALERT_NO_SYNC_MINUTES,
             }
-    if integration.stuck_reason:
-        found[Incident.Kind.STUCK] = integration.stuck_reason
+    if state.stuck_reason:
+        found[Incident.Kind.STUCK] = state.stuck_reason
     reasons = []
-    if integration.consecutive_failures >= settings.ALERT_CONSECUTIVE_FAILURES:
-        reasons.append(_("%(n)s syncs failed in a row.") % {"n": integration.consecutive_failures})
+    if state.consecutive_failures >= settings.ALERT_CONSECUTIVE_FAILURES:
+        reasons.append(_("%(n)s syncs failed in a row.") % {"n": state.consecutive_failures})
     if failed_messages >= settings.ALERT_FAILED_MESSAGES:
         reasons.append(_("%(n)s messages failed to process and wait for a person.") % {"n": failed_messages})
     if reasons:

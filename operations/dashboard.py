@@ -11,7 +11,7 @@ from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from exchange.models import InboxMessage, OutboxMessage
+from exchange.models import InboxMessage, OutboxMessage, SyncState
 from mappings.models import Integration
 from orders import selectors as order_selectors
 from orders.models import OrderStatus, SalesStatus
@@ -182,7 +182,7 @@ class Health:
 
 def integration_health() -> list[Health]:
     """One row per integration, from three grouped queries whatever the number of messages."""
-    integrations = list(Integration.objects.order_by("name"))
+    integrations = list(Integration.objects.select_related("sync_state").order_by("name"))
     stats = {
         row["integration_id"]: row
         # Only the few rows that are not settled: the (status, received_at) index finds them.
@@ -200,12 +200,13 @@ def integration_health() -> list[Health]:
     rows = []
     for integration in integrations:
         s = stats.get(integration.pk, {})
+        state = SyncState.current(integration)
         rows.append(
             Health(
                 integration=integration,
-                last_success_at=integration.last_success_at,
-                consecutive_failures=integration.consecutive_failures,
-                stuck=bool(integration.stuck_reason),
+                last_success_at=state.last_success_at,
+                consecutive_failures=state.consecutive_failures,
+                stuck=bool(state.stuck_reason),
                 oldest_unprocessed=s.get("oldest"),
                 unprocessed=s.get("unprocessed", 0),
                 failed=s.get("failed", 0),

@@ -193,10 +193,6 @@ def confirmed_doc(order: Order) -> ubl.OrderDocument | None:
     return parse_order_document(order.confirmed_xml) if order.confirmed_xml else None
 
 
-def _find_order(company: str, order_number: str) -> Order | None:
-    return Order.objects.filter(buyer_company=company, order_number=order_number).first()
-
-
 def _sellers_compare(order: Order) -> bool:
     return bool(order.buyer_integration and order.buyer_integration.compare_sellers_item_id)
 

@@ -8,4 +8,8 @@ class ShipmentsConfig(AppConfig):
 
     def ready(self):
         # Registers this app's inbound-message handlers with the exchange engine.
+        from exchange import tasks
+
         from . import incoming, outgoing  # noqa: F401
+
+        tasks.every_tick(outgoing.process_stale)

@@ -10,8 +10,7 @@ from pathlib import Path
 from django.db import connection
 
 from exchange import inbox
-from exchange.models import InboxMessage, SyncRun
-from mappings.models import Integration
+from exchange.models import InboxMessage, SyncRun, SyncState
 from sandbox import services
 from sandbox.models import Message
 from tests.exchange.helpers import queue_confirmations
@@ -41,8 +40,8 @@ def test_a_drain_stores_each_message_once_in_queue_order(network, po_integration
     row = InboxMessage.objects.filter(integration=po_integration).first()
     assert row.document_type == "OrderResponse" and row.confirm_url and row.acknowledged_at
     assert [a.action for a in row.attempts.all()] == ["acknowledge"] and row.fetch_ms >= 0
-    po_integration.refresh_from_db()
-    assert po_integration.last_success_at and po_integration.sync_owner == ""
+    state = SyncState.of(po_integration)
+    assert state.last_success_at and state.owner == ""
 
 
 def test_a_run_is_bounded_by_count_and_the_next_run_goes_on(network, po_integration):
@@ -63,8 +62,7 @@ def test_500s_stop_a_run_and_lose_nothing(network, po_integration):
     inbox.sync(po_integration.pk)
     assert inbox.sync(po_integration.pk).status == SyncRun.Status.DONE
     assert stored_keys(po_integration) == numbers and sandbox_pending(network) == 0
-    po_integration.refresh_from_db()
-    assert po_integration.consecutive_failures == 0
+    assert SyncState.of(po_integration).consecutive_failures == 0
 
 
 def test_a_hanging_queue_read_fails_the_run_without_storing_anything_twice(network, po_integration, settings):
@@ -113,8 +111,8 @@ def test_a_queue_that_stops_moving_is_detected_and_the_integration_marked_stuck(
     services.add_fault("drop_ack", 100, network["po"])
     run = inbox.sync(po_integration.pk)
     assert run.status == SyncRun.Status.STUCK and run.fetched == inbox.STUCK_AFTER_REPEATS + 1
-    po_integration.refresh_from_db()
-    assert "not moving" in po_integration.stuck_reason and po_integration.stuck_since
+    state = SyncState.of(po_integration)
+    assert "not moving" in state.stuck_reason and state.stuck_since
     assert InboxMessage.objects.count() == 1
 
 
@@ -181,7 +179,7 @@ def run_dying_worker(integration, function: str) -> int:
     )
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "jakamo_portal.settings"}
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=60)
-    Integration.objects.filter(pk=integration.pk).update(sync_lease_until=None)  # as if the lease ran out
+    SyncState.objects.filter(integration=integration).update(lease_until=None)  # as if the lease ran out
     return result.returncode
 
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from exchange.models import SyncRun
+from exchange.models import SyncRun, SyncState
 from mappings.models import Integration
 from sandbox import demo
 from tests.exchange.helpers import queue_confirmations
@@ -147,10 +147,10 @@ def test_the_schedule_queues_a_sync_for_each_due_integration(po_integration, so_
 
     queued = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda func, *args, **kw: queued.append((func, args)))
-    Integration.objects.filter(pk=so_integration.pk).update(last_sync_at=timezone.now())  # not due yet
+    SyncState.objects.create(integration=so_integration, last_sync_at=timezone.now())  # not due yet
     tasks.tick()
     assert queued == [("exchange.tasks.sync_integration", (po_integration.pk,))]
-    Integration.objects.filter(pk=po_integration.pk).update(stuck_reason="stuck")
+    SyncState.objects.create(integration=po_integration, stuck_reason="stuck")
     queued.clear()
     tasks.tick()
     assert queued == []

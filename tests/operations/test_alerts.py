@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from exchange.models import InboxMessage
+from exchange.models import InboxMessage, SyncState
 from operations import alerts, digest
 from operations.models import DigestSent, Incident
 from operations.people import set_language
@@ -30,8 +30,9 @@ def admin_with_mail(integration_admin):
 def test_one_alert_per_incident_and_one_on_recovery(settings, po_integration, admin_with_mail):
     settings.ALERT_NO_SYNC_MINUTES = 60
     now = timezone.now()
-    po_integration.last_success_at = now - timedelta(minutes=30)
-    po_integration.save()
+    state = SyncState.of(po_integration)
+    state.last_success_at = now - timedelta(minutes=30)
+    state.save()
     assert alerts.check(now)["opened"] == 0 and not mail.outbox
 
     later = now + timedelta(minutes=45)  # 75 minutes without a successful sync
@@ -47,8 +48,8 @@ def test_one_alert_per_incident_and_one_on_recovery(settings, po_integration, ad
     assert len(mail.outbox) == 1
     assert Incident.objects.filter(resolved_at__isnull=True).count() == 1
 
-    po_integration.last_success_at = later + timedelta(minutes=301)
-    po_integration.save()
+    state.last_success_at = later + timedelta(minutes=301)
+    state.save()
     result = alerts.check(later + timedelta(minutes=302))
     assert result["resolved"] == 1 and len(mail.outbox) == 2
     assert "Recovered" in mail.outbox[1].subject
@@ -64,19 +65,20 @@ def test_stuck_and_piled_up_failures_are_their_own_incidents(settings, po_integr
     settings.ALERT_CONSECUTIVE_FAILURES = 3
     settings.ALERT_FAILED_MESSAGES = 2
     now = timezone.now()
-    po_integration.last_success_at = now
-    po_integration.stuck_reason = "An acknowledge failed three times."
-    po_integration.consecutive_failures = 3
-    po_integration.save()
+    state = SyncState.of(po_integration)
+    state.last_success_at = now
+    state.stuck_reason = "An acknowledge failed three times."
+    state.consecutive_failures = 3
+    state.save()
     alerts.check(now)
     kinds = set(Incident.objects.values_list("kind", flat=True))
     assert kinds == {Incident.Kind.STUCK, Incident.Kind.FAILURES}
     assert len(mail.outbox) == 2
     assert "3 syncs failed in a row" in Incident.objects.get(kind=Incident.Kind.FAILURES).detail
 
-    po_integration.stuck_reason = ""
-    po_integration.consecutive_failures = 0
-    po_integration.save()
+    state.stuck_reason = ""
+    state.consecutive_failures = 0
+    state.save()
     for n in range(2):  # failed messages alone keep failures open
         InboxMessage.objects.create(integration=po_integration, status="failed", body=b"x", content_hash=f"f{n}")
     alerts.check(now + timedelta(minutes=1))
@@ -87,9 +89,10 @@ def test_stuck_and_piled_up_failures_are_their_own_incidents(settings, po_integr
 
 
 def test_a_mail_outage_delays_the_alert_instead_of_losing_it(settings, po_integration, admin_with_mail, monkeypatch):
-    po_integration.stuck_reason = "stuck"
-    po_integration.last_success_at = timezone.now()
-    po_integration.save()
+    state = SyncState.of(po_integration)
+    state.stuck_reason = "stuck"
+    state.last_success_at = timezone.now()
+    state.save()
 
     def refuse(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("mail server went away")
@@ -117,9 +120,10 @@ def test_disabled_and_shiphero_integrations_do_not_alert_for_missing_syncs(po_in
 
 def test_the_alert_comes_in_the_admins_language(settings, po_integration, admin_with_mail):
     set_language(admin_with_mail, "fi")
-    po_integration.stuck_reason = "jumissa"
-    po_integration.last_success_at = timezone.now()
-    po_integration.save()
+    state = SyncState.of(po_integration)
+    state.stuck_reason = "jumissa"
+    state.last_success_at = timezone.now()
+    state.save()
     alerts.check()
     assert "Jumissa" in mail.outbox[0].subject, mail.outbox[0].subject
 
@@ -165,8 +169,7 @@ def test_the_watch_task_beats_and_checks(po_integration, admin_with_mail):
     from operations.models import Heartbeat
     from operations.tasks import watch
 
-    po_integration.stuck_reason = "stuck"
-    po_integration.save()
+    SyncState.objects.create(integration=po_integration, stuck_reason="stuck")
     result = watch()
     assert Heartbeat.objects.get(name="cluster").at > timezone.now() - timedelta(seconds=5)
     assert result["opened"] >= 1

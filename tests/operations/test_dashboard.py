@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from exchange.models import InboxMessage, OutboxMessage
+from exchange.models import InboxMessage, OutboxMessage, SyncState
 from orders.models import DeliveryBatch, OrderStatus, PurchaseOrder, SalesOrder, SalesStatus
 from orders.purchase import services
 from sandbox import demo
@@ -132,9 +132,9 @@ def test_support_sees_integration_health_and_problem_counts(client, support, po_
     outbox("rejected")
     outbox("unknown")
     outbox("sent")
-    po_integration.consecutive_failures = 2
-    po_integration.last_success_at = now - timedelta(hours=3)
-    po_integration.save()
+    SyncState.objects.update_or_create(
+        integration=po_integration, defaults={"consecutive_failures": 2, "last_success_at": now - timedelta(hours=3)}
+    )
 
     client.force_login(support)
     page = client.get("/").content.decode()
