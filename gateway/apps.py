@@ -7,5 +7,9 @@ class GatewayConfig(AppConfig):
     name = "gateway"
 
     def ready(self):
-        # Subscribes the client queues to what the exchange engine and the purchasers do.
-        from . import queues  # noqa: F401
+        from orders.purchase import services as purchase
+
+        from . import queues  # subscribes the client queues to what the exchange engine handles
+
+        # A confirmation the purchaser accepts goes to the "decided" clients.
+        purchase.after_acceptance(queues.pass_accepted)
