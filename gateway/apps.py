@@ -7,9 +7,12 @@ class GatewayConfig(AppConfig):
     name = "gateway"
 
     def ready(self):
+        from exchange import handlers
         from orders.purchase import services as purchase
 
-        from . import queues  # subscribes the client queues to what the exchange engine handles
+        from . import queues
 
-        # A confirmation the purchaser accepts goes to the "decided" clients.
+        # Every handled inbound message is copied into the integration's client queues...
+        handlers.subscribe(queues.publish)
+        # ...and a confirmation the purchaser accepts goes to the "decided" clients.
         purchase.after_acceptance(queues.pass_accepted)

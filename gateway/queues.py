@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-from exchange.handlers import Identified, subscribe
+from exchange.handlers import Identified
 from mappings.models import Kind
 from orders.models import Confirmation, SalesOrder
 
@@ -50,8 +50,8 @@ def _put(
     )
 
 
-@subscribe
 def publish(inbox, identified: Identified):
+    """Subscribed to every handled inbound message (gateway/apps.py)."""
     clients = list(GatewayClient.objects.filter(integration=inbox.integration, active=True))
     if not clients:
         return

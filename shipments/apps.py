@@ -7,5 +7,12 @@ class ShipmentsConfig(AppConfig):
     name = "shipments"
 
     def ready(self):
-        # Registers this app's inbound-message handlers with the exchange engine.
-        from . import incoming, outgoing  # noqa: F401
+        from exchange import handlers
+        from mappings.models import Kind
+
+        from . import incoming, outgoing
+
+        # The inbound messages this app applies: (document type, integration kind) -> function.
+        # The whole table: exchange.handlers.routing_table().
+        handlers.route("ASN", Kind.ASN, incoming.on_asn)
+        handlers.route("ShipHeroShipmentASN", Kind.SHIPHERO, outgoing.on_shipment_asn)

@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from exchange import outbox
-from exchange.handlers import Identified, register
+from exchange.handlers import Identified
 from exchange.models import OutboxMessage
 from jakamo import status as jstatus
 from jakamo import ubl
@@ -176,8 +176,8 @@ def order_document(order: PurchaseOrder) -> ubl.OrderDocument:
 
 
 # -- confirmations back -------------------------------------------------------------------------------
-@register("OrderResponse", kind=Kind.PURCHASE_ORDER)
 def on_order_response(inbox, identified: Identified):
+    """OrderResponse on the Purchase Order queue (routed in orders/apps.py)."""
     confirmation_record(inbox=inbox, response=identified.document)
 
 
@@ -257,8 +257,8 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument):
             batch.save()
 
 
-@register("StatusMessage Delivered", kind=Kind.PURCHASE_ORDER)
 def on_delivered(inbox, identified: Identified):
+    """StatusMessage Delivered on the Purchase Order queue (routed in orders/apps.py)."""
     msg: jstatus.StatusMessage = identified.document
     order = PurchaseOrder.objects.filter(integration=inbox.integration, order_number=msg.order_id).first()
     if order is None:
