@@ -14,7 +14,7 @@ class OrdersConfig(AppConfig):
         from .sales import services as sales
 
         # The inbound messages this app applies: (document type, integration kind) -> function.
-        # The whole table: exchange.handlers.routing_table().
+        # The whole table: exchange.handlers.routing_table(), or `manage.py routes`.
         handlers.route("OrderResponse", Kind.PURCHASE_ORDER, purchase.on_order_response)
         handlers.route("StatusMessage Delivered", Kind.PURCHASE_ORDER, purchase.on_delivered)
         handlers.route("Order", Kind.SALES_ORDER, sales.on_customer_order)

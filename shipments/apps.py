@@ -13,6 +13,6 @@ class ShipmentsConfig(AppConfig):
         from . import incoming, outgoing
 
         # The inbound messages this app applies: (document type, integration kind) -> function.
-        # The whole table: exchange.handlers.routing_table().
+        # The whole table: exchange.handlers.routing_table(), or `manage.py routes`.
         handlers.route("ASN", Kind.ASN, incoming.on_asn)
         handlers.route("ShipHeroShipmentASN", Kind.SHIPHERO, outgoing.on_shipment_asn)
