@@ -1,8 +1,14 @@
 """Inbound messages are parsed here and handed to the app that owns them, by document type.
 
-Apps register a handler per document type and integration kind, e.g.
-``@register("OrderResponse", kind="purchase_order")``; until a business flow registers one, the
-default records what the message is (type, key, partner) and marks it processed."""
+``identify`` says what a raw message is; ``handle`` looks its (document type, integration kind) up in
+the routing table and calls the owning app's function. Each business app fills the table with one
+visible line per route in its ``AppConfig.ready()`` (orders/apps.py, shipments/apps.py), e.g.
+``handlers.route("OrderResponse", Kind.PURCHASE_ORDER, purchase.on_order_response)``;
+``routing_table()`` lists them and ``unrouted()`` what arrives with no route.
+
+A message no app routes is only recorded (type, key, partner) and marked processed; ``handle``
+returns False for it. Subscribers (``subscribe``, the ERP gateway in gateway/apps.py) see every
+handled message, routed or not, in the same transaction."""
 
 from __future__ import annotations
 
@@ -10,12 +16,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
+
 from jakamo import asn as jasn
 from jakamo import shiphero, ubl
 from jakamo import status as jstatus
 from jakamo.errors import DocumentError
 from jakamo.ubl_parse import parse_order_document
 from jakamo.xmlsafe import local, parse_xml
+from mappings.models import Kind
 
 log = logging.getLogger(__name__)
 
@@ -29,35 +38,98 @@ class Identified:
 
 
 Handler = Callable[["InboxMessage", Identified], None]  # noqa: F821
-# (document type, integration kind) -> handler. A document type may be a family ("StatusMessage")
-# or one member of it ("StatusMessage Delivered"); the most specific registration wins.
-HANDLERS: dict[tuple[str, str], Handler] = {}
 
+# Every document type ``identify`` can name on an integration of each kind. A Jakamo queue's XML is
+# an Order, OrderChange, OrderResponse or StatusMessage <status>; a JSON body is read as an ASN on
+# any queue.
+_STATUS_TYPES = tuple(f"StatusMessage {s}" for s in jstatus.STATUSES)
+IDENTIFIABLE: dict[Kind, tuple[str, ...]] = {
+    Kind.PURCHASE_ORDER: (*ubl.KINDS, *_STATUS_TYPES, "ASN"),
+    Kind.SALES_ORDER: (*ubl.KINDS, *_STATUS_TYPES, "ASN"),
+    Kind.ASN: ("ASN",),
+    Kind.SHIPHERO: ("ShipHeroShipmentASN",),
+}
 
-# Called after the owning app's handler, in the same transaction, for every processed message
-# (the ERP gateway copies messages into its clients' queues this way).
+# (document type, integration kind) -> handler, filled by ``route``. A document type may be a family
+# ("StatusMessage") or one member of it ("StatusMessage Delivered"); the most specific route wins.
+HANDLERS: dict[tuple[str, Kind], Handler] = {}
+
+# Called after the owning app's handler (if any), in the same transaction, for every handled
+# message; filled by ``subscribe``.
 SUBSCRIBERS: list[Handler] = []
 
 
-def subscribe(func: Handler) -> Handler:
-    SUBSCRIBERS.append(func)
-    return func
+def _name(func) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
 
 
-def register(document_type: str, *, kind: str):
-    def decorator(func: Handler) -> Handler:
-        HANDLERS[(document_type, kind)] = func
-        return func
+def route(document_type: str, kind: Kind, handler: Handler) -> None:
+    """Send messages of ``document_type`` arriving on an integration of ``kind`` to ``handler``.
+    Called from an app's ``ready()``; a second route for the same (type, kind), an unknown kind or a
+    type that never arrives on that kind stops the startup with ImproperlyConfigured."""
+    try:
+        kind = Kind(kind)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Route for {document_type!r} to {_name(handler)}: {kind!r} is not an integration kind "
+            f"({', '.join(Kind.values)})."
+        ) from None
+    arrives = IDENTIFIABLE[kind]
+    if not any(t == document_type or t.split(" ")[0] == document_type for t in arrives):
+        raise ImproperlyConfigured(
+            f"Route for {document_type!r} on {kind.value} to {_name(handler)}: no such message arrives on "
+            f"that kind (it carries {', '.join(arrives)})."
+        )
+    existing = HANDLERS.get((document_type, kind))
+    if existing is not None:
+        raise ImproperlyConfigured(
+            f"{document_type!r} on {kind.value} is routed twice: to {_name(existing)} and to {_name(handler)}. "
+            "Each (document type, integration kind) has one handler."
+        )
+    HANDLERS[(document_type, kind)] = handler
 
-    return decorator
+
+def subscribe(subscriber: Handler) -> None:
+    """Call ``subscriber`` after every handled message (see ``handle``). Called from an app's
+    ``ready()``; subscribing the same function twice is refused."""
+    if subscriber in SUBSCRIBERS:
+        raise ImproperlyConfigured(f"{_name(subscriber)} is subscribed twice.")
+    SUBSCRIBERS.append(subscriber)
+
+
+def handler_for(document_type: str, kind: str) -> Handler | None:
+    """The function that applies a message of this type on this kind of integration, if any."""
+    return HANDLERS.get((document_type, kind)) or HANDLERS.get((document_type.split(" ")[0], kind))
+
+
+@dataclass(frozen=True)
+class Route:
+    document_type: str
+    kind: str
+    handler: str  # dotted name of the function
+
+    def __str__(self):
+        return f"{self.document_type:<26} {self.kind:<15} {self.handler}"
+
+
+def routing_table() -> list[Route]:
+    """Every route, by kind then document type, with the dotted name of the function it calls."""
+    rows = [Route(t, Kind(k).value, _name(h)) for (t, k), h in HANDLERS.items()]
+    return sorted(rows, key=lambda r: (r.kind, r.document_type))
+
+
+def unrouted() -> list[tuple[str, str]]:
+    """(document type, kind) of every message ``identify`` can name that no route handles: these are
+    recorded and marked processed with no effect."""
+    return [(t, k.value) for k, types in IDENTIFIABLE.items() for t in types if handler_for(t, k) is None]
 
 
 def identify(body: bytes, content_type: str, integration_kind: str) -> Identified:
     """Parse a raw message and say what it is. Raises DocumentError with every problem found."""
-    if integration_kind == "shiphero":
+    if integration_kind == Kind.SHIPHERO:
         doc = shiphero.parse_shipment_asn(body)
         return Identified("ShipHeroShipmentASN", doc.order_id, doc.shipping_details.trading_partner_name or "", doc)
-    if integration_kind == "asn" or "json" in content_type.lower() or body.lstrip()[:1] in (b"{", b"["):
+    if integration_kind == Kind.ASN or "json" in content_type.lower() or body.lstrip()[:1] in (b"{", b"["):
         doc = jasn.parse_asn(body)
         partner = doc.supplier.company_name if doc.supplier else ""
         return Identified("ASN", doc.shipment_number, partner or "", doc)
@@ -77,12 +149,15 @@ def identify(body: bytes, content_type: str, integration_kind: str) -> Identifie
     raise DocumentError(f"Unknown message: the root element is <{kind}>.")
 
 
-def handle(inbox, identified: Identified):
+def handle(inbox, identified: Identified) -> bool:
+    """Apply a message: its route's handler, then every subscriber. Returns whether a route's handler
+    ran (False: no app routes this type on this kind; the message is only recorded)."""
     kind = inbox.integration.kind
-    handler = HANDLERS.get((identified.document_type, kind)) or HANDLERS.get(
-        (identified.document_type.split(" ")[0], kind)
-    )
+    handler = handler_for(identified.document_type, kind)
     if handler is not None:
         handler(inbox, identified)
+    else:
+        log.info("no route for %s on %s (message %s): recorded only", identified.document_type, kind, inbox.pk)
     for subscriber in SUBSCRIBERS:
         subscriber(inbox, identified)
+    return handler is not None

@@ -7,5 +7,12 @@ class GatewayConfig(AppConfig):
     name = "gateway"
 
     def ready(self):
-        # Subscribes the client queues to what the exchange engine and the purchasers do.
-        from . import queues  # noqa: F401
+        from exchange import handlers
+        from orders.purchase import services as purchase
+
+        from . import queues
+
+        # Every handled inbound message is copied into the integration's client queues...
+        handlers.subscribe(queues.publish)
+        # ...and a confirmation the purchaser accepts goes to the "decided" clients.
+        purchase.after_acceptance(queues.pass_accepted)

@@ -43,6 +43,10 @@ class GatewayClient(models.Model):
     def get_absolute_url(self):
         return reverse("gateway:client_detail", args=[self.pk])
 
+    @property
+    def uses_oauth2(self) -> bool:
+        return self.auth_method == AuthMethod.OAUTH2
+
 
 class GatewayToken(models.Model):
     client = models.ForeignKey(GatewayClient, on_delete=models.CASCADE, related_name="tokens")

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import secrets
 
-from django.dispatch import receiver
-
-from exchange.handlers import Identified, subscribe
+from exchange.handlers import Identified
 from mappings.models import Kind
 from orders.models import Confirmation, SalesOrder
-from orders.signals import confirmation_accepted
 
 from .models import GatewayClient, GatewayMessage, Passes
 
@@ -53,8 +50,8 @@ def _put(
     )
 
 
-@subscribe
 def publish(inbox, identified: Identified):
+    """Subscribed to every handled inbound message (gateway/apps.py)."""
     clients = list(GatewayClient.objects.filter(integration=inbox.integration, active=True))
     if not clients:
         return
@@ -88,8 +85,8 @@ def publish(inbox, identified: Identified):
         )
 
 
-@receiver(confirmation_accepted)
-def pass_accepted(sender, confirmation, **kwargs):
+def pass_accepted(confirmation: Confirmation):
+    """Called inside the purchaser's acceptance (gateway/apps.py, orders.purchase.services.after_acceptance)."""
     for client in GatewayClient.objects.filter(
         integration=confirmation.order.integration, active=True, passes=Passes.DECIDED
     ):

@@ -7,6 +7,16 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self):
-        # Registers this app's inbound-message handlers with the exchange engine.
-        from .purchase import services  # noqa: F401
-        from .sales import services as sales  # noqa: F401
+        from exchange import handlers
+        from mappings.models import Kind
+
+        from .purchase import services as purchase
+        from .sales import services as sales
+
+        # The inbound messages this app applies: (document type, integration kind) -> function.
+        # The whole table: exchange.handlers.routing_table(), or `manage.py routes`.
+        handlers.route("OrderResponse", Kind.PURCHASE_ORDER, purchase.on_order_response)
+        handlers.route("StatusMessage Delivered", Kind.PURCHASE_ORDER, purchase.on_delivered)
+        handlers.route("Order", Kind.SALES_ORDER, sales.on_customer_order)
+        handlers.route("OrderChange", Kind.SALES_ORDER, sales.on_customer_order)
+        handlers.route("StatusMessage Cancelled", Kind.SALES_ORDER, sales.on_customer_cancelled)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import DecimalField, XmlTextField
 
-from .models import Fault, Integration
+from .models import Api, Fault, Integration
 
 PO_ACTIONS = [
     ("confirm", "Confirm as requested"),
@@ -61,7 +61,7 @@ class OrderActionForm(forms.Form):
 
 
 class CustomerOrderForm(forms.Form):
-    supplier = forms.ModelChoiceField(label=_("Supplier"), queryset=Integration.objects.filter(api="sales_order"))
+    supplier = forms.ModelChoiceField(label=_("Supplier"), queryset=Integration.objects.filter(api=Api.SALES_ORDER))
     customer_company = XmlTextField(label=_("Customer company"), max_length=200)
     order_number = XmlTextField(
         label=_("Order number"), max_length=100, required=False, help_text=_("Empty: generated")

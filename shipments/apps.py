@@ -7,9 +7,14 @@ class ShipmentsConfig(AppConfig):
     name = "shipments"
 
     def ready(self):
-        # Registers this app's inbound-message handlers with the exchange engine.
-        from exchange import tasks
+        from exchange import handlers, tasks
+        from mappings.models import Kind
 
-        from . import incoming, outgoing  # noqa: F401
+        from . import incoming, outgoing
 
+        # The inbound messages this app applies: (document type, integration kind) -> function.
+        # The whole table: exchange.handlers.routing_table(), or `manage.py routes`.
+        handlers.route("ASN", Kind.ASN, incoming.on_asn)
+        handlers.route("ShipHeroShipmentASN", Kind.SHIPHERO, outgoing.on_shipment_asn)
+        # ShipHero calls whose processing task was lost with a killed worker, picked up every minute.
         tasks.every_tick(outgoing.process_stale)

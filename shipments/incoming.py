@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from exchange.handlers import Identified, register
+from exchange.handlers import Identified
 from jakamo import asn as jasn
 from jakamo.errors import DocumentError
 from orders.models import DeliveryBatch, PurchaseOrder, PurchaseOrderLine, Receipt
@@ -25,8 +25,8 @@ class ShipmentRefused(ValueError):
 
 
 # -- storing an ASN ---------------------------------------------------------------------------------
-@register("ASN", kind="asn")
 def on_asn(inbox, identified: Identified):
+    """An ASN from the ASN queue (routed in shipments/apps.py)."""
     shipment_record(integration=inbox.integration, asn=identified.document, inbox=inbox)
 
 

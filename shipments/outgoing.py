@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from exchange.handlers import Identified, register
+from exchange.handlers import Identified
 from exchange.inbox import content_hash
 from exchange.models import AuditEntry, InboxMessage
 from exchange.redact import redact_headers
@@ -201,8 +201,8 @@ def replay(hook: ShipHeroWebhook, user) -> ShipHeroWebhook:
 
 
 # -- processing (after the answer) -------------------------------------------------------------------
-@register("ShipHeroShipmentASN", kind=Kind.SHIPHERO)
 def on_shipment_asn(inbox, identified: Identified):
+    """A stored ShipHero Shipment ASN webhook (routed in shipments/apps.py)."""
     hook = ShipHeroWebhook.objects.select_for_update().get(inbox=inbox)
     apply(hook, identified.document)
 

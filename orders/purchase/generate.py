@@ -20,7 +20,7 @@ from common import roles
 from exchange.models import InboxMessage, OutboxMessage
 from jakamo import ubl
 from jakamo.ubl_build import build_order_document
-from mappings.models import CompanyMapping, Integration, UserMapping
+from mappings.models import CompanyMapping, Environment, Integration, Kind, UserMapping
 from orders import deviations as dv
 from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder, PurchaseOrderLine
 
@@ -55,7 +55,7 @@ def generate(
     purchaser, _ = User.objects.get_or_create(username="gen-purchaser", defaults={"first_name": "Pat"})
     purchaser.groups.add(Group.objects.get(name=roles.PURCHASERS))
     integration, _ = Integration.objects.get_or_create(
-        name=f"{prefix} Jakamo PO", defaults={"kind": "purchase_order", "environment": "test"}
+        name=f"{prefix} Jakamo PO", defaults={"kind": Kind.PURCHASE_ORDER, "environment": Environment.TEST}
     )
     for s in range(SUPPLIERS):
         CompanyMapping.objects.get_or_create(

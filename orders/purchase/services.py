@@ -5,15 +5,17 @@ and tests all call these."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from exchange import outbox
-from exchange.handlers import Identified, register
+from exchange.handlers import Identified
 from exchange.models import OutboxMessage
 from jakamo import status as jstatus
 from jakamo import ubl
@@ -23,7 +25,7 @@ from jakamo.ubl_parse import parse_order_document
 from mappings.models import Integration, Kind
 from mappings.preflight import required_for
 from orders import deviations as dv
-from orders import documents, signals
+from orders import documents
 from orders.models import (
     CLOSED,
     Confirmation,
@@ -174,8 +176,8 @@ def order_document(order: PurchaseOrder) -> ubl.OrderDocument:
 
 
 # -- confirmations back -------------------------------------------------------------------------------
-@register("OrderResponse", kind=Kind.PURCHASE_ORDER)
 def on_order_response(inbox, identified: Identified):
+    """OrderResponse on the Purchase Order queue (routed in orders/apps.py)."""
     confirmation_record(inbox=inbox, response=identified.document)
 
 
@@ -255,8 +257,8 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument):
             batch.save()
 
 
-@register("StatusMessage Delivered", kind=Kind.PURCHASE_ORDER)
 def on_delivered(inbox, identified: Identified):
+    """StatusMessage Delivered on the Purchase Order queue (routed in orders/apps.py)."""
     msg: jstatus.StatusMessage = identified.document
     order = PurchaseOrder.objects.filter(integration=inbox.integration, order_number=msg.order_id).first()
     if order is None:
@@ -278,6 +280,22 @@ def on_delivered(inbox, identified: Identified):
 
 
 # -- the purchaser's decisions --------------------------------------------------------------------
+# Called with the accepted Confirmation inside the acceptance's transaction (a failure undoes the
+# acceptance). Filled by ``after_acceptance`` from another app's ready(): the ERP gateway passes
+# accepted confirmations to its "decided" clients (gateway/apps.py).
+AFTER_ACCEPTANCE: list[Callable[[Confirmation], None]] = []
+
+
+def after_acceptance(callback: Callable[[Confirmation], None]) -> None:
+    """Call ``callback(confirmation)`` each time the purchaser accepts a supplier's confirmation
+    (``confirmation_accept``), inside its transaction. Registering the same callback twice is refused."""
+    if callback in AFTER_ACCEPTANCE:
+        raise ImproperlyConfigured(
+            f"{callback.__module__}.{callback.__qualname__} is registered twice after acceptance."
+        )
+    AFTER_ACCEPTANCE.append(callback)
+
+
 def _pending(confirmation: Confirmation):
     if confirmation.decision != Confirmation.Decision.PENDING:
         raise ValueError(
@@ -324,7 +342,8 @@ def confirmation_accept(
             note,
             emphasize_original=emphasize_original,
         )
-        signals.confirmation_accepted.send(sender=Confirmation, confirmation=confirmation)
+        for callback in AFTER_ACCEPTANCE:
+            callback(confirmation)
         return decision
 
 

@@ -12,14 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from exchange import outbox
-from exchange.handlers import Identified, register
+from exchange.handlers import Identified
 from exchange.models import OutboxMessage
 from jakamo import status as jstatus
 from jakamo import ubl
 from jakamo.errors import DocumentError
 from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
-from mappings.models import CompanyMapping, ExternalField, Kind, UserMapping
+from mappings.models import CompanyMapping, ExternalField, UserMapping
 from orders import deviations as dv
 from orders import documents
 from orders.models import SalesConfirmation, SalesOrder, SalesOrderVersion, SalesStatus
@@ -77,9 +77,8 @@ def _d(value) -> str:
     return value.isoformat() if value else "—"
 
 
-@register("Order", kind=Kind.SALES_ORDER)
-@register("OrderChange", kind=Kind.SALES_ORDER)
 def on_customer_order(inbox, identified: Identified):
+    """Order or OrderChange on the Sales Order queue (routed in orders/apps.py)."""
     sales_order_record(inbox=inbox, document=identified.document)
 
 
@@ -181,8 +180,8 @@ def _agrees_with_our_confirmation(order: SalesOrder, change: ubl.OrderDocument) 
     return dv.compare(change, confirmed).matches
 
 
-@register("StatusMessage Cancelled", kind=Kind.SALES_ORDER)
 def on_customer_cancelled(inbox, identified: Identified):
+    """StatusMessage Cancelled on the Sales Order queue (routed in orders/apps.py)."""
     msg: jstatus.StatusMessage = identified.document
     orders = SalesOrder.objects.filter(integration=inbox.integration, order_number=msg.order_id)
     if not orders.exists():

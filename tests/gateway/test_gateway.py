@@ -221,6 +221,24 @@ def test_the_admin_page_shows_credentials_once_depth_and_history(client, integra
     assert client.get(reverse("gateway:client_list")).status_code == 403
 
 
+def test_an_oauth2_clients_pages_show_the_token_url_and_a_basic_clients_do_not(client, integration_admin, db):
+    from mappings.models import Integration
+
+    po = Integration.objects.create(name="PO", kind="purchase_order")
+    client.force_login(integration_admin)
+    token_url = "http://testserver" + reverse("gateway_api:token")
+    pages = {}
+    for name, auth_method in (("SAP", "oauth2"), ("Navision", "basic")):
+        created = client.post(
+            reverse("gateway:client_new"),
+            {"name": name, "integration": po.pk, "auth_method": auth_method, "passes": "everything"},
+        ).content.decode()
+        detail = client.get(GatewayClient.objects.get(name=name).get_absolute_url()).content.decode()
+        pages[auth_method] = (created, detail)
+    assert all(token_url in page for page in pages["oauth2"]) and "Client secret" in pages["oauth2"][0]
+    assert not any(token_url in page for page in pages["basic"]) and "Password" in pages["basic"][0]
+
+
 def sales_erp_with_an_order(network, live_server, so_integration, seller) -> ErpConnector:
     """An SO client's ERP connector, and customer order C-77 (one line of 5) in its queue."""
     from mappings.models import PartnerRole

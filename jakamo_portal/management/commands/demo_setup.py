@@ -66,19 +66,19 @@ class Command(BaseCommand):
 def portal_integrations(base_url: str):
     """The portal's own integrations, pointing at the sandbox, with the mappings the demo orders need."""
     from mappings import services
-    from mappings.models import Integration, PartnerRole
+    from mappings.models import Environment, Integration, Kind, PartnerRole
     from sandbox import demo
 
     for name, kind, creds in (
-        ("Jakamo PO (sandbox)", "purchase_order", demo.PO),
-        ("Jakamo SO (sandbox)", "sales_order", demo.SO),
-        ("Jakamo ASN (sandbox)", "asn", demo.ASN),
+        ("Jakamo PO (sandbox)", Kind.PURCHASE_ORDER, demo.PO),
+        ("Jakamo SO (sandbox)", Kind.SALES_ORDER, demo.SO),
+        ("Jakamo ASN (sandbox)", Kind.ASN, demo.ASN),
     ):
         integration, created = Integration.objects.get_or_create(
             name=name,
             defaults={
                 "kind": kind,
-                "environment": "custom",
+                "environment": Environment.CUSTOM,
                 "base_url": base_url,
                 "username": creds.username,
                 "password": creds.password,
@@ -87,7 +87,7 @@ def portal_integrations(base_url: str):
         )
         if not created:
             continue
-        if kind in ("purchase_order", "asn"):
+        if kind in (Kind.PURCHASE_ORDER, Kind.ASN):
             for identifier, company in demo.SUPPLIERS.items():
                 services.save_company_mapping(integration=integration, identifier=identifier, company_name=company)
             services.save_user_mapping(
@@ -106,7 +106,7 @@ def portal_integrations(base_url: str):
             )
     Integration.objects.get_or_create(
         name="ShipHero (demo)",
-        defaults={"kind": "shiphero", "webhook_secret": "shiphero-demo-secret", "shop_name": "*"},
+        defaults={"kind": Kind.SHIPHERO, "webhook_secret": "shiphero-demo-secret", "shop_name": "*"},
     )
 
 

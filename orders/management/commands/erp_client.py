@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mappings.models import Integration
+from mappings.models import Integration, Kind
 from orders.purchase.intake import erp_client_create
 
 
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--integration", required=True, help="The Purchase Order integration's name")
 
     def handle(self, *args, name, integration, **options):
-        target = Integration.objects.filter(name=integration, kind="purchase_order").first()
+        target = Integration.objects.filter(name=integration, kind=Kind.PURCHASE_ORDER).first()
         if target is None:
             raise CommandError(f"No Purchase Order integration named “{integration}”.")
         client, token = erp_client_create(name=name, integration=target)
