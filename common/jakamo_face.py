@@ -90,8 +90,12 @@ def emphasize_field(value: str | None) -> bool | None:
 
 
 def declared_length(request: HttpRequest) -> int:
-    """The Content-Length the client declared (0 when missing)."""
-    return int(request.headers.get("Content-Length") or 0)
+    """The Content-Length the client declared; 0 when missing or no number, as Django reads the
+    body then (``int`` alone made a hostile header a server error)."""
+    try:
+        return int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return 0
 
 
 # -- answers -----------------------------------------------------------------------------------------

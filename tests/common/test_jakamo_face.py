@@ -156,24 +156,33 @@ def test_a_wrong_method_is_405_once_authenticated(face):
     assert requests.get(f"{face.base_url}/api/order", timeout=10).status_code == 400  # credentials first
 
 
-def test_an_oversized_content_length_is_413_before_the_body_is_read(face):
+def raw_request(face: Face, method: str, path: str, content_length: str) -> tuple[int, str, str]:
+    """A request that declares ``content_length`` and sends no body: (status, content type, body)."""
     url = urlsplit(face.base_url)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
     try:
-        connection.putrequest("POST", f"{url.path}/api/order")
+        connection.putrequest(method, f"{url.path}{path}")
         connection.putheader("Authorization", basic(f"{face.po.username}:{face.po.password}".encode()))
         connection.putheader("Content-Type", "application/xml")
-        connection.putheader("Content-Length", str(jakamo_face.MAX_BODY + 1))
+        connection.putheader("Content-Length", content_length)
         connection.endheaders()  # and never the body
         response = connection.getresponse()
-        body = response.read().decode()
+        return response.status, response.getheader("Content-Type"), response.read().decode()
     finally:
         connection.close()
-    assert (response.status, response.getheader("Content-Type"), body) == (
+
+
+def test_an_oversized_content_length_is_413_before_the_body_is_read(face):
+    assert raw_request(face, "POST", "/api/order", str(jakamo_face.MAX_BODY + 1)) == (
         413,
         XML,
         "<Errors><error>Request body too large.</error></Errors>",
     )
+
+
+@pytest.mark.parametrize("content_length", ["abc", "-1", "1e9"])
+def test_a_content_length_that_is_no_number_means_no_body_not_a_server_error(face, content_length):
+    assert raw_request(face, "GET", "/api/order/response", content_length) == (200, XML, EMPTY_XML)
 
 
 # -- the OAuth2 token endpoint --------------------------------------------------------------------------
