@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from common.params import basic_credentials
+from common.jakamo_face import Basic, Bearer, read_authorization
 from jakamo import status as jstatus
 from jakamo import ubl
 from jakamo.errors import DocumentError
@@ -78,22 +78,20 @@ def _check(client: GatewayClient | None, secret: str) -> bool:
     return client is not None and client.active and hmac.compare_digest(client.secret_hash, _hash(secret))
 
 
-def authenticate(authorization: str) -> GatewayClient | None:
-    scheme, _, value = (authorization or "").partition(" ")
-    scheme, value = scheme.lower(), value.strip()
+def authenticate(credentials: Basic | Bearer | str | None) -> GatewayClient | None:
+    """The active client behind Basic credentials (Basic clients only) or a Bearer token, as
+    ``common.jakamo_face.read_authorization`` read them; an Authorization header is read first."""
+    if isinstance(credentials, str):
+        credentials = read_authorization(credentials)
     client = None
-    if scheme == "basic":
-        credentials = basic_credentials(value)
-        if credentials is None:
+    if isinstance(credentials, Basic):
+        client = GatewayClient.objects.select_related("integration").filter(username=credentials.username).first()
+        if not _check(client, credentials.password) or client.auth_method != AuthMethod.BASIC:
             return None
-        username, password = credentials
-        client = GatewayClient.objects.select_related("integration").filter(username=username).first()
-        if not _check(client, password) or client.auth_method != AuthMethod.BASIC:
-            return None
-    elif scheme == "bearer" and value:
+    elif isinstance(credentials, Bearer):
         token = (
             GatewayToken.objects.select_related("client__integration")
-            .filter(token_hash=_hash(value), expires_at__gt=timezone.now())
+            .filter(token_hash=_hash(credentials.token), expires_at__gt=timezone.now())
             .first()
         )
         client = token.client if token and token.client.active else None

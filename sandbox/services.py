@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from common.params import basic_credentials
+from common.jakamo_face import Basic, Bearer
 from jakamo import status as jstatus
 from jakamo import ubl
 from jakamo.errors import DocumentError
@@ -40,23 +40,18 @@ MALFORMED_BODY = '<?xml version="1.0"?><OrderResponse xmlns="urn:oasis:names:spe
 
 
 # -- authentication ---------------------------------------------------------------------------
-def authenticate(authorization: str) -> Integration | None:
-    """Basic auth (username/password of an integration) or a Bearer token from /oauth2/token."""
-    scheme, _, value = (authorization or "").partition(" ")
-    scheme = scheme.lower()
-    if scheme == "basic":
-        credentials = basic_credentials(value)
-        if credentials is None:
-            return None
-        username, password = credentials
-        integration = Integration.objects.filter(username=username).first()
-        if integration and integration.check_password(password):
+def authenticate(credentials: Basic | Bearer | None) -> Integration | None:
+    """Basic auth (username/password of an integration) or a Bearer token from /oauth2/token, as
+    ``common.jakamo_face.read_authorization`` read them from the Authorization header."""
+    if isinstance(credentials, Basic):
+        integration = Integration.objects.filter(username=credentials.username).first()
+        if integration and integration.check_password(credentials.password):
             return integration
         return None
-    if scheme == "bearer":
+    if isinstance(credentials, Bearer):
         token = (
             AccessToken.objects.select_related("integration")
-            .filter(token=value.strip(), expires_at__gt=timezone.now())
+            .filter(token=credentials.token, expires_at__gt=timezone.now())
             .first()
         )
         return token.integration if token else None
@@ -351,7 +346,9 @@ def apply_received(order: Order, msg: jstatus.StatusMessage):
 
 
 # -- simple confirmation ----------------------------------------------------------------------
-def simple_confirm(token: str, integration: Integration, note: str = "", emphasize: str | None = None) -> Order:
+def simple_confirm(token: str, integration: Integration, note: str = "", emphasize: bool | None = None) -> Order:
+    """Confirm through a Jakamo-Confirm-Url. ``emphasize`` (EmphasizeOriginalAgreedDetails) None is
+    "not given": the order's flag stays as it was."""
     try:
         token_uuid = uuid.UUID(str(token))
     except ValueError:
@@ -372,7 +369,7 @@ def simple_confirm(token: str, integration: Integration, note: str = "", emphasi
             accept_confirmed_values(requested, confirmed)
             order.requested_xml = build_order_document(requested).decode()
             if emphasize is not None:
-                order.emphasize_original = emphasize.lower() == "true"
+                order.emphasize_original = emphasize
         else:
             # The supplier confirms the customer's order as requested.
             requested = requested_doc(order)
