@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mappings.models import Integration, Kind
+from mappings.models import AuthMethod, Integration, Kind
 
-from .models import AuthMethod, GatewayClient, Passes
+from .models import GatewayClient, Passes
 
 
 class ClientForm(forms.Form):

@@ -5,18 +5,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from exchange.models import InboxMessage, OutboxMessage
-from mappings.models import Integration
+from mappings.models import AuthMethod, Integration
 from orders.models import Confirmation, SalesOrder
 
 
 class Passes(models.TextChoices):
     EVERYTHING = "everything", _("Every OrderResponse as it arrives")
     DECIDED = "decided", _("Only confirmations after our decision (plus Delivered statuses and ASNs)")
-
-
-class AuthMethod(models.TextChoices):
-    BASIC = "basic", _("Basic authentication")
-    OAUTH2 = "oauth2", _("OAuth2 client credentials")
 
 
 class GatewayClient(models.Model):

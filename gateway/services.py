@@ -19,13 +19,13 @@ from jakamo.errors import DocumentError
 from jakamo.reasons import by_code
 from jakamo.ubl_parse import parse_order_document
 from jakamo.xmlsafe import local, parse_xml
-from mappings.models import Kind
+from mappings.models import AuthMethod, Kind
 from mappings.preflight import missing_mappings, required_for
 from orders.models import Confirmation, PurchaseOrder, SalesOrder
 from orders.purchase import services as order_services
 from orders.sales import services as sales
 
-from .models import AuthMethod, GatewayClient, GatewayMessage, GatewayToken
+from .models import GatewayClient, GatewayMessage, GatewayToken
 
 TOKEN_LIFETIME = timedelta(hours=1)
 

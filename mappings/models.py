@@ -74,6 +74,10 @@ class Integration(models.Model):
         return reverse("mappings:integration_detail", args=[self.pk])
 
     @property
+    def uses_oauth2(self) -> bool:
+        return self.auth_method == AuthMethod.OAUTH2
+
+    @property
     def effective_base_url(self) -> str:
         return self.base_url if self.environment == Environment.CUSTOM else ENVIRONMENT_URLS[self.environment]
 
@@ -86,7 +90,7 @@ class Integration(models.Model):
         return {Kind.PURCHASE_ORDER: "response", Kind.SALES_ORDER: "response", Kind.ASN: "asn"}.get(self.kind)
 
     def client_config(self) -> jclient.ClientConfig:
-        if self.auth_method == AuthMethod.OAUTH2:
+        if self.uses_oauth2:
             auth = jclient.OAuth2ClientCredentials(self.token_url, self.client_id, self.client_secret, self.scope)
         else:
             auth = jclient.BasicAuth(self.username, self.password)
