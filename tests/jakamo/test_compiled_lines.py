@@ -18,9 +18,8 @@ import jakamo
 from jakamo import build_speedups, ubl, ubl_parse
 from jakamo.errors import DocumentError
 from jakamo.ubl_build import build_order_document
-from tests.jakamo.test_lenient_reading import add_noise, local
-from tests.jakamo.test_roundtrip import documents
 from tests.reference import REAL_FIXTURES, xml_examples
+from tests.strategies import add_noise, documents, local
 
 compiled = pytest.mark.skipif(
     ubl_parse.read_lines_compiled is None,

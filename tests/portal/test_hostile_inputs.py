@@ -31,8 +31,8 @@ from sandbox import services as sandbox
 from sandbox.models import Message as QueuedMessage
 from sandbox.services import response_from_order
 from shipments.models import ShipHeroWebhook, WebhookRejection
-from tests.jakamo.test_asn_shiphero import ASN_EXAMPLE
 from tests.orders.factories import buyer_integration
+from tests.reference import ASN_EXAMPLE
 from tests.shipments.test_shiphero_webhook import post
 
 SCRIPT = '<script>alert("x")</script>'

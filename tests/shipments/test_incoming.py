@@ -18,7 +18,7 @@ from sandbox.models import Order as JakamoOrder
 from sandbox.models import OrderStatus as JakamoStatus
 from shipments import incoming
 from shipments.models import Shipment, ShipmentItem, ShipmentStatus
-from tests.jakamo.test_asn_shiphero import ASN_EXAMPLE
+from tests.reference import ASN_EXAMPLE
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from sandbox import party
 from sandbox.models import Order as JakamoOrder
 from shipments import outgoing, tasks
 from shipments.models import ShipHeroOrderLink, ShipHeroWebhook, WebhookRejection, WebhookState
-from tests.jakamo.test_asn_shiphero import shiphero_examples
+from tests.reference import shiphero_examples
 
 SECRET = "s3cret-shared-with-shiphero"
 SUCCESS = {"code": "200", "Status": "Success"}
