@@ -14,7 +14,7 @@ from exchange.models import InboxMessage, SyncRun
 from mappings.models import Integration
 from sandbox import services
 from sandbox.models import Message
-from tests.exchange.helpers import queue_confirmations
+from tests.helpers import queue_confirmations
 
 ROOT = Path(__file__).resolve().parents[2]
 

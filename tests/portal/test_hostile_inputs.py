@@ -31,7 +31,7 @@ from sandbox import services as sandbox
 from sandbox.models import Message as QueuedMessage
 from sandbox.services import response_from_order
 from shipments.models import ShipHeroWebhook, WebhookRejection
-from tests.orders.factories import buyer_integration
+from tests.helpers import buyer_integration
 from tests.reference import ASN_EXAMPLE
 from tests.shipments.test_shiphero_webhook import post
 
@@ -407,7 +407,7 @@ ASN_CASES = [
 @pytest.mark.django_db(transaction=True)
 def test_hostile_queue_messages_are_stored_explained_and_do_not_block_the_queue(live_server, network, purchaser):
     from orders.purchase import services
-    from tests.conftest import portal_integration
+    from tests.helpers import portal_integration
 
     po = portal_integration(f"{live_server.url}/sandbox/jakamo", demo.PO, "purchase_order", "PO (sandbox)")
     buyer_mappings(po, purchaser)
@@ -436,7 +436,7 @@ def test_hostile_queue_messages_are_stored_explained_and_do_not_block_the_queue(
 
 @pytest.mark.django_db(transaction=True)
 def test_hostile_asn_messages_are_stored_explained_and_do_not_block_the_queue(live_server, network):
-    from tests.conftest import portal_integration
+    from tests.helpers import portal_integration
 
     asn = portal_integration(f"{live_server.url}/sandbox/jakamo", demo.ASN, "asn", "ASN (sandbox)")
     negative = copy.deepcopy(ASN_EXAMPLE)

@@ -13,7 +13,7 @@ from jakamo.errors import AuthenticationError, RejectedError, TransientError
 from jakamo.ubl_build import build_order_document
 from sandbox import demo, party
 from sandbox.models import CompanyMapping, Integration, Order, OrderStatus
-from tests.conftest import make_client
+from tests.helpers import make_client
 
 
 def order_xml(number="E-1", **kwargs) -> bytes:
