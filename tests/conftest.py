@@ -1,14 +1,20 @@
 """Shared actors: the sandbox switched on, the demo network at the simulated Jakamo, a live HTTP
-server to talk to it, and portal users for every role. Plain helpers are in helpers.py."""
+server to talk to it, portal users for every role, the buyer's and the supplier's integrations with
+their mappings, and ShipHero's webhook endpoint. Plain helpers are in helpers.py."""
 
 from __future__ import annotations
 
 import pytest
 
 from common import roles
+from mappings.models import Integration
 from sandbox import demo
 from tests.helpers import (
+    SHIPHERO_SECRET,
+    buyer_integration,
     make_client,
+    map_buyer,
+    map_supplier,
     portal_integration,
     portal_user,
 )
@@ -95,3 +101,26 @@ def so_integration(jakamo_url):
 @pytest.fixture
 def asn_integration(jakamo_url):
     return portal_integration(jakamo_url, demo.ASN, "asn", "ASN (sandbox)")
+
+
+@pytest.fixture
+def buyer(po_integration, purchaser):
+    """The purchase order integration with the sandbox, mapped for demo.sample_order."""
+    return map_buyer(po_integration, purchaser)
+
+
+@pytest.fixture
+def offline_buyer(purchaser):
+    """The buyer's mappings on an integration whose Jakamo is out of reach: nothing is sent."""
+    return buyer_integration(purchaser)
+
+
+@pytest.fixture
+def supplier(so_integration, seller):
+    """The sales order integration with the sandbox, mapped for its customer and the seller."""
+    return map_supplier(so_integration, seller)
+
+
+@pytest.fixture
+def shiphero_endpoint(db):
+    return Integration.objects.create(name="ShipHero", kind="shiphero", webhook_secret=SHIPHERO_SECRET, shop_name="*")

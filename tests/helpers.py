@@ -1,28 +1,37 @@
 """Plain helpers the tests share, each written once: portal users, clients and integrations for the
-sandbox, the buyer's mappings, orders and confirmations made through the services, confirmations
-waiting in the sandbox's queue. The fixtures built on them are in conftest.py."""
+sandbox, the mappings a buyer's and a supplier's integration need, orders placed through the
+services, the outbox drained against the sandbox. The fixtures built on them are in conftest.py."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
+from django.test import TestCase
+from django.urls import reverse
 
 from common import roles
-from exchange.models import InboxMessage
-from jakamo import ubl
+from exchange import inbox, outbox
+from exchange.models import InboxMessage, OutboxMessage
+from jakamo import shiphero, ubl
 from jakamo.client import BasicAuth, ClientConfig, JakamoClient, OAuth2ClientCredentials
 from jakamo.ubl_build import build_order_document
 from mappings import services as mapping_services
-from mappings.models import Integration
+from mappings.models import Integration, PartnerRole
+from orders.models import OrderStatus, PurchaseOrder
 from orders.purchase import services as purchase_services
 from sandbox import demo, party
 from sandbox import services as sandbox_services
+from sandbox.models import Order as JakamoOrder
 from sandbox.services import response_from_order
 
 PASSWORD = "pw-for-tests-1"
+# The date the customer in customer_orders asks for.
+SOON = date.today() + timedelta(days=20)
 
 
 # ---------------------------------------------------------------- people
@@ -66,7 +75,58 @@ def map_buyer(integration, purchaser):
     return integration
 
 
+def map_supplier(integration, seller):
+    """The supplier's mappings: customer C-100 (the sandbox's Customer Company AB) and the seller as
+    contact sam, the DefaultUser."""
+    mapping_services.save_company_mapping(
+        integration=integration, identifier="C-100", company_name="Customer Company AB", role=PartnerRole.CUSTOMER
+    )
+    mapping_services.save_user_mapping(integration=integration, identifier="sam", portal_user=seller, is_default=True)
+    return integration
+
+
 # ---------------------------------------------------------------- orders, through the services
+def send_all():
+    """What the task cluster does: send every pending or retrying outgoing message now."""
+    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
+        outbox.send(row.pk)
+
+
+def placed(buyer, purchaser, number: str = "PO-1", lines: int = 2) -> PurchaseOrder:
+    """Purchase order ``number`` (demo.sample_order) created by the purchaser and sent to Jakamo."""
+    order = purchase_services.purchase_order_create(
+        integration=buyer, document=demo.sample_order(number, lines=lines), user=purchaser
+    )
+    send_all()
+    assert OutboxMessage.objects.get(document_key=number, document_type="Order").status == "sent"
+    return order
+
+
+def placed_and_confirmed(buyer, purchaser, number: str = "PO-1", lines: int = 2) -> PurchaseOrder:
+    """``placed``, then confirmed as ordered by the supplier and synced: the order is Confirmed."""
+    order = placed(buyer, purchaser, number, lines)
+    party.supplier_confirm(JakamoOrder.objects.get(order_number=number))
+    inbox.sync(buyer.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+    return order
+
+
+def customer_orders(network, number: str = "C-1", *, sellers_item_ids: tuple[str, str] = ("", "")):
+    """The customer places order ``number`` at the sandbox: 50 Bearings and 10 Shafts, wanted SOON
+    (with our item ids for them, where given)."""
+    bearing, shaft = sellers_item_ids
+    party.customer_place_order(
+        network["so"],
+        customer_company="Customer Company AB",
+        order_number=number,
+        lines=[
+            party.CustomerLine("Bearing", Decimal(50), Decimal("4.20"), SOON, sellers_item_id=bearing),
+            party.CustomerLine("Shaft", Decimal(10), Decimal(31), SOON, sellers_item_id=shaft),
+        ],
+    )
+
+
 def buyer_integration(purchaser=None) -> Integration:
     """A purchase order integration with the buyer's mappings whose Jakamo is out of reach
     (nothing is sent): for tests of pages and intake. One per test database, however often called."""
@@ -117,3 +177,24 @@ def queue_confirmations(network, count: int, prefix: str = "D") -> list[str]:
         party.supplier_confirm(order)
         numbers.append(number)
     return numbers
+
+
+# ---------------------------------------------------------------- ShipHero
+SHIPHERO_SECRET = "s3cret-shared-with-shiphero"
+
+
+def post_shiphero(
+    client, endpoint, payload, *, secret=SHIPHERO_SECRET, message_id="msg-1", raw: bytes | None = None, **headers
+):
+    """ShipHero's call of ``endpoint`` with ``payload`` as JSON (or the bytes ``raw``), signed with ``secret``."""
+    body = raw if raw is not None else json.dumps(payload).encode()
+    # The test's transaction never commits; run the on-commit hooks (queueing the task) as a commit would.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            reverse("shiphero_webhook", args=[endpoint.pk]),
+            data=body,
+            content_type="application/json",
+            HTTP_X_SHIPHERO_HMAC_SHA256=shiphero.sign(body, secret),
+            HTTP_X_SHIPHERO_MESSAGE_ID=message_id,
+            **headers,
+        )
