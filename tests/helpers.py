@@ -86,6 +86,11 @@ def map_supplier(integration, seller):
 
 
 # ---------------------------------------------------------------- orders, through the services
+def order_xml(number: str, **kwargs) -> bytes:
+    """demo.sample_order ``number`` (``kwargs`` change it) as the Order XML an ERP sends."""
+    return build_order_document(demo.sample_order(number, **kwargs))
+
+
 def send_all():
     """What the task cluster does: send every pending or retrying outgoing message now."""
     for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
@@ -171,9 +176,7 @@ def queue_confirmations(network, count: int, prefix: str = "D") -> list[str]:
     numbers = []
     for n in range(count):
         number = f"{prefix}-{n:04d}"
-        order = sandbox_services.receive_po_document(
-            network["po"], build_order_document(demo.sample_order(number, lines=1))
-        )
+        order = sandbox_services.receive_po_document(network["po"], order_xml(number, lines=1))
         party.supplier_confirm(order)
         numbers.append(number)
     return numbers

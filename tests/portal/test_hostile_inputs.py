@@ -31,7 +31,7 @@ from sandbox import services as sandbox
 from sandbox.models import Message as QueuedMessage
 from sandbox.services import response_from_order
 from shipments.models import ShipHeroWebhook, WebhookRejection
-from tests.helpers import post_shiphero
+from tests.helpers import order_xml, post_shiphero
 from tests.reference import ASN_EXAMPLE
 
 SCRIPT = '<script>alert("x")</script>'
@@ -47,10 +47,6 @@ UTF16_DOCTYPE = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE Order><Order/>
 BAD_UTF8 = b'<?xml version="1.0" encoding="UTF-8"?><Order><ID>\xff\xfe\xfd</ID></Order>'
 HUGE_XML = b"<Order>" + b"<Note>x</Note>" * (TWENTY_MB // 14) + b"</Order>"
 UBL_ORDER_NS = b"urn:oasis:names:specification:ubl:schema:xsd:Order-2"
-
-
-def order_xml(number: str) -> bytes:
-    return build_order_document(demo.sample_order(number))
 
 
 def edit(pattern: bytes, new: bytes, count: int = 0):
