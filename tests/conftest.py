@@ -4,7 +4,11 @@ their mappings, and ShipHero's webhook endpoint. Plain helpers are in helpers.py
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from common import roles
 from mappings.models import Integration
@@ -17,6 +21,28 @@ from tests.helpers import (
     map_supplier,
     portal_integration,
     portal_user,
+)
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE, else `ci` where CI is set (CI=true) and `dev`
+# elsewhere (pytest's --hypothesis-profile overrides both).
+# - `ci`: Hypothesis's own CI profile, the one CI ran before: derandomized (a run repeats), no
+#   deadline, no example database, a failure prints the blob that reproduces it; each property test
+#   runs its own number of examples (150 where it sets none).
+# - `dev`: quick runs while working: at most 20 examples a test (tests.strategies.examples), random
+#   ones; a failing example is kept in .hypothesis/ and tried first next time.
+hypothesis_settings.register_profile(
+    "ci", hypothesis_settings.get_profile("ci"), max_examples=150, deadline=None, derandomize=True, print_blob=True
+)
+hypothesis_settings.register_profile(
+    "dev",
+    hypothesis_settings.get_profile("default"),
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev")
 )
 
 

@@ -6,11 +6,21 @@ import random
 from datetime import date, time
 from decimal import Decimal
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from jakamo import ubl
 from jakamo.status import DeliveryStatus, LineStatus, StatusMessage
+
+
+def examples(count: int) -> int:
+    """How many examples a property test runs: its own ``count``, as CI runs it (profile `ci`), or
+    under the `dev` profile (quick runs while working, see conftest.py) at most that profile's few."""
+    if settings.get_current_profile_name() == "dev":
+        return min(count, settings.get_profile("dev").max_examples)
+    return count
+
 
 # Text as it survives XML: no control characters, no U+FFFE or U+FFFF (XML cannot carry them; the
 # builders refuse them, tested in test_xml_safety), no surrounding blanks (the reader strips them).

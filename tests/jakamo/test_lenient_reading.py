@@ -9,10 +9,10 @@ from lxml import etree
 
 from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
-from tests.strategies import add_noise, documents
+from tests.strategies import add_noise, documents, examples
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), st.randoms(use_true_random=False))
 def test_what_surrounds_the_values_changes_nothing_that_is_read(doc, rnd):
     root = etree.fromstring(build_order_document(doc))
