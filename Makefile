@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format venv speedups clean messages prodlike
+.PHONY: demo test test-fast check lint format venv speedups clean messages prodlike
 
 venv: $(STAMP) speedups
 
@@ -34,6 +34,17 @@ test: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# While working: the suite without the browser and chaos tests (a few minutes), Hypothesis's `dev`
+# profile unless CI or HYPOTHESIS_PROFILE says otherwise (tests/conftest.py). PYTEST_ARGS as for test.
+test-fast: venv
+	$(BIN)/pytest -m "not browser and not chaos" $(PYTEST_ARGS)
+
+# Before a commit, without running the tests: lint, formatting, and no model change lacking its migration.
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 lint: venv
 	$(BIN)/ruff check .

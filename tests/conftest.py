@@ -1,13 +1,49 @@
 """Shared actors: the sandbox switched on, the demo network at the simulated Jakamo, a live HTTP
-server to talk to it, and portal users for every role."""
+server to talk to it, portal users for every role, the buyer's and the supplier's integrations with
+their mappings, and ShipHero's webhook endpoint. Plain helpers are in helpers.py."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
-from django.contrib.auth.models import Group, User
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from common import roles
-from jakamo.client import BasicAuth, ClientConfig, JakamoClient, OAuth2ClientCredentials
+from mappings.models import Integration
+from sandbox import demo
+from tests.helpers import (
+    SHIPHERO_SECRET,
+    buyer_integration,
+    make_client,
+    map_buyer,
+    map_supplier,
+    portal_integration,
+    portal_user,
+)
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE, else `ci` where CI is set (CI=true) and `dev`
+# elsewhere (pytest's --hypothesis-profile overrides both).
+# - `ci`: Hypothesis's own CI profile, the one CI ran before: derandomized (a run repeats), no
+#   deadline, no example database, a failure prints the blob that reproduces it; each property test
+#   runs its own number of examples (150 where it sets none).
+# - `dev`: quick runs while working: at most 20 examples a test (tests.strategies.examples), random
+#   ones; a failing example is kept in .hypothesis/ and tried first next time.
+hypothesis_settings.register_profile(
+    "ci", hypothesis_settings.get_profile("ci"), max_examples=150, deadline=None, derandomize=True, print_blob=True
+)
+hypothesis_settings.register_profile(
+    "dev",
+    hypothesis_settings.get_profile("default"),
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev")
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,8 +66,6 @@ def _sandbox_on(settings):
 
 @pytest.fixture
 def network(db):
-    from sandbox import demo
-
     return demo.setup_network()
 
 
@@ -40,100 +74,79 @@ def jakamo_url(live_server, network) -> str:
     return f"{live_server.url}/sandbox/jakamo"
 
 
-def make_client(base_url: str, creds, *, oauth: bool = False, read_timeout: float = 5.0) -> JakamoClient:
-    if oauth:
-        auth = OAuth2ClientCredentials(
-            f"{base_url}/oauth2/token", creds.client_id, creds.client_secret, "sandbox/.default"
-        )
-    else:
-        auth = BasicAuth(creds.username, creds.password)
-    return JakamoClient(ClientConfig(base_url=base_url, auth=auth, connect_timeout=2.0, read_timeout=read_timeout))
-
-
 @pytest.fixture
 def po_client(jakamo_url):
-    from sandbox import demo
-
     return make_client(jakamo_url, demo.PO)
 
 
 @pytest.fixture
 def so_client(jakamo_url):
-    from sandbox import demo
-
     return make_client(jakamo_url, demo.SO)
 
 
 @pytest.fixture
 def asn_client(jakamo_url):
-    from sandbox import demo
-
     return make_client(jakamo_url, demo.ASN)
-
-
-def _user(username: str, role: str | None) -> User:
-    roles.ensure_roles()
-    user = User.objects.create_user(username, password="pw-for-tests-1")
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture
 def purchaser(db):
-    return _user("purchaser", roles.PURCHASERS)
+    return portal_user("purchaser", roles.PURCHASERS)
 
 
 @pytest.fixture
 def seller(db):
-    return _user("seller", roles.SALES)
+    return portal_user("seller", roles.SALES)
 
 
 @pytest.fixture
 def integration_admin(db):
-    return _user("integrator", roles.INTEGRATION_ADMINS)
+    return portal_user("integrator", roles.INTEGRATION_ADMINS)
 
 
 @pytest.fixture
 def support(db):
-    return _user("support", roles.SUPPORT)
+    return portal_user("support", roles.SUPPORT)
 
 
 @pytest.fixture
 def nobody(db):
-    return _user("nobody", None)
-
-
-def portal_integration(base_url: str, creds, kind: str, name: str):
-    from mappings.models import Integration
-
-    return Integration.objects.create(
-        name=name,
-        kind=kind,
-        environment="custom",
-        base_url=base_url,
-        username=creds.username,
-        password=creds.password,
-        poll_interval=60,
-    )
+    return portal_user("nobody", None)
 
 
 @pytest.fixture
 def po_integration(jakamo_url):
-    from sandbox import demo
-
     return portal_integration(jakamo_url, demo.PO, "purchase_order", "PO (sandbox)")
 
 
 @pytest.fixture
 def so_integration(jakamo_url):
-    from sandbox import demo
-
     return portal_integration(jakamo_url, demo.SO, "sales_order", "SO (sandbox)")
 
 
 @pytest.fixture
 def asn_integration(jakamo_url):
-    from sandbox import demo
-
     return portal_integration(jakamo_url, demo.ASN, "asn", "ASN (sandbox)")
+
+
+@pytest.fixture
+def buyer(po_integration, purchaser):
+    """The purchase order integration with the sandbox, mapped for demo.sample_order."""
+    return map_buyer(po_integration, purchaser)
+
+
+@pytest.fixture
+def offline_buyer(purchaser):
+    """The buyer's mappings on an integration whose Jakamo is out of reach: nothing is sent."""
+    return buyer_integration(purchaser)
+
+
+@pytest.fixture
+def supplier(so_integration, seller):
+    """The sales order integration with the sandbox, mapped for its customer and the seller."""
+    return map_supplier(so_integration, seller)
+
+
+@pytest.fixture
+def shiphero_endpoint(db):
+    return Integration.objects.create(name="ShipHero", kind="shiphero", webhook_secret=SHIPHERO_SECRET, shop_name="*")

@@ -1,7 +1,9 @@
-"""Examples cut out of the reference documents in ../shared (tests skip when it is absent)."""
+"""Examples cut out of the reference documents in ../shared (tests skip when it is absent), and the
+ASN example the ASN document prints without braces."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -51,3 +53,115 @@ def xml_examples(document: str = "jakamo-purchase-order-api.txt") -> list[tuple[
         examples.append((title or root, text))
         i += 1
     return examples
+
+
+def by_title(fragment: str) -> str:
+    require_shared()
+    for title, xml in xml_examples():
+        if fragment in title:
+            return xml
+    raise LookupError(fragment)
+
+
+# The ASN document prints its example without braces; this is that example, field for field.
+ASN_EXAMPLE = {
+    "ID": "87",
+    "shipmentNumber": "ASNTEST2000",
+    "status": "DISPATCHED",
+    "dispatchCompanyName": "James Universal Imports",
+    "dispatchContactName": "James Testperson",
+    "dispatchContactEmail": "",
+    "dispatchStreetName": "Test Street",
+    "dispatchBuildingNumber": "44",
+    "dispatchAdditionalStreetName": None,
+    "dispatchCity": "Tampere",
+    "dispatchPostalZone": "44500",
+    "dispatchCountry": "Finland",
+    "shippingUnits": [
+        {
+            "shippingUnitNumber": "1111",
+            "type": "Pallet",
+            "items": [
+                {
+                    "orderNumber": "ASN1234",
+                    "lineNumber": "2",
+                    "quantity": "30",
+                    "sellersItemID": "Heat Diffuser 1234",
+                    "buyersItemID": "Heat Diffuser 1234",
+                    "buyersItemName": "Heat Diffuser 1234",
+                    "batchNumber": "1",
+                    "manufacturingBatch": "33333",
+                    "expirationDate": "2022-12-14",
+                    "serialNumbers": [],
+                },
+            ],
+            "dimensions": {
+                "mass": 100,
+                "massUnit": "kg",
+                "length": 2,
+                "width": 3,
+                "height": 4,
+                "diameter": 5,
+                "lengthUnit": "m",
+            },
+        },
+        {
+            "shippingUnitNumber": "2222",
+            "type": "Pallet",
+            "items": [
+                {
+                    "orderNumber": "ASN1234",
+                    "lineNumber": "1",
+                    "quantity": "10",
+                    "sellersItemID": "Radiator 12345",
+                    "buyersItemID": "Radiator 12345",
+                    "buyersItemName": "Radiator",
+                    "batchNumber": "1",
+                    "manufacturingBatch": "33333",
+                    "expirationDate": "2022-12-14",
+                    "serialNumbers": [],
+                },
+                {
+                    "orderNumber": "ASN1234",
+                    "lineNumber": "3",
+                    "quantity": "50",
+                    "sellersItemID": "Mounting kit 12345",
+                    "buyersItemID": "Mounting kit 12345",
+                    "buyersItemName": "Mounting kit 12345",
+                    "batchNumber": "1",
+                    "manufacturingBatch": "33333",
+                    "expirationDate": "2022-12-14",
+                    "serialNumbers": [],
+                },
+            ],
+            "dimensions": {
+                "mass": 3,
+                "massUnit": "kg",
+                "length": 4,
+                "width": 5,
+                "height": 6,
+                "diameter": 7,
+                "lengthUnit": "m",
+            },
+        },
+    ],
+    "buyer": {"companyName": "Postman Test CLIENT", "companyID": "clientcompany"},
+    "supplier": {"companyName": "Postman Test SUPPLIER", "companyID": "testsupplier"},
+    "dispatchDatetime": "2022-12-14T11:24:00+00:00",
+}
+
+
+def shiphero_examples() -> dict[str, dict]:
+    """The Freight and Courier JSON examples, cut out of the ShipHero document."""
+    require_shared()
+    text = (REFERENCE / "shiphero-shipment-asn-webhook.txt").read_text(encoding="utf-8")
+    blocks = []
+    for match in re.finditer(r'\{\n"account_id"', text):
+        depth = 0
+        for end in range(match.start(), len(text)):
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            if depth == 0:
+                blocks.append(json.loads(text[match.start() : end + 1]))
+                break
+    assert len(blocks) == 2
+    return {"freight": blocks[0], "courier": blocks[1]}

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from tests.orders.factories import order_with_confirmation
+from tests.helpers import order_with_confirmation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

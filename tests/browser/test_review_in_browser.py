@@ -4,7 +4,7 @@ in a real browser. The screenshot is kept in test-artifacts/."""
 import pytest
 
 from orders.models import OrderStatus, PurchaseOrder
-from tests.orders.factories import order_with_confirmation
+from tests.helpers import order_with_confirmation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

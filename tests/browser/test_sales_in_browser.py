@@ -7,12 +7,12 @@ import pytest
 from exchange import inbox
 from jakamo.ubl_parse import parse_order_document
 from orders.models import SalesOrder, SalesStatus
-from tests.orders.test_sales_flow import customer_orders, supplier  # noqa: F401 (fixture)
+from tests.helpers import customer_orders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_seller_confirms_with_changes(live_server, page, seller, supplier, network, artifacts):  # noqa: F811
+def test_a_seller_confirms_with_changes(live_server, page, seller, supplier, network, artifacts):
     customer_orders(network, "BS-1")
     inbox.sync(supplier.pk)
     order = SalesOrder.objects.get()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.exchange.helpers import queue_confirmations
+from tests.helpers import queue_confirmations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

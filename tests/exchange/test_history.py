@@ -6,7 +6,7 @@ from django.urls import reverse
 from exchange import inbox, outbox
 from exchange.models import InboxMessage, OutboxMessage
 from sandbox import demo, services
-from tests.exchange.helpers import queue_confirmations
+from tests.helpers import queue_confirmations
 
 
 @pytest.fixture

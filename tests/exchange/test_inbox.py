@@ -13,7 +13,7 @@ from exchange import inbox
 from exchange.models import InboxMessage, SyncRun, SyncState
 from sandbox import services
 from sandbox.models import Message
-from tests.exchange.helpers import queue_confirmations
+from tests.helpers import queue_confirmations
 
 ROOT = Path(__file__).resolve().parents[2]
 

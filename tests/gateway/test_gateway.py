@@ -8,31 +8,17 @@ import pytest
 import requests
 from django.urls import reverse
 
-from exchange import inbox, outbox
+from exchange import inbox
 from exchange.models import OutboxMessage
 from gateway import services as gateway_services
 from gateway.models import GatewayClient, GatewayMessage, GatewayRequest, Passes
 from jakamo.ubl_build import build_order_document
-from mappings import services as mapping_services
 from orders.models import Confirmation, OrderStatus, PurchaseOrder
 from sandbox import demo, party
 from sandbox.models import Order as JakamoOrder
 from sandbox.models import OrderStatus as JakamoStatus
 from tests.gateway.erp_connector import ErpConnector, status_message
-
-
-@pytest.fixture
-def buyer(po_integration, purchaser):
-    mapping_services.save_company_mapping(
-        integration=po_integration, identifier="V-100", company_name="Test Supplier Ltd."
-    )
-    mapping_services.save_user_mapping(integration=po_integration, identifier="bertha", portal_user=purchaser)
-    return po_integration
-
-
-def send_all():
-    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
-        outbox.send(row.pk)
+from tests.helpers import map_supplier, send_all
 
 
 def gateway_connector(live_server, buyer, **options) -> tuple[ErpConnector, GatewayClient]:
@@ -241,14 +227,7 @@ def test_an_oauth2_clients_pages_show_the_token_url_and_a_basic_clients_do_not(c
 
 def sales_erp_with_an_order(network, live_server, so_integration, seller) -> ErpConnector:
     """An SO client's ERP connector, and customer order C-77 (one line of 5) in its queue."""
-    from mappings.models import PartnerRole
-
-    mapping_services.save_company_mapping(
-        integration=so_integration, identifier="C-100", company_name="Customer Company AB", role=PartnerRole.CUSTOMER
-    )
-    mapping_services.save_user_mapping(
-        integration=so_integration, identifier="sam", portal_user=seller, is_default=True
-    )
+    map_supplier(so_integration, seller)
     client, secret = gateway_services.client_create(name="ERP sales", integration=so_integration)
     party.customer_place_order(
         network["so"],

@@ -8,7 +8,7 @@ from jakamo import client as jclient
 from jakamo.errors import AuthenticationError, ProtocolError, RejectedError, TransientError
 from sandbox import demo
 from sandbox.models import AccessToken
-from tests.conftest import make_client
+from tests.helpers import make_client
 
 
 @pytest.fixture(autouse=True)

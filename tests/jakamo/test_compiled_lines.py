@@ -18,9 +18,8 @@ import jakamo
 from jakamo import build_speedups, ubl, ubl_parse
 from jakamo.errors import DocumentError
 from jakamo.ubl_build import build_order_document
-from tests.jakamo.test_lenient_reading import add_noise, local
-from tests.jakamo.test_roundtrip import documents
 from tests.reference import REAL_FIXTURES, xml_examples
+from tests.strategies import add_noise, documents, examples, local
 
 compiled = pytest.mark.skipif(
     ubl_parse.read_lines_compiled is None,
@@ -112,7 +111,7 @@ def break_values(root, rnd: random.Random):
 
 
 @compiled
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), st.randoms(use_true_random=False))
 def test_any_document_reads_alike_however_broken(doc, rnd):
     root = etree.fromstring(build_order_document(doc))

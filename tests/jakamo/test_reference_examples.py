@@ -11,19 +11,11 @@ from jakamo import schema, ubl
 from jakamo.status import build_status_message, parse_status_message
 from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
-from tests.reference import REAL_FIXTURES, XSD_DIR, require_shared, xml_examples
+from tests.reference import REAL_FIXTURES, XSD_DIR, by_title, require_shared, xml_examples
 
 
 def examples(kind_prefix: str):
     return [(title, xml) for title, xml in xml_examples() if kind_prefix in xml.split(">", 1)[0]]
-
-
-def by_title(fragment: str) -> str:
-    require_shared()
-    for title, xml in xml_examples():
-        if fragment in title:
-            return xml
-    raise LookupError(fragment)
 
 
 def test_the_reference_document_holds_the_examples_we_test():

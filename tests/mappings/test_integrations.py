@@ -10,7 +10,7 @@ from django.urls import reverse
 from exchange.models import SyncRun, SyncState
 from mappings.models import Integration
 from sandbox import demo
-from tests.exchange.helpers import queue_confirmations
+from tests.helpers import queue_confirmations
 
 
 def raw_column(pk, column):

@@ -15,7 +15,7 @@ from operations import alerts, digest
 from operations.models import DigestSent, Incident
 from operations.people import set_language
 from orders.models import OrderStatus, PurchaseOrder
-from tests.orders.factories import order_with_confirmation
+from tests.helpers import order_with_confirmation
 
 pytestmark = pytest.mark.django_db
 

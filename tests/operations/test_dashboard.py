@@ -15,7 +15,7 @@ from exchange.models import InboxMessage, OutboxMessage, SyncState
 from orders.models import DeliveryBatch, OrderStatus, PurchaseOrder, SalesOrder, SalesStatus
 from orders.purchase import services
 from sandbox import demo
-from tests.orders.factories import buyer_integration, order_with_confirmation
+from tests.helpers import buyer_integration, order_with_confirmation
 
 pytestmark = pytest.mark.django_db
 

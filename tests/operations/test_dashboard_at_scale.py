@@ -13,7 +13,7 @@ from django.utils import timezone
 from exchange.models import InboxMessage
 from operations import charts
 from orders.models import Confirmation, PurchaseOrder
-from tests.orders.factories import buyer_integration, order_with_confirmation
+from tests.helpers import buyer_integration, order_with_confirmation
 
 
 def stored(integration, *, days_ago: int, document_type="OrderResponse"):

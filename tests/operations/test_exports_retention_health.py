@@ -17,7 +17,7 @@ from exchange.models import InboxMessage, OutboxMessage
 from exchange.retention import remove_old_bodies
 from operations.models import Heartbeat
 from orders.models import SalesOrder, SalesStatus
-from tests.orders.factories import order_with_confirmation
+from tests.helpers import order_with_confirmation
 
 pytestmark = pytest.mark.django_db
 

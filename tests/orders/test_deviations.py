@@ -10,7 +10,7 @@ import pytest
 from jakamo import ubl
 from jakamo.ubl_parse import parse_order_document
 from orders import deviations as dv
-from tests.jakamo.test_reference_examples import by_title
+from tests.reference import by_title
 
 
 @pytest.fixture

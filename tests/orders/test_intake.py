@@ -8,7 +8,7 @@ from exchange.models import OutboxMessage
 from jakamo.ubl_build import build_order_document
 from orders.models import ErpClient, OrderStatus, PurchaseOrder
 from sandbox import demo
-from tests.orders.factories import buyer_integration
+from tests.helpers import buyer_integration
 
 ERP_URL = "/orders/erp/orders/"
 

@@ -17,7 +17,7 @@ from jakamo.ubl_parse import parse_order_document
 from orders import documents
 from orders.models import Confirmation, OrderStatus, PurchaseOrder
 from sandbox import demo
-from tests.orders.factories import order_with_confirmation
+from tests.helpers import order_with_confirmation
 
 
 def test_the_review_queue_lists_oldest_first_and_filters(client, purchaser):

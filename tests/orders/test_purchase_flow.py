@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from exchange import inbox, outbox
+from exchange import inbox
 from exchange.models import InboxMessage, OutboxMessage
 from mappings import services as mapping_services
 from orders import deviations as dv
@@ -15,29 +15,9 @@ from orders.purchase import services
 from sandbox import demo, party
 from sandbox.models import Order as JakamoOrder
 from sandbox.models import OrderStatus as JakamoStatus
+from tests.helpers import placed, placed_and_confirmed, send_all
 
 LATER = date.today() + timedelta(days=75)
-
-
-@pytest.fixture
-def buyer(po_integration, purchaser):
-    mapping_services.save_company_mapping(
-        integration=po_integration, identifier="V-100", company_name="Test Supplier Ltd."
-    )
-    mapping_services.save_user_mapping(integration=po_integration, identifier="bertha", portal_user=purchaser)
-    return po_integration
-
-
-def send_all():
-    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
-        outbox.send(row.pk)
-
-
-def placed(buyer, purchaser, number="PO-1") -> PurchaseOrder:
-    order = services.purchase_order_create(integration=buyer, document=demo.sample_order(number), user=purchaser)
-    send_all()
-    assert OutboxMessage.objects.get(document_key=number, document_type="Order").status == "sent"
-    return order
 
 
 def supplier_confirms_with_changes(number="PO-1"):
@@ -147,9 +127,7 @@ def test_delivered_marks_lines_and_batches(network, buyer, purchaser):
 
 
 def test_receiving_partially_then_fully(network, buyer, purchaser):
-    order = placed(buyer, purchaser)
-    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"))
-    inbox.sync(buyer.pk)
+    order = placed_and_confirmed(buyer, purchaser)
     services.goods_receive(order=order, user=purchaser, quantities={("1", "PO-1-1-1"): Decimal(25)})
     send_all()
     order.refresh_from_db()
@@ -204,9 +182,7 @@ def test_an_order_to_an_unmapped_supplier_waits_blocked_until_the_mapping_exists
 
 
 def test_revising_cancelling_lines_and_cancelling_the_order_reach_jakamo(network, buyer, purchaser):
-    order = placed(buyer, purchaser)
-    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"))
-    inbox.sync(buyer.pk)
+    order = placed_and_confirmed(buyer, purchaser)
     revised = demo.sample_order("PO-1", quantity=Decimal(150))
     services.purchase_order_revise(order=order, document=revised, user=purchaser)
     send_all()
@@ -267,9 +243,7 @@ def test_receiving_a_whole_line_sends_the_line_without_batches(network, buyer, p
 # PO document 6.2: a revised order waits for the supplier again only where it differs from the
 # supplier's confirmation. Each of these ended with the portal and Jakamo showing different statuses.
 def test_cancelling_a_line_of_a_confirmed_order_leaves_it_confirmed_as_in_jakamo(network, buyer, purchaser):
-    order = placed(buyer, purchaser)
-    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"))
-    inbox.sync(buyer.pk)
+    order = placed_and_confirmed(buyer, purchaser)
     services.purchase_order_cancel_lines(order=order, line_ids=["2"], user=purchaser)
     send_all()
     order.refresh_from_db()
@@ -280,9 +254,7 @@ def test_cancelling_a_line_of_a_confirmed_order_leaves_it_confirmed_as_in_jakamo
 
 
 def test_receiving_one_line_then_cancelling_the_rest_leaves_the_order_received(network, buyer, purchaser):
-    order = placed(buyer, purchaser)
-    party.supplier_confirm(JakamoOrder.objects.get(order_number="PO-1"))
-    inbox.sync(buyer.pk)
+    order = placed_and_confirmed(buyer, purchaser)
     services.goods_receive(order=order, user=purchaser, quantities={("1", None): None})
     send_all()
     order.refresh_from_db()

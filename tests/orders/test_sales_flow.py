@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from exchange import inbox, outbox
+from exchange import inbox
 from exchange.models import OutboxMessage
 from mappings import services as mapping_services
 from mappings.models import PartnerRole
@@ -16,37 +16,9 @@ from orders.sales import services as sales
 from sandbox import party
 from sandbox.models import Order as JakamoOrder
 from sandbox.models import OrderStatus as JakamoStatus
+from tests.helpers import SOON, customer_orders, send_all
 
-SOON = date.today() + timedelta(days=20)
 LATER = date.today() + timedelta(days=50)
-
-
-@pytest.fixture
-def supplier(so_integration, seller):
-    mapping_services.save_company_mapping(
-        integration=so_integration, identifier="C-100", company_name="Customer Company AB", role=PartnerRole.CUSTOMER
-    )
-    mapping_services.save_user_mapping(
-        integration=so_integration, identifier="sam", portal_user=seller, is_default=True
-    )
-    return so_integration
-
-
-def customer_orders(network, number="C-1"):
-    party.customer_place_order(
-        network["so"],
-        customer_company="Customer Company AB",
-        order_number=number,
-        lines=[
-            party.CustomerLine("Bearing", Decimal(50), Decimal("4.20"), SOON),
-            party.CustomerLine("Shaft", Decimal(10), Decimal(31), SOON),
-        ],
-    )
-
-
-def send_all():
-    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
-        outbox.send(row.pk)
 
 
 def test_a_customer_order_from_arrival_to_delivery(network, supplier, seller):

@@ -11,11 +11,11 @@ from exchange.models import OutboxMessage
 from orders.models import SalesOrder, SalesStatus
 from sandbox import party
 from sandbox.models import Order as JakamoOrder
-from tests.orders.test_sales_flow import customer_orders, send_all, supplier  # noqa: F401 (fixture)
+from tests.helpers import customer_orders, send_all
 
 
 @pytest.fixture
-def arrived(network, supplier):  # noqa: F811
+def arrived(network, supplier):
     customer_orders(network, "P-1")
     inbox.sync(supplier.pk)
     return SalesOrder.objects.get()

@@ -31,9 +31,8 @@ from sandbox import services as sandbox
 from sandbox.models import Message as QueuedMessage
 from sandbox.services import response_from_order
 from shipments.models import ShipHeroWebhook, WebhookRejection
-from tests.jakamo.test_asn_shiphero import ASN_EXAMPLE
-from tests.orders.factories import buyer_integration
-from tests.shipments.test_shiphero_webhook import post
+from tests.helpers import order_xml, post_shiphero
+from tests.reference import ASN_EXAMPLE
 
 SCRIPT = '<script>alert("x")</script>'
 ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
@@ -48,10 +47,6 @@ UTF16_DOCTYPE = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE Order><Order/>
 BAD_UTF8 = b'<?xml version="1.0" encoding="UTF-8"?><Order><ID>\xff\xfe\xfd</ID></Order>'
 HUGE_XML = b"<Order>" + b"<Note>x</Note>" * (TWENTY_MB // 14) + b"</Order>"
 UBL_ORDER_NS = b"urn:oasis:names:specification:ubl:schema:xsd:Order-2"
-
-
-def order_xml(number: str) -> bytes:
-    return build_order_document(demo.sample_order(number))
 
 
 def edit(pattern: bytes, new: bytes, count: int = 0):
@@ -99,11 +94,6 @@ ORDER_CASES = [
 ]
 
 
-@pytest.fixture
-def buyer(purchaser):
-    return buyer_integration(purchaser)
-
-
 def body_of(case: Case, number: str) -> bytes:
     return case.body(number) if callable(case.body) else case.body
 
@@ -114,8 +104,8 @@ def no_crash_text(text: str):
 
 
 @pytest.mark.parametrize("case", ORDER_CASES, ids=lambda c: c.name)
-def test_the_erp_endpoint_refuses_with_a_specific_reason(client, buyer, case):
-    token = erp_client_create(name="ERP", integration=buyer)[1]
+def test_the_erp_endpoint_refuses_with_a_specific_reason(client, offline_buyer, case):
+    token = erp_client_create(name="ERP", integration=offline_buyer)[1]
     response = client.post(
         "/orders/erp/orders/",
         body_of(case, "H-1"),
@@ -130,41 +120,45 @@ def test_the_erp_endpoint_refuses_with_a_specific_reason(client, buyer, case):
 
 
 @pytest.mark.parametrize("case", ORDER_CASES, ids=lambda c: c.name)
-def test_an_upload_refuses_with_a_specific_reason(client, purchaser, buyer, case):
+def test_an_upload_refuses_with_a_specific_reason(client, purchaser, offline_buyer, case):
     client.force_login(purchaser)
     upload = SimpleUploadedFile("order.xml", body_of(case, "U-1"), content_type="application/xml")
-    page = client.post(reverse("orders:purchase_upload"), {"file": upload, "integration": buyer.pk}, follow=True)
+    page = client.post(
+        reverse("orders:purchase_upload"), {"file": upload, "integration": offline_buyer.pk}, follow=True
+    )
     text = html.unescape(page.content.decode())
     assert page.status_code == 200 and case.expect.lower() in text.lower(), text[-3000:]
     no_crash_text(text)
     assert not PurchaseOrder.objects.exists()
 
 
-def test_the_erp_endpoint_refuses_twenty_megabytes_before_reading_them(client, buyer):
-    token = erp_client_create(name="ERP", integration=buyer)[1]
+def test_the_erp_endpoint_refuses_twenty_megabytes_before_reading_them(client, offline_buyer):
+    token = erp_client_create(name="ERP", integration=offline_buyer)[1]
     response = client.post(
         "/orders/erp/orders/", HUGE_XML, content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {token}"
     )
     assert response.status_code == 413 and "larger than" in response.json()["error"]
 
 
-def test_an_upload_of_twenty_megabytes_is_refused(client, purchaser, buyer):
+def test_an_upload_of_twenty_megabytes_is_refused(client, purchaser, offline_buyer):
     client.force_login(purchaser)
     upload = SimpleUploadedFile("big.xml", HUGE_XML, content_type="application/xml")
-    page = client.post(reverse("orders:purchase_upload"), {"file": upload, "integration": buyer.pk}, follow=True)
+    page = client.post(
+        reverse("orders:purchase_upload"), {"file": upload, "integration": offline_buyer.pk}, follow=True
+    )
     assert "limit is 10,485,760 bytes" in page.content.decode()
     assert not PurchaseOrder.objects.exists()
 
 
-def test_the_erp_endpoint_refuses_a_missing_or_forged_token(client, buyer):
+def test_the_erp_endpoint_refuses_a_missing_or_forged_token(client, offline_buyer):
     for header in ({}, {"HTTP_AUTHORIZATION": "Bearer forged"}, {"HTTP_AUTHORIZATION": "Basic Zm9vOmJhcg=="}):
         response = client.post("/orders/erp/orders/", order_xml("T-1"), content_type="application/xml", **header)
         assert response.status_code == 401
 
 
-def test_html_in_names_is_kept_and_shown_escaped(client, purchaser, buyer):
+def test_html_in_names_is_kept_and_shown_escaped(client, purchaser, offline_buyer):
     as_xml_text = SCRIPT.replace("<", "&lt;").replace(">", "&gt;").encode()
-    token = erp_client_create(name="ERP", integration=buyer)[1]
+    token = erp_client_create(name="ERP", integration=offline_buyer)[1]
     response = client.post(
         "/orders/erp/orders/",
         edit(rb"HEX HEAD SCREW M11x80mm", as_xml_text)("X-1"),
@@ -224,19 +218,19 @@ FORM_CASES = [
 
 
 @pytest.mark.parametrize("case", FORM_CASES, ids=lambda c: c.name)
-def test_the_order_form_refuses_with_a_specific_reason(client, purchaser, buyer, case):
+def test_the_order_form_refuses_with_a_specific_reason(client, purchaser, offline_buyer, case):
     client.force_login(purchaser)
     page = client.post(
-        reverse("orders:purchase_new"), {**FORM, "order-integration": buyer.pk, **case.body}, follow=True
+        reverse("orders:purchase_new"), {**FORM, "order-integration": offline_buyer.pk, **case.body}, follow=True
     )
     text = html.unescape(page.content.decode())
     assert page.status_code == 200 and case.expect in text, text[-4000:]
     assert not PurchaseOrder.objects.exists()
 
 
-def test_html_in_a_form_field_is_shown_escaped(client, purchaser, buyer):
+def test_html_in_a_form_field_is_shown_escaped(client, purchaser, offline_buyer):
     client.force_login(purchaser)
-    data = {**FORM, "order-integration": buyer.pk, "lines-0-item_name": SCRIPT}
+    data = {**FORM, "order-integration": offline_buyer.pk, "lines-0-item_name": SCRIPT}
     page = client.post(reverse("orders:purchase_new"), data, follow=True).content.decode()
     assert PurchaseOrder.objects.get().lines.get().item_name == SCRIPT
     assert SCRIPT not in page and ESCAPED in page
@@ -284,14 +278,6 @@ def test_html_and_formulas_in_csv_are_stored_as_text_and_shown_escaped(client, i
 
 
 # ---------------------------------------------------------------- ShipHero webhook
-SECRET = "hostile-corpus-secret"
-
-
-@pytest.fixture
-def hook(db):
-    return Integration.objects.create(name="ShipHero", kind="shiphero", webhook_secret=SECRET, shop_name="*")
-
-
 def freight(**changes) -> dict:
     from sandbox import party
 
@@ -329,9 +315,9 @@ WEBHOOK_CASES = [
 
 
 @pytest.mark.parametrize("case", WEBHOOK_CASES, ids=lambda c: c.name)
-def test_the_webhook_answers_bad_payloads_specifically_and_keeps_what_it_can(client, hook, case):
+def test_the_webhook_answers_bad_payloads_specifically_and_keeps_what_it_can(client, shiphero_endpoint, case):
     body = case.body() if callable(case.body) else case.body
-    response = post(client, hook, None, raw=body, secret=SECRET)
+    response = post_shiphero(client, shiphero_endpoint, None, raw=body)
     text = response.content.decode()
     assert response.status_code in (200, 400), text
     no_crash_text(text)
@@ -342,11 +328,11 @@ def test_the_webhook_answers_bad_payloads_specifically_and_keeps_what_it_can(cli
         assert stored.problem and case.expect.lower() in stored.problem.lower(), stored.problem
 
 
-def test_the_webhook_refuses_a_forged_signature_and_twenty_megabytes(client, hook):
+def test_the_webhook_refuses_a_forged_signature_and_twenty_megabytes(client, shiphero_endpoint):
     body = json.dumps(freight()).encode()
-    assert post(client, hook, None, raw=body, secret="guessed").status_code == 401
+    assert post_shiphero(client, shiphero_endpoint, None, raw=body, secret="guessed").status_code == 401
     huge = b'{"pad": "' + b"x" * TWENTY_MB + b'"}'
-    response = post(client, hook, None, raw=huge, secret=SECRET)
+    response = post_shiphero(client, shiphero_endpoint, None, raw=huge)
     assert response.status_code == 413 and "limit" in response.content.decode()
     assert WebhookRejection.objects.count() == 2 and not ShipHeroWebhook.objects.exists()
 
@@ -405,12 +391,10 @@ ASN_CASES = [
 
 
 @pytest.mark.django_db(transaction=True)
-def test_hostile_queue_messages_are_stored_explained_and_do_not_block_the_queue(live_server, network, purchaser):
+def test_hostile_queue_messages_are_stored_explained_and_do_not_block_the_queue(network, buyer, purchaser):
     from orders.purchase import services
-    from tests.conftest import portal_integration
 
-    po = portal_integration(f"{live_server.url}/sandbox/jakamo", demo.PO, "purchase_order", "PO (sandbox)")
-    buyer_mappings(po, purchaser)
+    po = buyer
     services.purchase_order_create(integration=po, document=demo.sample_order("Q-1"), user=purchaser)
     services.purchase_order_create(integration=po, document=demo.sample_order("Q-2"), user=purchaser)
     cases = queue_cases("Q-1")
@@ -435,10 +419,8 @@ def test_hostile_queue_messages_are_stored_explained_and_do_not_block_the_queue(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_hostile_asn_messages_are_stored_explained_and_do_not_block_the_queue(live_server, network):
-    from tests.conftest import portal_integration
-
-    asn = portal_integration(f"{live_server.url}/sandbox/jakamo", demo.ASN, "asn", "ASN (sandbox)")
+def test_hostile_asn_messages_are_stored_explained_and_do_not_block_the_queue(network, asn_integration):
+    asn = asn_integration
     negative = copy.deepcopy(ASN_EXAMPLE)
     negative["shippingUnits"][0]["items"][0]["quantity"] = "-30"
     for case in ASN_CASES:
@@ -458,9 +440,9 @@ def test_hostile_asn_messages_are_stored_explained_and_do_not_block_the_queue(li
     assert rows[-1].status == "processed"
 
 
-def test_a_stored_hostile_message_is_shown_escaped_in_the_history(client, support, buyer):
+def test_a_stored_hostile_message_is_shown_escaped_in_the_history(client, support, offline_buyer):
     row = InboxMessage.objects.create(
-        integration=buyer,
+        integration=offline_buyer,
         body=f"<OrderResponse><Note>{SCRIPT}</Note></OrderResponse>".encode(),
         content_hash="x",
         status="failed",
@@ -481,20 +463,15 @@ def test_a_stored_hostile_message_is_shown_escaped_in_the_history(client, suppor
     ],
     ids=["lone surrogate", "nesting bomb"],
 )
-def test_a_stored_json_body_that_cannot_be_indented_as_is_is_still_shown(client, support, hook, body, shown):
-    row = InboxMessage.objects.create(integration=hook, body=body, content_type="application/json", status="failed")
+def test_a_stored_json_body_that_cannot_be_indented_as_is_is_still_shown(
+    client, support, shiphero_endpoint, body, shown
+):
+    row = InboxMessage.objects.create(
+        integration=shiphero_endpoint, body=body, content_type="application/json", status="failed"
+    )
     client.force_login(support)
     response = client.get(row.get_absolute_url())
     assert response.status_code == 200 and shown in response.content.decode()
-
-
-def buyer_mappings(integration, purchaser):
-    from mappings import services as mapping_services
-
-    mapping_services.save_company_mapping(
-        integration=integration, identifier="V-100", company_name="Test Supplier Ltd."
-    )
-    mapping_services.save_user_mapping(integration=integration, identifier="bertha", portal_user=purchaser)
 
 
 def test_a_guarded_formula_survives_export_and_import(client, integration_admin):

@@ -13,7 +13,7 @@ from orders.models import PurchaseOrder
 from orders.purchase import services
 from sandbox import demo
 from shipments.outgoing import _line_sort_key
-from tests.orders.factories import buyer_integration
+from tests.helpers import buyer_integration
 
 
 @pytest.mark.parametrize(

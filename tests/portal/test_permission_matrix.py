@@ -16,7 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.orders.factories import order_with_confirmation
+from tests.helpers import order_with_confirmation
 
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed in"  # every person with an account

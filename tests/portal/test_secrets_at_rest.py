@@ -18,16 +18,16 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from exchange import inbox, outbox
-from exchange.models import InboxMessage, OutboxMessage
+from exchange import inbox
+from exchange.models import InboxMessage
 from gateway import services as gateway_services
-from mappings import services as mapping_services
 from mappings.models import Integration
 from orders.purchase import services
 from orders.purchase.intake import erp_client_create
 from sandbox import demo, party
 from sandbox.models import AccessToken
 from sandbox.models import Order as JakamoOrder
+from tests.helpers import map_buyer, send_all
 
 PERSON_PASSWORD = "correct-horse-battery-2026"
 WEBHOOK_SECRET = "shiphero-shared-secret-0042"
@@ -95,11 +95,9 @@ def test_no_plaintext_secret_in_a_database_dump(live_server, network, django_use
 
     # Traffic, so headers, attempts and logs are written: an order out with basic auth, the
     # supplier's confirmation in through OAuth2.
-    mapping_services.save_company_mapping(integration=basic, identifier="V-100", company_name="Test Supplier Ltd.")
-    mapping_services.save_user_mapping(integration=basic, identifier="bertha", portal_user=purchaser)
+    map_buyer(basic, purchaser)
     services.purchase_order_create(integration=basic, document=demo.sample_order("SEC-1"), user=purchaser)
-    for row in OutboxMessage.objects.all():
-        outbox.send(row.pk)
+    send_all()
     party.supplier_confirm(JakamoOrder.objects.get(order_number="SEC-1"), {})
     inbox.sync(oauth.pk)
     assert InboxMessage.objects.filter(integration=oauth, document_type="OrderResponse").exists(), "no OAuth2 sync"

@@ -13,7 +13,7 @@ from exchange.models import OutboxMessage
 from mappings.models import CompanyMapping, UserMapping
 from orders.models import Confirmation, OrderStatus, PurchaseOrder
 from orders.purchase import intake, services
-from tests.orders.factories import buyer_integration, order_with_confirmation
+from tests.helpers import buyer_integration, order_with_confirmation
 
 REFUSAL = "which a message to Jakamo cannot carry"
 

@@ -13,11 +13,7 @@ from jakamo.errors import AuthenticationError, RejectedError, TransientError
 from jakamo.ubl_build import build_order_document
 from sandbox import demo, party
 from sandbox.models import CompanyMapping, Integration, Order, OrderStatus
-from tests.conftest import make_client
-
-
-def order_xml(number="E-1", **kwargs) -> bytes:
-    return build_order_document(demo.sample_order(number, **kwargs))
+from tests.helpers import make_client, order_xml
 
 
 def refused(call) -> RejectedError:
@@ -42,7 +38,7 @@ def test_no_credentials_at_all_answers_authentication_failed(jakamo_url):
 
 def test_sales_order_credentials_cannot_post_orders(jakamo_url):
     client = make_client(jakamo_url, demo.SO)
-    assert refused(lambda: client.send_order(order_xml())).explanation.code == "message_required"
+    assert refused(lambda: client.send_order(order_xml("E-1"))).explanation.code == "message_required"
 
 
 def test_a_document_that_is_not_an_order_is_refused(po_client):
@@ -67,12 +63,12 @@ def test_missing_issue_date(po_client):
 
 
 def test_unknown_vendor(po_client):
-    error = refused(lambda: po_client.send_order(order_xml(vendor_id="V-999"), vendor_id="V-999"))
+    error = refused(lambda: po_client.send_order(order_xml("E-1", vendor_id="V-999"), vendor_id="V-999"))
     assert error.explanation.code == "no_vendor_mapping" and "“V-999”" in error.explanation.explanation
 
 
 def test_unknown_buyer_contact(po_client):
-    error = refused(lambda: po_client.send_order(order_xml(buyer_contact="ghost")))
+    error = refused(lambda: po_client.send_order(order_xml("E-1", buyer_contact="ghost")))
     assert error.explanation.code == "no_buyer_contact"
 
 

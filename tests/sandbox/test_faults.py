@@ -9,7 +9,7 @@ from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
 from sandbox import demo, party, services
 from sandbox.models import Fault, Message, Order
-from tests.conftest import make_client
+from tests.helpers import make_client
 
 
 def confirmed_orders(network, *numbers):

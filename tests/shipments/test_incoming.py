@@ -7,44 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from exchange import inbox, outbox
+from exchange import inbox
 from exchange.models import InboxMessage, OutboxMessage
 from jakamo import asn as jasn
-from mappings import services as mapping_services
-from orders.models import OrderStatus, PurchaseOrder
+from orders.models import OrderStatus
 from orders.purchase import services as order_services
 from sandbox import demo, party
 from sandbox.models import Order as JakamoOrder
 from sandbox.models import OrderStatus as JakamoStatus
 from shipments import incoming
 from shipments.models import Shipment, ShipmentItem, ShipmentStatus
-from tests.jakamo.test_asn_shiphero import ASN_EXAMPLE
-
-
-@pytest.fixture
-def buyer(po_integration, purchaser):
-    mapping_services.save_company_mapping(
-        integration=po_integration, identifier="V-100", company_name="Test Supplier Ltd."
-    )
-    mapping_services.save_user_mapping(integration=po_integration, identifier="bertha", portal_user=purchaser)
-    return po_integration
-
-
-def send_all():
-    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
-        outbox.send(row.pk)
-
-
-def placed_and_confirmed(buyer, purchaser, number="PO-1", lines=2) -> PurchaseOrder:
-    order = order_services.purchase_order_create(
-        integration=buyer, document=demo.sample_order(number, lines=lines), user=purchaser
-    )
-    send_all()
-    party.supplier_confirm(JakamoOrder.objects.get(order_number=number))
-    inbox.sync(buyer.pk)
-    order.refresh_from_db()
-    assert order.status == OrderStatus.CONFIRMED
-    return order
+from tests.helpers import placed_and_confirmed, send_all
+from tests.reference import ASN_EXAMPLE
 
 
 def test_the_asn_example_is_stored_with_every_field_and_unknown_orders_are_flagged(

@@ -15,7 +15,7 @@ from orders.purchase import services as order_services
 from sandbox import demo
 from shipments import incoming
 from shipments.models import ShipmentStatus
-from tests.jakamo.test_asn_shiphero import ASN_EXAMPLE
+from tests.reference import ASN_EXAMPLE
 
 
 @pytest.fixture

@@ -8,79 +8,33 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.test import TestCase
 from django.urls import reverse
 from django_q.models import OrmQ
 
-from exchange import inbox, outbox
+from exchange import inbox
 from exchange.models import InboxMessage, OutboxMessage
 from jakamo import shiphero
-from mappings import services as mapping_services
-from mappings.models import Integration, PartnerRole
+from mappings.models import Integration
 from orders.models import SalesOrder, SalesStatus
 from orders.sales import services as sales
 from sandbox import party
 from sandbox.models import Order as JakamoOrder
 from shipments import outgoing, tasks
 from shipments.models import ShipHeroOrderLink, ShipHeroWebhook, WebhookRejection, WebhookState
-from tests.jakamo.test_asn_shiphero import shiphero_examples
+from tests.helpers import SHIPHERO_SECRET, customer_orders, post_shiphero, send_all
+from tests.reference import shiphero_examples
 
-SECRET = "s3cret-shared-with-shiphero"
 SUCCESS = {"code": "200", "Status": "Success"}
 
 
 @pytest.fixture
-def endpoint(db):
-    return Integration.objects.create(name="ShipHero", kind="shiphero", webhook_secret=SECRET, shop_name="*")
-
-
-@pytest.fixture
-def supplier(so_integration, seller):
-    mapping_services.save_company_mapping(
-        integration=so_integration, identifier="C-100", company_name="Customer Company AB", role=PartnerRole.CUSTOMER
-    )
-    mapping_services.save_user_mapping(
-        integration=so_integration, identifier="sam", portal_user=seller, is_default=True
-    )
-    return so_integration
-
-
-def send_all():
-    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
-        outbox.send(row.pk)
-
-
-@pytest.fixture
 def sales_order(network, supplier, seller) -> SalesOrder:
-    soon = date.today() + timedelta(days=20)
-    party.customer_place_order(
-        network["so"],
-        customer_company="Customer Company AB",
-        order_number="C-1",
-        lines=[
-            party.CustomerLine("Bearing", Decimal(50), Decimal("4.20"), soon, sellers_item_id="coca-lata"),
-            party.CustomerLine("Shaft", Decimal(10), Decimal(31), soon, sellers_item_id="shaft-9"),
-        ],
-    )
+    customer_orders(network, "C-1", sellers_item_ids=("coca-lata", "shaft-9"))
     inbox.sync(supplier.pk)
     order = SalesOrder.objects.get(order_number="C-1")
     sales.sales_confirm_as_requested(order=order, user=seller)
     send_all()
     return order
-
-
-def post(client, endpoint, payload, *, secret=SECRET, message_id="msg-1", raw: bytes | None = None, **headers):
-    body = raw if raw is not None else json.dumps(payload).encode()
-    # The test's transaction never commits; run the on-commit hooks (queueing the task) as a commit would.
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(
-            reverse("shiphero_webhook", args=[endpoint.pk]),
-            data=body,
-            content_type="application/json",
-            HTTP_X_SHIPHERO_HMAC_SHA256=shiphero.sign(body, secret),
-            HTTP_X_SHIPHERO_MESSAGE_ID=message_id,
-            **headers,
-        )
 
 
 def run_tasks():
@@ -99,10 +53,10 @@ def item(ref, quantity, sku="sku", item_id=1):
 
 
 # -- receiving the call ------------------------------------------------------------------------------
-def test_both_reference_examples_are_answered_stored_raw_and_processed_after_the_answer(client, endpoint):
+def test_both_reference_examples_are_answered_stored_raw_and_processed_after_the_answer(client, shiphero_endpoint):
     for n, (kind, example) in enumerate(shiphero_examples().items()):
         body = json.dumps(example, indent=1).encode()
-        response = post(client, endpoint, None, raw=body, message_id=f"ex-{kind}")
+        response = post_shiphero(client, shiphero_endpoint, None, raw=body, message_id=f"ex-{kind}")
         assert response.status_code == 200 and response.json() == SUCCESS
         hook = ShipHeroWebhook.objects.get(message_id=f"ex-{kind}")
         assert bytes(hook.inbox.body) == body and hook.state == WebhookState.RECEIVED
@@ -120,19 +74,21 @@ def test_both_reference_examples_are_answered_stored_raw_and_processed_after_the
         assert hook.inbox.status == InboxMessage.Status.PROCESSED
 
 
-def test_a_wrong_or_missing_signature_is_refused_recorded_and_nothing_is_stored(client, endpoint, support):
+def test_a_wrong_or_missing_signature_is_refused_recorded_and_nothing_is_stored(client, shiphero_endpoint, support):
     payload = payload_for([item("C-1-1", 1)])
-    response = post(client, endpoint, payload, secret="guessed")
+    response = post_shiphero(client, shiphero_endpoint, payload, secret="guessed")
     assert response.status_code == 401 and response.json()["Status"] == "Error"
     body = json.dumps(payload).encode()
-    unsigned = client.post(reverse("shiphero_webhook", args=[endpoint.pk]), data=body, content_type="application/json")
+    unsigned = client.post(
+        reverse("shiphero_webhook", args=[shiphero_endpoint.pk]), data=body, content_type="application/json"
+    )
     assert unsigned.status_code == 401
     # The right signature over a different body (a tampered payload) fails too.
     tampered = client.post(
-        reverse("shiphero_webhook", args=[endpoint.pk]),
+        reverse("shiphero_webhook", args=[shiphero_endpoint.pk]),
         data=body.replace(b"C-1-1", b"C-1-2"),
         content_type="application/json",
-        HTTP_X_SHIPHERO_HMAC_SHA256=shiphero.sign(body, SECRET),
+        HTTP_X_SHIPHERO_HMAC_SHA256=shiphero.sign(body, SHIPHERO_SECRET),
     )
     assert tampered.status_code == 401
     reasons = list(WebhookRejection.objects.order_by("id").values_list("reason", flat=True))
@@ -148,23 +104,23 @@ def test_a_wrong_or_missing_signature_is_refused_recorded_and_nothing_is_stored(
     assert page.count("<td>The signature does not match the body") == 2 and "No X-ShipHero-HMAC-SHA256 header." in page
 
 
-def test_an_oversize_body_is_refused_before_it_is_read(client, endpoint, settings):
+def test_an_oversize_body_is_refused_before_it_is_read(client, shiphero_endpoint, settings):
     settings.SHIPHERO_MAX_BODY_BYTES = 10_000
     payload = payload_for([item(f"C-1-{n}", 1, item_id=n) for n in range(300)])
-    response = post(client, endpoint, payload)
+    response = post_shiphero(client, shiphero_endpoint, payload)
     assert response.status_code == 413 and "limit is 10,000 bytes" in response.json()["message"]
     rejection = WebhookRejection.objects.get()
     assert rejection.body_bytes > 10_000 and rejection.message_id == "msg-1"
     assert not InboxMessage.objects.exists()
 
 
-def test_a_webhook_endpoint_that_is_not_shiphero_or_disabled_is_not_found(client, endpoint, db):
+def test_a_webhook_endpoint_that_is_not_shiphero_or_disabled_is_not_found(client, shiphero_endpoint, db):
     other = Integration.objects.create(name="PO", kind="purchase_order")
-    assert post(client, other, {}).status_code == 404
-    endpoint.enabled = False
-    endpoint.save()
-    assert post(client, endpoint, {}).status_code == 404
-    assert client.get(reverse("shiphero_webhook", args=[endpoint.pk])).status_code == 405
+    assert post_shiphero(client, other, {}).status_code == 404
+    shiphero_endpoint.enabled = False
+    shiphero_endpoint.save()
+    assert post_shiphero(client, shiphero_endpoint, {}).status_code == 404
+    assert client.get(reverse("shiphero_webhook", args=[shiphero_endpoint.pk])).status_code == 405
 
 
 @pytest.mark.parametrize(
@@ -190,26 +146,28 @@ def test_a_webhook_endpoint_that_is_not_shiphero_or_disabled_is_not_found(client
         ),
     ],
 )
-def test_a_signed_but_invalid_payload_is_refused_with_the_reason_and_kept(client, endpoint, raw, expected):
-    response = post(client, endpoint, None, raw=raw)
+def test_a_signed_but_invalid_payload_is_refused_with_the_reason_and_kept(client, shiphero_endpoint, raw, expected):
+    response = post_shiphero(client, shiphero_endpoint, None, raw=raw)
     assert response.status_code == 400 and expected in response.json()["message"]
     hook = ShipHeroWebhook.objects.get()
     assert hook.state == WebhookState.INVALID and expected in hook.problem
     assert bytes(hook.inbox.body) == raw and hook.inbox.status == InboxMessage.Status.FAILED
     assert OrmQ.objects.count() == 0
     # ShipHero retries: the same answer, still one stored copy.
-    assert post(client, endpoint, None, raw=raw).status_code == 400
+    assert post_shiphero(client, shiphero_endpoint, None, raw=raw).status_code == 400
     assert ShipHeroWebhook.objects.get().times_seen == 2
 
 
-def test_unknown_container_types_nested_deep_are_taken_and_laid_out_as_a_tree(client, endpoint, sales_order, support):
+def test_unknown_container_types_nested_deep_are_taken_and_laid_out_as_a_tree(
+    client, shiphero_endpoint, sales_order, support
+):
     leaf = {"type": "CasePack", "details": {"weight_in_oz": 16}, "line_items": [item("C-1-1", 2, sku="coca-lata")]}
     node = leaf
     for n in range(60):
         node = {"type": "Crate" if n % 2 else "Box", "details": {"container_number": n}, "containers": [node]}
     payload = payload_for([])
     payload["packing_layout"]["containers"] = [node]
-    assert post(client, endpoint, payload).status_code == 200
+    assert post_shiphero(client, shiphero_endpoint, payload).status_code == 200
     run_tasks()
     hook = ShipHeroWebhook.objects.get()
     assert hook.state == WebhookState.DELIVERED and hook.delivered_lines == {"1": "2"}
@@ -222,27 +180,27 @@ def test_unknown_container_types_nested_deep_are_taken_and_laid_out_as_a_tree(cl
 
 
 # -- repeats ------------------------------------------------------------------------------------------
-def test_a_repeat_is_answered_with_success_and_not_processed_twice(client, endpoint, sales_order):
+def test_a_repeat_is_answered_with_success_and_not_processed_twice(client, shiphero_endpoint, sales_order):
     payload = payload_for([item("C-1-1", 5, sku="coca-lata")])
-    assert post(client, endpoint, payload).json() == SUCCESS
+    assert post_shiphero(client, shiphero_endpoint, payload).json() == SUCCESS
     run_tasks()
     # ShipHero retries with the same message id; then the same body arrives under a new id.
-    assert post(client, endpoint, payload).json() == SUCCESS
-    assert post(client, endpoint, payload, message_id="msg-2").json() == SUCCESS
+    assert post_shiphero(client, shiphero_endpoint, payload).json() == SUCCESS
+    assert post_shiphero(client, shiphero_endpoint, payload, message_id="msg-2").json() == SUCCESS
     run_tasks()
     hook = ShipHeroWebhook.objects.get()
     assert hook.times_seen == 3 and hook.state == WebhookState.DELIVERED
     assert (
-        InboxMessage.objects.filter(integration=endpoint).count() == 1
+        InboxMessage.objects.filter(integration=shiphero_endpoint).count() == 1
         and OutboxMessage.objects.filter(document_type="StatusMessage Delivered").count() == 1
     )
 
 
-def test_a_second_call_for_a_shipment_already_delivered_sends_nothing(client, endpoint, sales_order):
+def test_a_second_call_for_a_shipment_already_delivered_sends_nothing(client, shiphero_endpoint, sales_order):
     payload = payload_for([item("C-1-1", 5, sku="coca-lata")])
-    post(client, endpoint, payload)
+    post_shiphero(client, shiphero_endpoint, payload)
     payload["packing_layout"]["updated_at"] = "2026-11-23T10:00:00"  # ShipHero fired again after an edit
-    post(client, endpoint, payload, message_id="msg-2")
+    post_shiphero(client, shiphero_endpoint, payload, message_id="msg-2")
     run_tasks()
     first, second = ShipHeroWebhook.objects.order_by("id")
     assert first.state == WebhookState.DELIVERED
@@ -251,11 +209,11 @@ def test_a_second_call_for_a_shipment_already_delivered_sends_nothing(client, en
 
 
 # -- matching and Delivered -------------------------------------------------------------------------
-def test_before_a_shipment_exists_it_waits_and_the_shipped_call_sends_delivered(client, endpoint, sales_order):
+def test_before_a_shipment_exists_it_waits_and_the_shipped_call_sends_delivered(client, shiphero_endpoint, sales_order):
     items = [item("C-1-1", 30, sku="coca-lata", item_id=11), item("C-1-1", 20, sku="coca-lata", item_id=12)]
     early = payload_for(items, shipped=False)
     assert early["shipping_details"]["shipment_id"] is None and early["shipping_details"]["ship_date"] is None
-    post(client, endpoint, early)
+    post_shiphero(client, shiphero_endpoint, early)
     run_tasks()
     hook = ShipHeroWebhook.objects.get()
     assert hook.state == WebhookState.WAITING and hook.sales_order == sales_order
@@ -263,7 +221,7 @@ def test_before_a_shipment_exists_it_waits_and_the_shipped_call_sends_delivered(
     assert ShipHeroOrderLink.objects.get().rule == "partner line item ids"
 
     shipped = payload_for(items, kind="freight")
-    post(client, endpoint, shipped, message_id="msg-2")
+    post_shiphero(client, shiphero_endpoint, shipped, message_id="msg-2")
     run_tasks()
     hook = ShipHeroWebhook.objects.get(message_id="msg-2")
     assert hook.state == WebhookState.DELIVERED and hook.tracking_number == shipped["shipping_details"]["pro_number"]
@@ -275,11 +233,15 @@ def test_before_a_shipment_exists_it_waits_and_the_shipped_call_sends_delivered(
     assert "delivered" not in jakamo.state.get("2", {})
 
 
-def test_lines_match_by_sku_when_the_partner_reference_does_not_name_one(client, endpoint, sales_order):
+def test_lines_match_by_sku_when_the_partner_reference_does_not_name_one(client, shiphero_endpoint, sales_order):
     ShipHeroOrderLink.objects.create(
-        integration=endpoint, shiphero_order_id="900001", sales_order=sales_order, rule="linked by hand"
+        integration=shiphero_endpoint, shiphero_order_id="900001", sales_order=sales_order, rule="linked by hand"
     )
-    post(client, endpoint, payload_for([item("X-9", 4, sku="shaft-9"), item(None, 6, sku="coca-lata", item_id=2)]))
+    post_shiphero(
+        client,
+        shiphero_endpoint,
+        payload_for([item("X-9", 4, sku="shaft-9"), item(None, 6, sku="coca-lata", item_id=2)]),
+    )
     run_tasks()
     hook = ShipHeroWebhook.objects.get()
     assert hook.state == WebhookState.DELIVERED and hook.delivered_lines == {"1": "6", "2": "4"}
@@ -287,8 +249,10 @@ def test_lines_match_by_sku_when_the_partner_reference_does_not_name_one(client,
     assert sales_order.status == SalesStatus.DELIVERED
 
 
-def test_an_unmatched_call_waits_in_needs_attention_and_is_linked_by_hand(client, endpoint, sales_order, seller):
-    post(client, endpoint, payload_for([item("RETAIL-77", 3, sku="unknown-sku", item_id=555)]))
+def test_an_unmatched_call_waits_in_needs_attention_and_is_linked_by_hand(
+    client, shiphero_endpoint, sales_order, seller
+):
+    post_shiphero(client, shiphero_endpoint, payload_for([item("RETAIL-77", 3, sku="unknown-sku", item_id=555)]))
     run_tasks()
     hook = ShipHeroWebhook.objects.get()
     assert hook.state == WebhookState.NEEDS_ATTENTION and "RETAIL-77" in hook.problem
@@ -311,36 +275,36 @@ def test_an_unmatched_call_waits_in_needs_attention_and_is_linked_by_hand(client
     link = ShipHeroOrderLink.objects.get()
     assert link.linked_by == seller and link.line_map == {"555": "2"}
     # The next call for the same ShipHero order uses the stored link.
-    post(
+    post_shiphero(
         client,
-        endpoint,
+        shiphero_endpoint,
         payload_for([item("RETAIL-77", 3, sku="unknown-sku", item_id=555)], order_id="900001") | {"account_id": 1},
     )
     run_tasks()
     assert ShipHeroWebhook.objects.latest("id").sales_order == sales_order
 
 
-def test_a_payload_for_another_trading_partner_is_ignored(client, endpoint, sales_order):
-    endpoint.shop_name = "big-retailer"
-    endpoint.save()
-    post(client, endpoint, payload_for([item("C-1-1", 1)], partner="small-retailer"))
+def test_a_payload_for_another_trading_partner_is_ignored(client, shiphero_endpoint, sales_order):
+    shiphero_endpoint.shop_name = "big-retailer"
+    shiphero_endpoint.save()
+    post_shiphero(client, shiphero_endpoint, payload_for([item("C-1-1", 1)], partner="small-retailer"))
     run_tasks()
     hook = ShipHeroWebhook.objects.get()
     assert hook.state == WebhookState.IGNORED and "does not match this webhook's shop_name" in hook.problem
 
 
-def test_delivered_for_a_cancelled_order_needs_attention(client, endpoint, sales_order):
+def test_delivered_for_a_cancelled_order_needs_attention(client, shiphero_endpoint, sales_order):
     SalesOrder.objects.filter(pk=sales_order.pk).update(status=SalesStatus.CANCELLED)
-    post(client, endpoint, payload_for([item("C-1-2", 1)]))
+    post_shiphero(client, shiphero_endpoint, payload_for([item("C-1-2", 1)]))
     run_tasks()
     hook = ShipHeroWebhook.objects.get()
     assert hook.state == WebhookState.NEEDS_ATTENTION and "cancelled by the customer" in hook.problem
 
 
 def test_support_replays_a_stored_call_and_delivered_is_never_sent_twice(
-    client, endpoint, network, supplier, seller, support
+    client, shiphero_endpoint, network, supplier, seller, support
 ):
-    post(client, endpoint, payload_for([item("C-1-1", 5)]))
+    post_shiphero(client, shiphero_endpoint, payload_for([item("C-1-1", 5)]))
     run_tasks()
     assert ShipHeroWebhook.objects.get().state == WebhookState.NEEDS_ATTENTION  # C-1 is not here yet
     party.customer_place_order(
@@ -362,8 +326,8 @@ def test_support_replays_a_stored_call_and_delivered_is_never_sent_twice(
     assert hook.inbox.audit.filter(action="reprocess").count() == 2
 
 
-def test_a_call_whose_task_was_lost_is_processed_by_the_tick(client, endpoint, sales_order):
-    post(client, endpoint, payload_for([item("C-1-1", 5)]))
+def test_a_call_whose_task_was_lost_is_processed_by_the_tick(client, shiphero_endpoint, sales_order):
+    post_shiphero(client, shiphero_endpoint, payload_for([item("C-1-1", 5)]))
     hook = ShipHeroWebhook.objects.get()
     OrmQ.objects.all().delete()  # the worker died with the task
     assert outgoing.process_stale(older_than_seconds=60) == 0  # too fresh: its task may still run
@@ -376,14 +340,14 @@ def test_a_call_whose_task_was_lost_is_processed_by_the_tick(client, endpoint, s
 
 
 # -- end to end over HTTP ----------------------------------------------------------------------------
-def test_sandbox_fires_the_webhook_over_http_and_jakamo_shows_delivered(live_server, endpoint, sales_order):
-    url = f"{live_server.url}{reverse('shiphero_webhook', args=[endpoint.pk])}"
+def test_sandbox_fires_the_webhook_over_http_and_jakamo_shows_delivered(live_server, shiphero_endpoint, sales_order):
+    url = f"{live_server.url}{reverse('shiphero_webhook', args=[shiphero_endpoint.pk])}"
     payload = payload_for([item("C-1-1", 50, sku="coca-lata"), item("C-1-2", 10, sku="shaft-9", item_id=2)])
     started = time.monotonic()
-    fired = party.fire_shiphero_webhook(url, SECRET, payload)
+    fired = party.fire_shiphero_webhook(url, SHIPHERO_SECRET, payload)
     elapsed = time.monotonic() - started
     assert fired.status == 200 and json.loads(fired.answer) == SUCCESS and elapsed < 10
-    again = party.fire_shiphero_webhook(url, SECRET, payload, message_id=fired.message_id)
+    again = party.fire_shiphero_webhook(url, SHIPHERO_SECRET, payload, message_id=fired.message_id)
     assert again.status == 200
     run_tasks()
     send_all()
@@ -398,10 +362,10 @@ def test_sandbox_fires_the_webhook_over_http_and_jakamo_shows_delivered(live_ser
     assert bad.status == 401 and WebhookRejection.objects.count() == 1
 
 
-def test_a_deepcopy_of_the_example_keeps_unknown_fields_in_the_stored_body(client, endpoint):
+def test_a_deepcopy_of_the_example_keeps_unknown_fields_in_the_stored_body(client, shiphero_endpoint):
     example = deepcopy(shiphero_examples()["courier"])
     example["shipping_details"]["insurance"] = {"amount": 12}
-    post(client, endpoint, example)
+    post_shiphero(client, shiphero_endpoint, example)
     assert json.loads(bytes(ShipHeroWebhook.objects.get().inbox.body))["shipping_details"]["insurance"] == {
         "amount": 12
     }
