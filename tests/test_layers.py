@@ -116,6 +116,17 @@ def test_one_migration_per_app(package):
     assert migrations == ["0001_initial.py"], migrations
 
 
+def test_no_test_module_imports_another():
+    # Shared actors are fixtures in conftest.py; shared plain helpers live in these modules.
+    shared = {"tests.helpers", "tests.reference", "tests.strategies", "tests.gateway.erp_connector"}
+    wrong = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for line, name in _imports(path):
+            if name.startswith("tests.") and not any(name == s or name.startswith(s + ".") for s in shared):
+                wrong.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_walk_sees_an_upward_import(tmp_path):
     # The check itself: an import the rules forbid is found, inside a function too.
     module = tmp_path / "m.py"

@@ -20,7 +20,7 @@ from orders.models import Confirmation
 from orders.purchase import services as purchase
 from sandbox import demo, party
 from sandbox.models import Order as JakamoOrder
-from tests.gateway.test_gateway import buyer, send_all  # noqa: F401  (buyer is a fixture)
+from tests.helpers import send_all
 
 ROUTES = [
     ("ASN", "asn", "shipments.incoming.on_asn"),
@@ -135,7 +135,7 @@ def test_the_gateway_is_wired_in_its_own_ready():
 
 
 @pytest.fixture
-def pending_confirmation(network, buyer, purchaser):  # noqa: F811
+def pending_confirmation(network, buyer, purchaser):
     """A purchase order the supplier confirmed with a smaller quantity and a later date."""
     purchase.purchase_order_create(integration=buyer, document=demo.sample_order("W-1"), user=purchaser)
     send_all()
@@ -149,7 +149,7 @@ def pending_confirmation(network, buyer, purchaser):  # noqa: F811
     return confirmation
 
 
-def test_accepting_a_confirmation_puts_it_in_a_decided_clients_queue(pending_confirmation, buyer, purchaser):  # noqa: F811
+def test_accepting_a_confirmation_puts_it_in_a_decided_clients_queue(pending_confirmation, buyer, purchaser):
     decided, _ = gateway_services.client_create(name="ERP decided", integration=buyer, passes=Passes.DECIDED)
     everything, _ = gateway_services.client_create(name="ERP everything", integration=buyer)
     assert not GatewayMessage.objects.filter(client=decided).exists()
