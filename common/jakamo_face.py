@@ -25,6 +25,7 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from common.params import declared_length
 from jakamo.client import EMPTY_QUEUE_TEXT
 from jakamo.reasons import ASN, PO, SO
 
@@ -87,15 +88,6 @@ def emphasize_field(value: str | None) -> bool | None:
     if not value:
         return None
     return value.lower() in TRUE_WORDS
-
-
-def declared_length(request: HttpRequest) -> int:
-    """The Content-Length the client declared; 0 when missing or no number, as Django reads the
-    body then (``int`` alone made a hostile header a server error)."""
-    try:
-        return int(request.headers.get("Content-Length") or 0)
-    except ValueError:
-        return 0
 
 
 # -- answers -----------------------------------------------------------------------------------------

@@ -42,3 +42,22 @@ class RefuseNulMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class RefuseBadContentLengthMiddleware:
+    """A Content-Length that is no whole number of bytes makes the message unreadable (RFC 9110,
+    8.6): refuse it before any view reads the body, where Django's own reading fails with a
+    server error. gunicorn refuses it too; the development server and the test client do not."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        declared = request.META.get("CONTENT_LENGTH", "")
+        if declared and not (declared.isascii() and declared.isdigit()):
+            return HttpResponseBadRequest(
+                _("Refused: the Content-Length header “%(value)s” is not a number of bytes.")
+                % {"value": declared[:40]},
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

@@ -20,3 +20,12 @@ def whole_number(value, *, largest: int, clamp: bool = False) -> int | None:
     if len(digits) > len(str(largest)) or int(digits) > largest:
         return largest if clamp else None
     return int(digits)
+
+
+def declared_length(request) -> int:
+    """The Content-Length the client declared; 0 when missing or no number, as Django reads the
+    body then (``int`` alone made a hostile header a server error)."""
+    try:
+        return int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return 0

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # After the locale, so the refusal speaks the reader's language; before anything reads a value.
     "common.middleware.RefuseNulMiddleware",
+    "common.middleware.RefuseBadContentLengthMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A signed-in person's own language wins over the browser's.

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from common.csv_export import csv_response, wants_csv
+from common.params import declared_length
 from jakamo import shiphero
 from jakamo.errors import DocumentError
 from mappings.models import Integration, Kind
@@ -230,10 +231,7 @@ def shiphero_endpoint(request, pk):
     remote = request.META.get("REMOTE_ADDR")
     message_id = request.headers.get(shiphero.MESSAGE_ID_HEADER, "")
     limit = outgoing.max_body_bytes()
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
+    declared = declared_length(request)
     if declared > limit:
         answer = outgoing.reject(
             integration,

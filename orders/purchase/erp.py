@@ -6,6 +6,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from common.params import declared_length
+
 from . import intake, services
 
 MAX_BODY = 10 * 1024 * 1024
@@ -18,7 +20,7 @@ def erp_order_create(request):
     client = intake.erp_client_for(request.headers.get("Authorization", ""))
     if client is None:
         return JsonResponse({"error": "A valid ERP client token is required (Authorization: Bearer …)."}, status=401)
-    if int(request.headers.get("Content-Length") or 0) > MAX_BODY:
+    if declared_length(request) > MAX_BODY:
         return JsonResponse({"error": f"The body is larger than {MAX_BODY} bytes."}, status=413)
     try:
         order = intake.order_from_xml(client.integration, request.body)

@@ -156,3 +156,17 @@ def test_changing_a_closed_order_is_refused_on_the_page(client, purchaser):
         reverse("orders:purchase_change", args=[order.pk, "cancel_lines"]), {"lines": ["1"]}, follow=True
     )
     assert "cannot be reopened" in response.content.decode()
+
+
+def test_a_content_length_that_is_no_number_is_refused_not_a_server_error(client, purchaser):
+    # Django's own reading of such a body fails with ValueError (a 500).
+    token = erp_token(buyer_integration(purchaser))
+    response = client.post(
+        ERP_URL,
+        build_order_document(demo.sample_order("ERP-CL")),
+        content_type="application/xml",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        CONTENT_LENGTH="abc",
+    )
+    assert response.status_code == 400 and b"Content-Length" in response.content, response.content
+    assert not PurchaseOrder.objects.exists()
