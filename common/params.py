@@ -23,8 +23,9 @@ def whole_number(value, *, largest: int, clamp: bool = False) -> int | None:
 
 
 def declared_length(request) -> int:
-    """The Content-Length the client declared; 0 when missing or no number, as Django reads the
-    body then (``int`` alone made a hostile header a server error)."""
+    """The Content-Length the client declared, 0 when missing. One that is no whole number never
+    reaches a view (``common.middleware.RefuseBadContentLengthMiddleware``); read as 0 here all the
+    same, so a caller outside the middleware cannot fail on it."""
     try:
         return int(request.headers.get("Content-Length") or 0)
     except ValueError:

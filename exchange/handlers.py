@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 
+from common import hooks
 from jakamo import asn as jasn
 from jakamo import shiphero, ubl
 from jakamo import status as jstatus
@@ -92,9 +93,7 @@ def route(document_type: str, kind: Kind, handler: Handler) -> None:
 def subscribe(subscriber: Handler) -> None:
     """Call ``subscriber`` after every handled message (see ``handle``). Called from an app's
     ``ready()``; subscribing the same function twice is refused."""
-    if subscriber in SUBSCRIBERS:
-        raise ImproperlyConfigured(f"{_name(subscriber)} is subscribed twice.")
-    SUBSCRIBERS.append(subscriber)
+    hooks.register(SUBSCRIBERS, subscriber, what="as a subscriber")
 
 
 def handler_for(document_type: str, kind: str) -> Handler | None:

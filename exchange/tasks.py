@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from common import hooks
 from mappings.models import Integration, Kind
 
 from . import inbox, outbox
@@ -30,9 +31,7 @@ EVERY_TICK: list[Callable[[], object]] = []
 
 
 def every_tick(func: Callable[[], object]) -> Callable[[], object]:
-    if func not in EVERY_TICK:
-        EVERY_TICK.append(func)
-    return func
+    return hooks.register(EVERY_TICK, func, what="for every tick")
 
 
 def tick():

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from common.jakamo_face import Basic, Bearer, read_authorization
+from common.jakamo_face import Basic, Bearer
 from jakamo import status as jstatus
 from jakamo import ubl
 from jakamo.errors import DocumentError
@@ -78,11 +78,9 @@ def _check(client: GatewayClient | None, secret: str) -> bool:
     return client is not None and client.active and hmac.compare_digest(client.secret_hash, _hash(secret))
 
 
-def authenticate(credentials: Basic | Bearer | str | None) -> GatewayClient | None:
+def authenticate(credentials: Basic | Bearer | None) -> GatewayClient | None:
     """The active client behind Basic credentials (Basic clients only) or a Bearer token, as
-    ``common.jakamo_face.read_authorization`` read them; an Authorization header is read first."""
-    if isinstance(credentials, str):
-        credentials = read_authorization(credentials)
+    ``common.jakamo_face.read_authorization`` read them from the Authorization header."""
     client = None
     if isinstance(credentials, Basic):
         client = GatewayClient.objects.select_related("integration").filter(username=credentials.username).first()

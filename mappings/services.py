@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from common import hooks
+
 from .models import CompanyMapping, Integration, UserMapping
 
 # Called with the integration, inside the saving transaction, after any mapping of it is saved.
@@ -15,9 +17,7 @@ MAPPING_SAVED: list[Callable[[Integration], object]] = []
 
 
 def on_mapping_saved(func: Callable[[Integration], object]) -> Callable[[Integration], object]:
-    if func not in MAPPING_SAVED:
-        MAPPING_SAVED.append(func)
-    return func
+    return hooks.register(MAPPING_SAVED, func, what="after a mapping is saved")
 
 
 def _saved(integration: Integration):

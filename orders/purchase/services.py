@@ -9,11 +9,11 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from common import hooks
 from exchange import outbox
 from exchange.handlers import Identified
 from exchange.models import OutboxMessage
@@ -289,11 +289,7 @@ AFTER_ACCEPTANCE: list[Callable[[Confirmation], None]] = []
 def after_acceptance(callback: Callable[[Confirmation], None]) -> None:
     """Call ``callback(confirmation)`` each time the purchaser accepts a supplier's confirmation
     (``confirmation_accept``), inside its transaction. Registering the same callback twice is refused."""
-    if callback in AFTER_ACCEPTANCE:
-        raise ImproperlyConfigured(
-            f"{callback.__module__}.{callback.__qualname__} is registered twice after acceptance."
-        )
-    AFTER_ACCEPTANCE.append(callback)
+    hooks.register(AFTER_ACCEPTANCE, callback, what="after acceptance")
 
 
 def _pending(confirmation: Confirmation):

@@ -134,6 +134,19 @@ def test_the_gateway_is_wired_in_its_own_ready():
         handlers.subscribe(queues.publish)
 
 
+def test_the_engine_hooks_are_wired_in_ready_and_refused_twice():
+    from exchange import outbox, tasks
+    from mappings import services as mapping_services
+    from shipments import outgoing
+
+    assert [outbox.release_blocked] == mapping_services.MAPPING_SAVED
+    assert [outgoing.process_stale] == tasks.EVERY_TICK
+    with pytest.raises(ImproperlyConfigured, match="release_blocked is registered twice after a mapping is saved"):
+        mapping_services.on_mapping_saved(outbox.release_blocked)
+    with pytest.raises(ImproperlyConfigured, match="process_stale is registered twice for every tick"):
+        tasks.every_tick(outgoing.process_stale)
+
+
 @pytest.fixture
 def pending_confirmation(network, buyer, purchaser):
     """A purchase order the supplier confirmed with a smaller quantity and a later date."""

@@ -8,6 +8,7 @@ import pytest
 import requests
 from django.urls import reverse
 
+from common.jakamo_face import read_authorization
 from exchange import inbox
 from exchange.models import OutboxMessage
 from gateway import services as gateway_services
@@ -193,7 +194,7 @@ def test_the_admin_page_shows_credentials_once_depth_and_history(client, integra
     secret = text.split('<code id="secret">')[1].split("<")[0]
     assert (
         gateway_services.authenticate(
-            "Basic " + __import__("base64").b64encode(f"{erp.username}:{secret}".encode()).decode()
+            read_authorization("Basic " + __import__("base64").b64encode(f"{erp.username}:{secret}".encode()).decode())
         )
         == erp
     )
