@@ -1,5 +1,7 @@
 from django.db import models
 
+from .transitions import StatusChange  # noqa: F401  (the model lives beside the mechanism)
+
 
 class Portal(models.Model):
     """Holds the portal's own permissions; no table. Roles (groups) are built from these in

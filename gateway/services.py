@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from common.errors import Refused
 from common.jakamo_face import Basic, Bearer
 from jakamo import status as jstatus
 from jakamo import ubl
@@ -41,6 +42,28 @@ class GatewayRefusal(Exception):
         self.details = [d for d in details if d and d != self.text]
         self.status = status
         super().__init__(self.text)
+
+
+# The portal's refusal codes (common.errors.Refused) that have a Jakamo answer of their own; any
+# other refusal answers with the caller's default (incorrect_order_data or incorrect_order_response).
+JAKAMO_REASON_FOR = {
+    "order_exists": "order_exists",
+    "order_closed": "cannot_reopen",
+    "transition_not_allowed": "cannot_reopen",
+    "no_such_order": "cannot_find_order",
+    "missing_quantity": "line_missing_quantity",
+    "missing_price": "price_required",
+    "missing_issue_date": "invalid_issue_date",
+    "missing_vendor": "no_vendor_mapping",
+    "missing_buyer_contact": "no_buyer_contact",
+    "no_seller_contact": "seller_contact",
+    "no_customer_mapping": "no_customer_mapping",
+}
+
+
+def refusal_from(exc: Refused, default: str) -> GatewayRefusal:
+    """A service's refusal as Jakamo would answer it, the portal's sentence (in English) as detail."""
+    return GatewayRefusal(JAKAMO_REASON_FOR.get(exc.code, default), exc.in_language("en"))
 
 
 def _hash(secret: str) -> str:

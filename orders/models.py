@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +40,9 @@ class PurchaseOrder(models.Model):
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.WAITING_SUPPLIER)
     ordered_total = models.DecimalField(max_digits=18, decimal_places=4, default=0)
     confirmed_total = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    agreed_total = models.DecimalField(
+        max_digits=18, decimal_places=4, default=0, help_text="The ordered total until a confirmation is accepted"
+    )
     deviation_kinds = models.JSONField(default=list, blank=True)
     awaiting_decision_since = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -72,6 +75,13 @@ class PurchaseOrderLine(models.Model):
     quantity = models.DecimalField(max_digits=18, decimal_places=4)
     unit_code = models.CharField(max_length=10, blank=True)
     unit_price = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    # What the supplier last confirmed (kept after a rejection, to show what was rejected) and what
+    # is agreed: the ordered values until a confirmation is accepted, the ordered ones again after
+    # a rejection. Pages, totals, receiving and the gateway read the agreed values.
+    confirmed_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    confirmed_unit_price = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    agreed_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    agreed_unit_price = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
     status = models.CharField(max_length=30, blank=True, help_text="Line status as Jakamo shows it")
     delivered_date = models.DateField(null=True, blank=True)
     tracking_number = models.CharField(max_length=200, blank=True)
@@ -83,6 +93,10 @@ class PurchaseOrderLine(models.Model):
     def __str__(self):
         return f"{self.order.order_number}/{self.line_id}"
 
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == "Cancelled"
+
 
 class DeliveryBatch(models.Model):
     line = models.ForeignKey(PurchaseOrderLine, on_delete=models.CASCADE, related_name="batches")
@@ -91,6 +105,9 @@ class DeliveryBatch(models.Model):
     requested_date = models.DateField(null=True, blank=True)
     confirmed_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     promised_date = models.DateField(null=True, blank=True)
+    # None: nothing agreed for this batch (one the supplier proposed and nobody accepted).
+    agreed_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    agreed_date = models.DateField(null=True, blank=True)
     added_by_supplier = models.BooleanField(default=False)
     received_quantity = models.DecimalField(max_digits=18, decimal_places=4, default=0)
     received_date = models.DateField(null=True, blank=True)
@@ -102,11 +119,11 @@ class DeliveryBatch(models.Model):
         constraints = [models.UniqueConstraint(fields=["line", "batch_id"], name="unique_batch_per_line")]
         indexes = [
             # The dashboard's "due this week" and "late": only batches still short of their
-            # quantity, by their date (promised, else requested), as orders.selectors asks.
+            # agreed quantity, by their agreed date, as orders.selectors asks.
             models.Index(
-                Coalesce("promised_date", "requested_date"),
+                fields=["agreed_date"],
                 name="batch_open_due",
-                condition=models.Q(received_quantity__lt=Coalesce("confirmed_quantity", "quantity")),
+                condition=models.Q(received_quantity__lt=F("agreed_quantity")),
             )
         ]
 
@@ -115,8 +132,20 @@ class DeliveryBatch(models.Model):
 
     @property
     def receivable_quantity(self):
-        """What counts as "all of it": the confirmed quantity, else the ordered one."""
-        return self.confirmed_quantity if self.confirmed_quantity is not None else (self.quantity or 0)
+        """What counts as "all of it": the agreed quantity (nothing, for a batch nobody agreed)."""
+        return self.agreed_quantity or 0
+
+    @property
+    def open_quantity(self):
+        return max(self.receivable_quantity - self.received_quantity, 0)
+
+    @property
+    def confirmation_differs(self) -> bool:
+        """The supplier's last confirmed values are not what is agreed (pending or rejected)."""
+        return self.confirmed_quantity is not None and (
+            self.confirmed_quantity != self.agreed_quantity
+            or (self.promised_date is not None and self.promised_date != self.agreed_date)
+        )
 
 
 class Confirmation(models.Model):
@@ -130,6 +159,7 @@ class Confirmation(models.Model):
         PARTLY = "partly", _("Decided line by line")
         SUPERSEDED = "superseded", _("Superseded by a later confirmation")
         WAITING_SUPPLIER = "waiting_supplier", _("Supplier has not confirmed every line")
+        SUPPLIER_REJECTED = "supplier_rejected", _("Rejected by the supplier")
 
     order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="confirmations")
     version = models.PositiveIntegerField()
@@ -274,6 +304,56 @@ class SalesOrderVersion(models.Model):
 
     def __str__(self):
         return f"{self.order.order_number} v{self.version}"
+
+
+class SalesOrderLine(models.Model):
+    """A line of the customer's latest version, as rows (pages never parse the XML again): what the
+    customer asks for, what we last confirmed, and its status as Jakamo shows it."""
+
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines")
+    line_id = models.CharField(max_length=50)
+    item_name = models.CharField(max_length=300, blank=True)
+    buyers_item_id = models.CharField(max_length=200, blank=True)
+    sellers_item_id = models.CharField(max_length=200, blank=True)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    unit_code = models.CharField(max_length=10, blank=True)
+    unit_price = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    confirmed_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    confirmed_unit_price = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    status = models.CharField(max_length=30, blank=True, help_text="Line status as Jakamo shows it")
+    changed_in_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The customer's version that last changed this line"
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["order", "line_id"], name="unique_sales_line_per_order")]
+
+    def __str__(self):
+        return f"{self.order.order_number}/{self.line_id}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == "Cancelled"
+
+
+class SalesOrderBatch(models.Model):
+    line = models.ForeignKey(SalesOrderLine, on_delete=models.CASCADE, related_name="batches")
+    batch_id = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    requested_date = models.DateField(null=True, blank=True)
+    confirmed_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    promised_date = models.DateField(null=True, blank=True)
+    added_by_us = models.BooleanField(default=False)
+    delivered_date = models.DateField(null=True, blank=True)
+    tracking_number = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["line", "id"]
+        constraints = [models.UniqueConstraint(fields=["line", "batch_id"], name="unique_sales_batch_per_line")]
+
+    def __str__(self):
+        return self.batch_id
 
 
 class SalesConfirmation(models.Model):

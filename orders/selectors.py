@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.params import whole_number
@@ -132,10 +131,8 @@ def open_batches_due(window: str, today: date | None = None):
     qs = (
         DeliveryBatch.objects.filter(line__order__status__in=OPEN_STATUSES)
         .exclude(line__status__in=["Cancelled", "Received"])
-        .annotate(
-            due=Coalesce("promised_date", "requested_date"), due_quantity=Coalesce("confirmed_quantity", "quantity")
-        )
-        .filter(received_quantity__lt=F("due_quantity"))
+        .annotate(due=F("agreed_date"))
+        .filter(received_quantity__lt=F("agreed_quantity"))
     )
     if window == "late":
         return qs.filter(due__lt=today)

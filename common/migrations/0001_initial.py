@@ -1,3 +1,6 @@
+import django.db.models.deletion
+import django.utils.timezone
+from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
@@ -60,6 +63,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -69,4 +73,24 @@ class Migration(migrations.Migration):
             options={"managed": False, "default_permissions": (), "permissions": PERMISSIONS},
         ),
         migrations.RunPython(create_roles, migrations.RunPython.noop),
+        migrations.CreateModel(
+            name='StatusChange',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('model', models.CharField(max_length=100)),
+                ('object_id', models.BigIntegerField()),
+                ('field', models.CharField(max_length=40)),
+                ('before', models.CharField(blank=True, max_length=40)),
+                ('after', models.CharField(max_length=40)),
+                ('why', models.CharField(blank=True, max_length=500)),
+                ('inbox_id', models.BigIntegerField(blank=True, null=True)),
+                ('outbox_id', models.BigIntegerField(blank=True, null=True)),
+                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'ordering': ['at', 'pk'],
+                'indexes': [models.Index(fields=['model', 'object_id'], name='common_stat_model_db27d5_idx')],
+            },
+        ),
     ]
