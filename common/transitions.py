@@ -121,6 +121,20 @@ def move_many(table: Table, objs: Sequence, after, *, by=None, why: str = "", in
     return len(changed)
 
 
+def initial(table: Table, status: str) -> str:
+    """``status`` for a row being created, checked to be one the table starts from."""
+    if status not in table.initial:
+        raise ValueError(f"{table.name} cannot start as {status!r}")
+    return status
+
+
+def record_start(table: Table, obj, *, by=None, why: str = "", inbox=None, outbox=None) -> None:
+    """The audit row of a row created in its initial status (created rows change status too)."""
+    _record(
+        table, obj, "", getattr(obj, table.field), by=by, why=why, inbox=inbox, outbox=outbox, at=timezone.now()
+    ).save()
+
+
 def _touched(obj) -> list[str]:
     return [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
 

@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.errors import Refused
 from common.jakamo_face import Basic, Bearer
@@ -75,7 +76,10 @@ def client_create(*, name: str, integration, auth_method: str = AuthMethod.BASIC
     """A new client and its generated secret (shown once; only a hash is kept). The secret is
     random and long, so a plain SHA-256 is enough and keeps every request cheap."""
     if integration.kind == Kind.SHIPHERO:
-        raise ValueError("ERP clients talk to a Jakamo PO, SO or ASN integration, not a ShipHero webhook.")
+        raise Refused(
+            "not_a_jakamo_integration",
+            _("ERP clients talk to a Jakamo PO, SO or ASN integration, not a ShipHero webhook."),
+        )
     secret = secrets.token_urlsafe(32)
     client = GatewayClient.objects.create(
         name=name,
@@ -164,8 +168,8 @@ def simple_confirm(client: GatewayClient, token: str, *, note: str = "", emphasi
             sales.sales_confirm_as_requested(order=message.sales_order, user=None, note=note)
         else:
             raise GatewayRefusal("cannot_find_order")
-    except ValueError as exc:
-        raise GatewayRefusal("incorrect_order_data", str(exc)) from None
+    except Refused as exc:
+        raise refusal_from(exc, "incorrect_order_data") from None
 
 
 # -- what the ERP sends --------------------------------------------------------------------------------
@@ -183,21 +187,12 @@ def _read(body: bytes, kinds: tuple[str, ...]):
     return root, kind
 
 
-_PROBLEM_CODES = (
-    ("IssueDate", "invalid_issue_date"),
-    ("already exists", "order_exists"),
-    ("Quantity is missing", "line_missing_quantity"),
-    ("PriceAmount is missing", "price_required"),
-    ("vendor id", "no_vendor_mapping"),
-    ("buyer contact", "no_buyer_contact"),
-)
-
-
 def _refusal_for(problems) -> GatewayRefusal:
+    """Jakamo's answer for the first problem that has one of its own (by the problem's code)."""
     texts = [str(p) for p in problems]
-    for needle, code in _PROBLEM_CODES:
-        if any(needle in t for t in texts):
-            return GatewayRefusal(code, *texts)
+    for p in problems:
+        if p.code in JAKAMO_REASON_FOR:
+            return GatewayRefusal(JAKAMO_REASON_FOR[p.code], *texts)
     return GatewayRefusal("incorrect_order_data", *texts)
 
 
@@ -243,9 +238,10 @@ def post_order(client: GatewayClient, body: bytes):
     _preflight(integration, document)
     try:
         return order_services.purchase_order_revise(order=order, document=document)
-    except (ValueError, order_services.OrderRefused) as exc:
-        problems = getattr(exc, "problems", None)
-        raise (_refusal_for(problems) if problems else GatewayRefusal("incorrect_order_data", str(exc))) from None
+    except order_services.OrderRefused as exc:
+        raise _refusal_for(exc.problems) from None
+    except Refused as exc:
+        raise refusal_from(exc, "incorrect_order_data") from None
 
 
 def put_status(client: GatewayClient, order_id: str, body: bytes):
@@ -305,8 +301,8 @@ def put_status(client: GatewayClient, order_id: str, body: bytes):
                 or msg.event_date,
                 event_date=msg.event_date,
             )
-    except ValueError as exc:
-        raise GatewayRefusal("incorrect_order_data", str(exc)) from None
+    except Refused as exc:
+        raise refusal_from(exc, "incorrect_order_data") from None
     raise GatewayRefusal("incorrect_order_data", f"A buyer sends Cancelled or Received, not {msg.status}.")
 
 

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.errors import Refused
+
 from . import services
 from .forms import ClientForm, ClientSettingsForm
 from .models import GatewayClient
@@ -39,8 +41,8 @@ def client_new(request):
                 auth_method=data["auth_method"],
                 passes=data["passes"],
             )
-        except ValueError as exc:
-            form.add_error("integration", str(exc))
+        except Refused as exc:
+            form.add_error("integration", exc.message)
         else:
             return render(
                 request, "gateway/client_secret.html", {"client": client, "secret": secret, **_endpoints(request)}

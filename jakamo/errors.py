@@ -24,6 +24,7 @@ class Problem:
     message: str
     path: str = ""
     line: int | None = None
+    code: str = ""  # stable, for code that decides by it (never by the message's words)
 
     def __str__(self) -> str:
         where = self.path

@@ -369,3 +369,8 @@ def _compare_batches(req: ubl.OrderLine, conf: ubl.OrderLine) -> tuple[list[Batc
             )
         )
     return batches, deviations
+
+
+def line_matches(req: ubl.OrderLine, conf: ubl.OrderLine) -> bool:
+    """The supplier confirmed this line as ``req`` asks (no deviation on it)."""
+    return not _compare_line(req, conf, compare_sellers_item_id=False, rejected=False).deviations

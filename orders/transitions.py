@@ -44,8 +44,9 @@ PURCHASE_ORDER = _table(
         PO.WAITING_SUPPLIER: [*_ANSWERED, PO.STARTED_RECEIVING, PO.RECEIVED, PO.CANCELLED],
         PO.WAITING_CUSTOMER: [*_ANSWERED, PO.STARTED_RECEIVING, PO.RECEIVED, PO.CANCELLED],
         PO.CONFIRMED: [*_ANSWERED, PO.STARTED_RECEIVING, PO.RECEIVED, PO.CANCELLED],
-        # The buyer's OrderChange after the supplier's rejection puts the order before the supplier again.
-        PO.REJECTED: [PO.WAITING_SUPPLIER, PO.CANCELLED],
+        # The buyer's OrderChange after the supplier's rejection puts the order before the supplier
+        # again, and the supplier may answer once more; nothing was agreed, so nothing is received.
+        PO.REJECTED: [*_ANSWERED, PO.CANCELLED],
         PO.STARTED_RECEIVING: [PO.RECEIVED],
         PO.RECEIVED: [],
         PO.CANCELLED: [],
@@ -118,6 +119,10 @@ SALES_LINE = _table(
 )
 
 TABLES = (PURCHASE_ORDER, PURCHASE_LINE, CONFIRMATION, SALES_ORDER, SALES_LINE)
+
+
+initial = transitions.initial
+record_start = transitions.record_start
 
 
 def move(table: Table, obj, after: str, **kwargs) -> bool:

@@ -10,17 +10,20 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from common.errors import Refused
 from exchange.handlers import Identified
 from jakamo import asn as jasn
 from jakamo.errors import DocumentError
 from orders.models import DeliveryBatch, PurchaseOrder, PurchaseOrderLine, Receipt
 from orders.purchase import services as order_services
 
+from . import transitions
 from .models import Shipment, ShipmentItem, ShipmentReceipt, ShipmentStatus, ShippingUnit
 
 
-class ShipmentRefused(ValueError):
+class ShipmentRefused(Refused):
     """A receiving or linking request the shipment cannot take; the message says why."""
 
 
@@ -137,20 +140,31 @@ def _link(item: ShipmentItem, supplier_id: str):
 def item_link(*, item: ShipmentItem, order_number: str, line_id: str, user) -> ShipmentItem:
     """Link an unmatched item to a purchase order line by hand."""
     if item.shipment.status == ShipmentStatus.RECEIVED:
-        raise ShipmentRefused(f"Shipment {item.shipment} is already received; its items can no longer be relinked.")
+        raise ShipmentRefused(
+            "shipment_received",
+            _("Shipment %(shipment)s is already received; its items can no longer be relinked."),
+            shipment=str(item.shipment),
+        )
     lines = list(
         PurchaseOrderLine.objects.select_related("order").filter(
             order__order_number=order_number.strip(), line_id=line_id.strip()
         )
     )
     if not lines:
-        raise ShipmentRefused(f"There is no purchase order {order_number} with a line {line_id}.")
+        raise ShipmentRefused(
+            "no_such_line",
+            _("There is no purchase order %(order)s with a line %(line)s."),
+            order=order_number,
+            line=line_id,
+        )
     if len(lines) > 1:
         supplier = item.shipment.supplier_company_id
         lines = [line for line in lines if line.order.supplier_id == supplier]
         if len(lines) != 1:
             raise ShipmentRefused(
-                f"Several purchase orders are numbered {order_number}, none of them from this shipment's supplier."
+                "ambiguous_order",
+                _("Several purchase orders are numbered %(order)s, none of them from this shipment's supplier."),
+                order=order_number,
             )
     item.order_line = lines[0]
     item.link_problem = ""
@@ -256,18 +270,31 @@ def shipment_receive(
     received_date = received_date or date.today()
     event_date = event_date or received_date
     if shipment.status == ShipmentStatus.RECEIVED:
-        raise ShipmentRefused(f"Shipment {shipment} was already received on {shipment.received_at:%Y-%m-%d}.")
+        raise ShipmentRefused(
+            "shipment_received",
+            _("Shipment %(shipment)s was already received on %(date)s."),
+            shipment=str(shipment),
+            date=f"{shipment.received_at:%Y-%m-%d}",
+        )
     plan = {row.batch.pk: row for row in receiving_plan(shipment)}
     unknown = set(quantities) - set(plan)
     if unknown:
-        raise ShipmentRefused("Some delivery batches are not part of this shipment; reload the page and try again.")
+        raise ShipmentRefused(
+            "batch_not_in_shipment",
+            _("Some delivery batches are not part of this shipment; reload the page and try again."),
+        )
     wanted = {pk: q for pk, q in quantities.items() if q is not None and q != 0}
     for pk, quantity in wanted.items():
         if quantity < 0:
             row = plan[pk]
-            raise ShipmentRefused(f"Order {row.order}, line {row.batch.line.line_id}: a quantity cannot be negative.")
+            raise ShipmentRefused(
+                "negative_quantity",
+                _("Order %(order)s, line %(line)s: a quantity cannot be negative."),
+                order=str(row.order),
+                line=row.batch.line.line_id,
+            )
     if not wanted:
-        raise ShipmentRefused("Enter at least one received quantity.")
+        raise ShipmentRefused("nothing_entered", _("Enter at least one received quantity."))
     by_order: dict[int, dict] = defaultdict(dict)
     for pk, quantity in wanted.items():
         row = plan[pk]
@@ -275,7 +302,9 @@ def shipment_receive(
     with transaction.atomic():
         shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
         if shipment.status == ShipmentStatus.RECEIVED:
-            raise ShipmentRefused(f"Shipment {shipment} was already received.")
+            raise ShipmentRefused(
+                "shipment_received", _("Shipment %(shipment)s was already received."), shipment=str(shipment)
+            )
         record = ShipmentReceipt.objects.create(
             shipment=shipment, user=user, received_date=received_date, event_date=event_date, note=note
         )
@@ -288,11 +317,16 @@ def shipment_receive(
                     received_date=received_date,
                     event_date=event_date,
                 )
-            except ValueError as exc:
-                raise ShipmentRefused(f"Order {order.order_number}: {exc} Nothing was received.") from None
+            except Refused as exc:
+                raise ShipmentRefused(
+                    exc.code,
+                    _("Order %(order)s: %(problem)s Nothing was received."),
+                    order=order.order_number,
+                    problem=exc,
+                ) from None
             record.receipts.add(*Receipt.objects.filter(outbox=first.outbox))
         unlinked = shipment.items.filter(order_line__isnull=True).exists()
-        shipment.status = ShipmentStatus.PARTLY_RECEIVED if unlinked else ShipmentStatus.RECEIVED
         shipment.received_at = timezone.now()
-        shipment.save(update_fields=["status", "received_at", "updated_at"])
+        status = ShipmentStatus.PARTLY_RECEIVED if unlinked else ShipmentStatus.RECEIVED
+        transitions.move(transitions.SHIPMENT, shipment, status, by=user, why="received", also=["received_at"])
     return record

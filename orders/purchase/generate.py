@@ -96,6 +96,7 @@ def generate(
                         document_xml=order_xml.replace(TEMPLATE, number),
                         status=status,
                         ordered_total=comparison.ordered_total,
+                        agreed_total=comparison.ordered_total,
                         confirmed_total=comparison.confirmed_total if status != OrderStatus.WAITING_SUPPLIER else None,
                         deviation_kinds=sorted(comparison.kinds) if status == OrderStatus.WAITING_CUSTOMER else [],
                         awaiting_decision_since=now - timedelta(hours=rng.randrange(1, 24 * 30))
@@ -110,8 +111,10 @@ def generate(
                     line_id=line.id,
                     item_name=line.item.name if line.item else "",
                     quantity=line.quantity.value,
+                    agreed_quantity=line.quantity.value,
                     unit_code=line.quantity.unit_code or "PCE",
                     unit_price=Decimal(12),
+                    agreed_unit_price=Decimal(12),
                 )
                 for o in created
                 for line in document.lines
@@ -122,6 +125,8 @@ def generate(
                     batch_id=f"{line.order.order_number}-{line.line_id}-1",
                     quantity=line.quantity,
                     requested_date=requested,
+                    agreed_quantity=line.quantity,
+                    agreed_date=requested,
                 )
                 for line in order_lines
             )

@@ -12,8 +12,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common import hooks
+from common.errors import Refused
 from exchange import outbox
 from exchange.handlers import Identified
 from exchange.models import OutboxMessage
@@ -26,6 +28,7 @@ from mappings.models import Integration, Kind
 from mappings.preflight import required_for
 from orders import deviations as dv
 from orders import documents
+from orders import transitions as tr
 from orders.models import (
     CLOSED,
     Confirmation,
@@ -38,12 +41,12 @@ from orders.models import (
 )
 
 
-class OrderRefused(Exception):
-    """The order is not sent; ``problems`` names every reason at once."""
+class OrderRefused(Refused):
+    """The order is not sent; ``problems`` names every reason at once (each with its own code)."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
+        super().__init__("order_refused", "%(problems)s", problems=" · ".join(str(p) for p in problems))
 
 
 # -- creating and sending -----------------------------------------------------------------------
@@ -51,36 +54,52 @@ def validate_new_order(integration: Integration, doc: ubl.OrderDocument) -> list
     """The PO document's mandatory data, checked locally so nothing bad reaches Jakamo."""
     problems = []
     if doc.kind != ubl.ORDER:
-        problems.append(Problem(f"expected an Order, got {doc.kind}", doc.kind))
+        problems.append(Problem(f"expected an Order, got {doc.kind}", doc.kind, code="not_an_order"))
     if not doc.id:
-        problems.append(Problem("the order number (cbc:ID) is missing", "Order/ID"))
+        problems.append(Problem("the order number (cbc:ID) is missing", "Order/ID", code="missing_order_number"))
     if doc.issue_date is None:
-        problems.append(Problem("IssueDate is missing", "Order/IssueDate"))
+        problems.append(Problem("IssueDate is missing", "Order/IssueDate", code="missing_issue_date"))
     if not doc.vendor_id:
-        problems.append(Problem("the vendor id is missing", "Order/SellerSupplierParty/Party/PartyIdentification/ID"))
+        problems.append(
+            Problem(
+                "the vendor id is missing",
+                "Order/SellerSupplierParty/Party/PartyIdentification/ID",
+                code="missing_vendor",
+            )
+        )
     if not doc.buyer_contact_id:
-        problems.append(Problem("the buyer contact id is missing", "Order/BuyerCustomerParty/BuyerContact/ID"))
+        problems.append(
+            Problem(
+                "the buyer contact id is missing",
+                "Order/BuyerCustomerParty/BuyerContact/ID",
+                code="missing_buyer_contact",
+            )
+        )
     if not doc.lines:
-        problems.append(Problem("the order has no lines", "Order/OrderLine"))
+        problems.append(Problem("the order has no lines", "Order/OrderLine", code="no_lines"))
     seen = set()
     for n, line in enumerate(doc.lines, 1):
         where = f"Order/OrderLine[{n}] (line {line.id or '?'})"
         if line.id in seen:
-            problems.append(Problem(f"line number {line.id} appears twice", where))
+            problems.append(Problem(f"line number {line.id} appears twice", where, code="repeated_line"))
         seen.add(line.id)
         if line.quantity is None:
-            problems.append(Problem("Quantity is missing", where))
+            problems.append(Problem("Quantity is missing", where, code="missing_quantity"))
         elif line.quantity.value <= 0:
             problems.append(
-                Problem(f"Quantity must be more than zero on a new order (is {line.quantity.value})", where)
+                Problem(
+                    f"Quantity must be more than zero on a new order (is {line.quantity.value})",
+                    where,
+                    code="quantity_not_positive",
+                )
             )
         if line.price is None or line.price.amount is None:
-            problems.append(Problem("Price/PriceAmount is missing", where))
+            problems.append(Problem("Price/PriceAmount is missing", where, code="missing_price"))
         elif line.price.amount.value < 0:
-            problems.append(Problem("PriceAmount must not be negative", where))
+            problems.append(Problem("PriceAmount must not be negative", where, code="negative_price"))
         for d in line.deliveries:
             if d.quantity is not None and d.quantity.value < 0:
-                problems.append(Problem(f"batch {d.id} has a negative quantity", where))
+                problems.append(Problem(f"batch {d.id} has a negative quantity", where, code="negative_quantity"))
     if doc.id and PurchaseOrder.objects.filter(integration=integration, order_number=doc.id).exists():
         existing = PurchaseOrder.objects.get(integration=integration, order_number=doc.id)
         problems.append(
@@ -88,37 +107,95 @@ def validate_new_order(integration: Integration, doc: ubl.OrderDocument) -> list
                 f"order {doc.id} already exists ({existing.get_absolute_url()}); an order number is sent only "
                 "once — revise it with an OrderChange instead",
                 "Order/ID",
+                code="order_exists",
             )
         )
     return problems
 
 
-def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument):
+def _line_values(line: ubl.OrderLine) -> dict:
+    item = line.item or ubl.Item()
+    return {
+        "item_name": (item.name or item.description or "")[:300],
+        "buyers_item_id": item.buyers_item_identification.id if item.buyers_item_identification else "",
+        "sellers_item_id": item.sellers_item_id or "",
+        "quantity": line.quantity.value if line.quantity else Decimal(0),
+        "unit_code": (line.quantity.unit_code or "") if line.quantity else "",
+        "unit_price": line.price.unit_price if line.price else None,
+    }
+
+
+_ORDERED_LINE = ["item_name", "buyers_item_id", "sellers_item_id", "quantity", "unit_code", "unit_price"]
+
+
+def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool = True):
+    """Make the lines and batches say what ``doc`` says, in a handful of queries whatever the
+    order's size. ``doc`` is what is agreed from now on (the purchaser's order or revision, or the
+    supplier's values the purchaser accepted): its values become the agreed ones, and with
+    ``ordered`` also the ordered ones (a decision accepts the supplier's values but does not change
+    what was ordered). Batches the document no longer carries are no longer agreed. A new line
+    starts "not confirmed yet" (or cancelled); existing lines' statuses are the caller's."""
+    rows = {row.line_id: row for row in order.lines.all()}
+    new_rows = []
     for line in doc.lines:
-        item = line.item or ubl.Item()
-        row, _ = PurchaseOrderLine.objects.update_or_create(
-            order=order,
-            line_id=line.id,
-            defaults={
-                "item_name": (item.name or item.description or "")[:300],
-                "buyers_item_id": item.buyers_item_identification.id if item.buyers_item_identification else "",
-                "sellers_item_id": item.sellers_item_id or "",
-                "quantity": line.quantity.value if line.quantity else Decimal(0),
-                "unit_code": (line.quantity.unit_code or "") if line.quantity else "",
-                "unit_price": line.price.unit_price if line.price else None,
-                "status": ubl.CANCELLED if dv.is_cancelled(line) else "",
-            },
-        )
-        batches = line.deliveries or [ubl.Delivery(id=line.id, quantity=line.quantity)]
-        for d in batches:
-            DeliveryBatch.objects.update_or_create(
-                line=row,
-                batch_id=d.id or line.id,
-                defaults={"quantity": d.quantity.value if d.quantity else None, "requested_date": d.requested_end_date},
+        values = _line_values(line)
+        row = rows.get(line.id)
+        if row is None:
+            row = PurchaseOrderLine(
+                order=order,
+                line_id=line.id,
+                status=tr.initial(tr.PURCHASE_LINE, ubl.CANCELLED if dv.is_cancelled(line) else tr.NOT_CONFIRMED),
+                **values,
             )
+            new_rows.append(row)
+            rows[line.id] = row
+        elif ordered:
+            for name in _ORDERED_LINE:
+                setattr(row, name, values[name])
+        row.agreed_quantity, row.agreed_unit_price = values["quantity"], values["unit_price"]
+    PurchaseOrderLine.objects.bulk_create(new_rows, batch_size=1000)
+    existing = [row for row in rows.values() if row not in new_rows]
+    PurchaseOrderLine.objects.bulk_update(
+        existing, [*(_ORDERED_LINE if ordered else []), "agreed_quantity", "agreed_unit_price"], batch_size=1000
+    )
+
+    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order)}
+    new_batches, seen = [], set()
+    for line in doc.lines:
+        row = rows[line.id]
+        for d in line.deliveries or [ubl.Delivery(id=line.id, quantity=line.quantity)]:
+            key = (row.pk, d.id or line.id)
+            seen.add(key)
+            quantity = d.quantity.value if d.quantity else None
+            agreed_date = d.promised_end_date or d.requested_end_date
+            batch = batches.get(key)
+            if batch is None:
+                new_batches.append(
+                    DeliveryBatch(
+                        line=row,
+                        batch_id=key[1],
+                        quantity=quantity,
+                        requested_date=d.requested_end_date,
+                        agreed_quantity=quantity,
+                        agreed_date=agreed_date,
+                    )
+                )
+                continue
+            if ordered:
+                batch.quantity, batch.requested_date = quantity, d.requested_end_date
+            batch.agreed_quantity, batch.agreed_date = quantity, agreed_date
+    in_doc = {rows[line.id].pk for line in doc.lines}
+    for key, batch in batches.items():
+        if key not in seen and batch.line_id in in_doc:
+            batch.agreed_quantity = batch.agreed_date = None
+    DeliveryBatch.objects.bulk_create(new_batches, batch_size=1000)
+    DeliveryBatch.objects.bulk_update(
+        list(batches.values()), ["quantity", "requested_date", "agreed_quantity", "agreed_date"], batch_size=1000
+    )
 
 
 def _total(doc: ubl.OrderDocument) -> Decimal:
+    """The document's value (what the ordered or agreed total is, depending on the document)."""
     total = Decimal(0)
     for line in doc.lines:
         if not dv.is_cancelled(line) and line.quantity and line.price and line.price.unit_price is not None:
@@ -149,9 +226,12 @@ def purchase_order_create(*, integration: Integration, document: ubl.OrderDocume
             issue_date=document.issue_date,
             document_xml=body.decode(),
             ordered_total=_total(document),
+            agreed_total=_total(document),
+            status=tr.initial(tr.PURCHASE_ORDER, OrderStatus.WAITING_SUPPLIER),
         )
         _sync_lines(order, document)
-        _send_document(order, document, body, user)
+        row = _send_document(order, document, body, user)
+        tr.record_start(tr.PURCHASE_ORDER, order, by=user, why="order created", outbox=row)
     return order
 
 
@@ -208,9 +288,16 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
         order_document(order), response, compare_sellers_item_id=order.integration.compare_sellers_item_id
     )
     version = (order.confirmations.aggregate(v=Max("version"))["v"] or 0) + 1
-    order.confirmations.filter(decision=Confirmation.Decision.PENDING).update(decision=Confirmation.Decision.SUPERSEDED)
+    why = f"confirmation version {version}"
+    tr.move_many(
+        tr.CONFIRMATION,
+        list(order.confirmations.filter(decision=Confirmation.Decision.PENDING)),
+        Confirmation.Decision.SUPERSEDED,
+        why=f"superseded by {why}",
+        inbox=inbox,
+    )
     if comparison.rejected:
-        decision, status = Confirmation.Decision.NONE_NEEDED, OrderStatus.REJECTED
+        decision, status = Confirmation.Decision.SUPPLIER_REJECTED, OrderStatus.REJECTED
     elif comparison.matches:
         decision, status = Confirmation.Decision.NONE_NEEDED, OrderStatus.CONFIRMED
     elif comparison.only_unconfirmed:
@@ -226,35 +313,72 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
         deviations=[d.as_record() for d in comparison.deviations],
         ordered_total=comparison.ordered_total,
         confirmed_total=comparison.confirmed_total,
-        decision=decision,
+        decision=tr.initial(tr.CONFIRMATION, decision),
     )
-    if order.status not in CLOSED:
-        order.status = status
+    tr.record_start(tr.CONFIRMATION, confirmation, why=why, inbox=inbox)
+    # Agreed without a decision: the supplier confirmed what was asked.
+    agreed = decision == Confirmation.Decision.NONE_NEEDED
     order.confirmed_total = comparison.confirmed_total
+    if agreed:
+        order.agreed_total = comparison.confirmed_total
     order.deviation_kinds = sorted(comparison.kinds)
     order.awaiting_decision_since = timezone.now() if decision == Confirmation.Decision.PENDING else None
-    order.save()
-    _apply_confirmed_values(order, response)
+    fields = ["confirmed_total", "agreed_total", "deviation_kinds", "awaiting_decision_since", "updated_at"]
+    # Receiving, once started, is what Jakamo shows whatever the supplier confirms (sandbox: the
+    # receiving status comes first); a received or cancelled order is closed.
+    if order.status in (*CLOSED, OrderStatus.STARTED_RECEIVING):
+        order.save(update_fields=fields)
+    else:
+        tr.move(tr.PURCHASE_ORDER, order, status, why=why, inbox=inbox, also=fields)
+    _apply_confirmed_values(order, response, agreed=agreed, rejected=comparison.rejected, inbox=inbox, why=why)
     return confirmation
 
 
-def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument):
+def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *, agreed, rejected, inbox, why):
+    """The supplier's last confirmed values on the lines and batches (agreed too when they need no
+    decision), and the line statuses it gives. A rejection leaves the lines as they were: the
+    order says "rejected by the supplier", and the lines must be able to be confirmed again after
+    the purchaser's revision (a cancelled line never comes back). A status the supplier may not
+    give (a buyer's, or an unknown one) is left for the review (orders.deviations) to explain."""
     lines = {line.line_id: line for line in order.lines.all()}
+    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order)}
+    statuses, touched_lines, new_batches = {}, [], []
     for conf in response.lines:
         line = lines.get(conf.id)
         if line is None:
             continue
-        line.status = conf.line_status_code or ""
-        line.save(update_fields=["status"])
+        line.confirmed_quantity = conf.quantity.value if conf.quantity else None
+        line.confirmed_unit_price = conf.price.unit_price if conf.price else None
+        if agreed and line.confirmed_quantity is not None:
+            line.agreed_quantity, line.agreed_unit_price = line.confirmed_quantity, line.confirmed_unit_price
+        touched_lines.append(line)
+        code = conf.line_status_code or ""
+        receiving_or_final = line.status == ubl.STARTED_RECEIVING or tr.PURCHASE_LINE.is_final(line.status)
+        if not rejected and code in tr.SUPPLIER_LINE_STATUSES and not receiving_or_final:
+            statuses[line.pk] = code
         for d in conf.deliveries:
             if not d.id:
                 continue
-            batch, created = DeliveryBatch.objects.get_or_create(line=line, batch_id=d.id)
+            batch = batches.get((line.pk, d.id))
+            if batch is None:
+                batch = DeliveryBatch(line=line, batch_id=d.id, added_by_supplier=True)
+                batches[(line.pk, d.id)] = batch
+                new_batches.append(batch)
             batch.confirmed_quantity = d.quantity.value if d.quantity else None
             batch.promised_date = d.promised_end_date
-            if created:
-                batch.added_by_supplier = True
-            batch.save()
+            if agreed and batch.confirmed_quantity is not None:
+                batch.agreed_quantity = batch.confirmed_quantity
+                batch.agreed_date = batch.promised_date or batch.requested_date
+    PurchaseOrderLine.objects.bulk_update(
+        touched_lines, ["confirmed_quantity", "confirmed_unit_price", "agreed_quantity", "agreed_unit_price"]
+    )
+    DeliveryBatch.objects.bulk_create(new_batches)
+    DeliveryBatch.objects.bulk_update(
+        [b for b in batches.values() if b not in new_batches],
+        ["confirmed_quantity", "promised_date", "agreed_quantity", "agreed_date"],
+        batch_size=1000,
+    )
+    tr.move_many(tr.PURCHASE_LINE, touched_lines, lambda line: statuses.get(line.pk), why=why, inbox=inbox)
 
 
 def on_delivered(inbox, identified: Identified):
@@ -294,15 +418,13 @@ def after_acceptance(callback: Callable[[Confirmation], None]) -> None:
 
 def _pending(confirmation: Confirmation):
     if confirmation.decision != Confirmation.Decision.PENDING:
-        raise ValueError(
-            f"Version {confirmation.version} is “{confirmation.get_decision_display()}”; only a confirmation "
-            "awaiting a decision can be decided."
+        raise Refused(
+            "not_awaiting_decision",
+            _("Version %(version)s is “%(decision)s”; only a confirmation awaiting a decision can be decided."),
+            version=confirmation.version,
+            decision=confirmation.get_decision_display(),
         )
-    if confirmation.order.is_closed:
-        raise ValueError(
-            f"Order {confirmation.order.order_number} is {confirmation.order.get_status_display().lower()}; "
-            "Jakamo does not reopen it."
-        )
+    _open_for_change(confirmation.order)
 
 
 def confirmation_accept(
@@ -313,7 +435,10 @@ def confirmation_accept(
         confirmation = Confirmation.objects.select_for_update().select_related("order").get(pk=confirmation.pk)
         _pending(confirmation)
         if not confirmation.confirm_url:
-            raise ValueError("This confirmation came without a Jakamo-Confirm-Url; accept it line by line instead.")
+            raise Refused(
+                "no_confirm_url",
+                _("This confirmation came without a Jakamo-Confirm-Url; accept it line by line instead."),
+            )
         order = confirmation.order
         row = outbox.enqueue(
             integration=order.integration,
@@ -376,7 +501,7 @@ def confirmation_decide_lines(
         current = order_document(order)
         unknown = set(accepted_lines) - {line.id for line in current.lines}
         if unknown:
-            raise ValueError(f"Order {order.order_number} has no line {', '.join(sorted(unknown))}.")
+            raise _no_line(order, unknown)
         change = documents.adopt_confirmed(
             current, parse_order_document(confirmation.document_xml), set(accepted_lines)
         )
@@ -399,16 +524,46 @@ def confirmation_decide_lines(
 
 
 def _decide(confirmation, kind, confirmation_decision, status, new_doc, row, user, note, **extra) -> Decision:
+    """Record the purchaser's decision: the confirmation decided, the order's status, and the
+    decided document as what is agreed from now on (its values; what was ordered stays)."""
     order = confirmation.order
-    confirmation.decision = confirmation_decision
-    confirmation.save(update_fields=["decision"])
-    order.status = status
+    why = f"{Decision.Kind(kind).label} (version {confirmation.version})"
+    tr.move(tr.CONFIRMATION, confirmation, confirmation_decision, by=user, why=why, outbox=row)
     order.document_xml = build_order_document(new_doc).decode()
-    order.ordered_total = _total(new_doc)
+    order.agreed_total = _total(new_doc)
     order.awaiting_decision_since = None
-    order.save()
-    _sync_lines(order, new_doc)
+    _sync_lines(order, new_doc, ordered=False)
+    fields = ["document_xml", "agreed_total", "awaiting_decision_since", "updated_at"]
+    if order.status == OrderStatus.STARTED_RECEIVING:
+        order.save(update_fields=fields)
+    else:
+        tr.move(tr.PURCHASE_ORDER, order, status, by=user, why=why, outbox=row, also=fields)
+    _cancel_lines(order, [line.id for line in new_doc.lines if dv.is_cancelled(line)], user=user, why=why, outbox=row)
     return Decision.objects.create(confirmation=confirmation, kind=kind, note=note, user=user, outbox=row, **extra)
+
+
+def _cancel_lines(order, line_ids, *, user, why, outbox=None, inbox=None):
+    """Lines cancelled by the purchaser (or a supplier's cancellation the purchaser accepted). Other
+    line statuses are the supplier's to give (its LineStatusCode) and receiving's, as in Jakamo:
+    a decision or a revision does not change what the supplier last said of a line."""
+    rows = list(order.lines.filter(line_id__in=line_ids).exclude(status=ubl.CANCELLED))
+    received = sorted(row.line_id for row in rows if row.status == ubl.RECEIVED)
+    if received:
+        raise Refused(
+            "line_received",
+            _("Line %(lines)s is already received; Jakamo does not reopen it."),
+            lines=", ".join(received),
+        )
+    tr.move_many(tr.PURCHASE_LINE, rows, ubl.CANCELLED, by=user, why=why, outbox=outbox, inbox=inbox)
+
+
+def _no_line(order, line_ids) -> Refused:
+    return Refused(
+        "no_such_line",
+        _("Order %(order)s has no line %(lines)s."),
+        order=order.order_number,
+        lines=", ".join(sorted(line_ids)) or "—",
+    )
 
 
 # -- receiving -------------------------------------------------------------------------------------
@@ -422,35 +577,40 @@ def goods_receive(
 ) -> Receipt | None:
     """Receive goods: ``quantities`` maps (line id, batch id) to a quantity (None: the rest of the
     batch), or (line id, None) to None for a whole line; leave it out to receive everything still
-    open. Sends StatusMessage Received (never
+    open. Only what is agreed can be received: a batch the supplier proposed and nobody accepted,
+    a cancelled line, a rejected or cancelled order cannot. Sends StatusMessage Received (never
     retried blindly: a partial receipt sent twice would count the goods twice)."""
     received_date = received_date or date.today()
     event_date = event_date or received_date
     with transaction.atomic():
         order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
-        if order.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
-            raise ValueError(
-                f"Order {order.order_number} is {order.get_status_display().lower()}; nothing can be received."
+        if order.status == OrderStatus.RECEIVED:
+            raise Refused(
+                "nothing_to_receive", _("Everything on order %(order)s is already received."), order=order.order_number
+            )
+        if not can_receive(order):
+            raise Refused(
+                "nothing_to_receive",
+                _("Order %(order)s is “%(status)s”; nothing can be received."),
+                order=order.order_number,
+                status=order.get_status_display(),
             )
         batches = {
             (b.line.line_id, b.batch_id): b
             for b in DeliveryBatch.objects.select_related("line").filter(line__order=order)
         }
         if quantities is None:
-            quantities = {
-                key: None
-                for key, b in batches.items()
-                if b.received_quantity < b.receivable_quantity and b.line.status != ubl.CANCELLED
-            }
+            quantities = {key: None for key, b in batches.items() if b.open_quantity > 0 and not b.line.is_cancelled}
         if not quantities:
-            raise ValueError(f"Everything on order {order.order_number} is already received.")
+            raise Refused(
+                "nothing_to_receive", _("Everything on order %(order)s is already received."), order=order.order_number
+            )
         lines: dict[str, jstatus.LineStatus] = {}
         receipts = []
 
         def add_receipt(batch: DeliveryBatch, amount: Decimal):
             batch.received_quantity += amount
             batch.received_date = received_date
-            batch.save(update_fields=["received_quantity", "received_date"])
             receipts.append(
                 Receipt(
                     order=order,
@@ -467,36 +627,69 @@ def goods_receive(
             if batch_id is None:
                 # A whole line: the StatusMessage names the line without batches, and Jakamo
                 # receives every batch of it in full (PO document 6.10, example 1).
-                line_batches = [b for (lid, _), b in batches.items() if lid == line_id]
+                line_batches = [b for (lid, _bid), b in batches.items() if lid == line_id]
                 if not line_batches:
-                    raise ValueError(f"Order {order.order_number} has no line {line_id}.")
-                if line_batches[0].line.status == ubl.CANCELLED:
-                    raise ValueError(f"Line {line_id} is cancelled; it cannot be received.")
-                open_batches = [b for b in line_batches if b.received_quantity < b.receivable_quantity]
+                    raise _no_line(order, [line_id])
+                _receivable_line(line_batches[0].line)
+                open_batches = [b for b in line_batches if b.open_quantity > 0]
                 if not open_batches:
-                    raise ValueError(f"Line {line_id} is already received in full.")
+                    raise Refused("nothing_to_receive", _("Line %(line)s is already received in full."), line=line_id)
                 for batch in open_batches:
-                    add_receipt(batch, batch.receivable_quantity - batch.received_quantity)
+                    add_receipt(batch, batch.open_quantity)
                 lines[line_id] = jstatus.LineStatus(line_id)
                 continue
             batch = batches.get((line_id, batch_id))
             if batch is None:
-                raise ValueError(f"Order {order.order_number} has no batch {batch_id} on line {line_id}.")
-            if batch.line.status == ubl.CANCELLED:
-                raise ValueError(f"Line {line_id} is cancelled; it cannot be received.")
-            open_quantity = batch.receivable_quantity - batch.received_quantity
+                raise Refused(
+                    "no_such_batch",
+                    _("Order %(order)s has no batch %(batch)s on line %(line)s."),
+                    where=f"{line_id}/{batch_id}",
+                    order=order.order_number,
+                    batch=batch_id,
+                    line=line_id,
+                )
+            _receivable_line(batch.line)
+            if batch.agreed_quantity is None:
+                raise Refused(
+                    "batch_not_agreed",
+                    _(
+                        "Line %(line)s, batch %(batch)s: the supplier proposed this batch and it was not accepted; "
+                        "it cannot be received."
+                    ),
+                    where=f"{line_id}/{batch_id}",
+                    line=line_id,
+                    batch=batch_id,
+                )
+            open_quantity = batch.open_quantity
             amount = open_quantity if quantity is None else quantity
             if amount <= 0:
-                raise ValueError(f"Line {line_id}, batch {batch_id}: the quantity must be more than zero.")
+                raise Refused(
+                    "quantity_not_positive",
+                    _("Line %(line)s, batch %(batch)s: the quantity must be more than zero."),
+                    where=f"{line_id}/{batch_id}",
+                    line=line_id,
+                    batch=batch_id,
+                )
             if amount > open_quantity:
-                raise ValueError(
-                    f"Line {line_id}, batch {batch_id}: {_n(amount)} is more than the {_n(open_quantity)} still to "
-                    f"receive ({_n(batch.receivable_quantity)} confirmed, {_n(batch.received_quantity)} already received)."
+                raise Refused(
+                    "more_than_open",
+                    _(
+                        "Line %(line)s, batch %(batch)s: %(amount)s is more than the %(open)s still to receive "
+                        "(%(agreed)s agreed, %(received)s already received)."
+                    ),
+                    where=f"{line_id}/{batch_id}",
+                    line=line_id,
+                    batch=batch_id,
+                    amount=_n(amount),
+                    open=_n(open_quantity),
+                    agreed=_n(batch.receivable_quantity),
+                    received=_n(batch.received_quantity),
                 )
             add_receipt(batch, amount)
             lines.setdefault(line_id, jstatus.LineStatus(line_id)).deliveries.append(
                 jstatus.DeliveryStatus(batch_id, received_quantity=amount, received_date=received_date)
             )
+        DeliveryBatch.objects.bulk_update({r.batch for r in receipts}, ["received_quantity", "received_date"])
         msg = jstatus.StatusMessage(
             order.order_number, jstatus.RECEIVED, event_date=event_date, lines=list(lines.values())
         )
@@ -507,40 +700,68 @@ def goods_receive(
         for receipt in receipts:
             receipt.outbox = row
         Receipt.objects.bulk_create(receipts)
-        _refresh_receiving(order)
+        _refresh_receiving(order, by=user, why="goods received", outbox=row)
     return receipts[0] if receipts else None
+
+
+def can_receive(order: PurchaseOrder) -> bool:
+    """Whether receiving can be offered at all: not for a rejected, cancelled or received order."""
+    return order.status not in (OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.RECEIVED)
+
+
+def _receivable_line(line: PurchaseOrderLine):
+    if line.is_cancelled:
+        raise Refused(
+            "line_cancelled",
+            _("Line %(line)s is cancelled; it cannot be received."),
+            where=line.line_id,
+            line=line.line_id,
+        )
 
 
 def _n(value) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def _refresh_receiving(order: PurchaseOrder):
-    all_done, any_received = True, False
-    for line in order.lines.prefetch_related("batches"):
-        if line.status == ubl.CANCELLED:
+def _refresh_receiving(order: PurchaseOrder, *, by=None, why="", outbox=None):
+    """Line and order statuses from what is received against what is agreed (as Jakamo does)."""
+    targets, all_done, any_received = {}, True, False
+    rows = list(order.lines.prefetch_related("batches"))
+    for line in rows:
+        if line.is_cancelled:
             continue
-        batches = list(line.batches.all())
-        line_done = all(b.received_quantity >= b.receivable_quantity for b in batches)
-        any_received |= any(b.received_quantity > 0 for b in batches)
-        if line_done:
-            line.status = ubl.RECEIVED
-        elif any(b.received_quantity > 0 for b in batches):
-            line.status = ubl.STARTED_RECEIVING
-        line.save(update_fields=["status"])
+        batches = [b for b in line.batches.all() if b.agreed_quantity is not None or b.received_quantity > 0]
+        line_done = bool(batches) and all(b.received_quantity >= b.receivable_quantity for b in batches)
+        line_started = any(b.received_quantity > 0 for b in batches)
+        any_received |= line_started
+        if line_done and line_started:
+            targets[line.pk] = ubl.RECEIVED
+        elif line_started:
+            targets[line.pk] = ubl.STARTED_RECEIVING
         all_done &= line_done
+    tr.move_many(tr.PURCHASE_LINE, rows, lambda line: targets.get(line.pk), by=by, why=why, outbox=outbox)
     if any_received:
-        order.status = OrderStatus.RECEIVED if all_done else OrderStatus.STARTED_RECEIVING
-        order.save(update_fields=["status", "updated_at"])
+        status = OrderStatus.RECEIVED if all_done else OrderStatus.STARTED_RECEIVING
+        tr.move(tr.PURCHASE_ORDER, order, status, by=by, why=why, outbox=outbox)
 
 
 # -- revising and cancelling ----------------------------------------------------------------------
 def _open_for_change(order: PurchaseOrder):
     if order.is_closed:
-        raise ValueError(
-            f"Order {order.order_number} is {order.get_status_display().lower()} in Jakamo and cannot be reopened; "
-            "discuss the change with the supplier or create a new order."
+        raise Refused(
+            "order_closed",
+            _(
+                "Order %(order)s is “%(status)s” in Jakamo and cannot be reopened; discuss the change with the "
+                "supplier or create a new order."
+            ),
+            order=order.order_number,
+            status=order.get_status_display(),
         )
+
+
+# What a new order must have that a revision need not: it exists already, may set a quantity to
+# zero (cancelling the line, PO document 6.8.2), and is sent as an OrderChange.
+_NEW_ORDER_ONLY = {"order_exists", "quantity_not_positive", "not_an_order"}
 
 
 def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, user=None) -> PurchaseOrder:
@@ -549,14 +770,13 @@ def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, 
         order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
         _open_for_change(order)
         if document.id != order.order_number:
-            raise ValueError(f"The revision is for order {document.id}, not {order.order_number}.")
-        problems = [
-            p
-            for p in validate_new_order(order.integration, document)
-            if "already exists" not in p.message
-            and "more than zero" not in p.message
-            and "expected an Order" not in p.message
-        ]
+            raise Refused(
+                "other_order",
+                _("The revision is for order %(other)s, not %(order)s."),
+                other=document.id or "—",
+                order=order.order_number,
+            )
+        problems = [p for p in validate_new_order(order.integration, document) if p.code not in _NEW_ORDER_ONLY]
         if problems:
             raise OrderRefused(problems)
         current = order_document(order)
@@ -564,39 +784,45 @@ def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, 
         change.sequence_number_id = documents.next_sequence_number(current.sequence_number_id)
         body = build_order_document(change)
         kept = {line.id for line in change.lines}
-        order.document_xml = body.decode()
-        order.ordered_total = _total(change)
-        order.awaiting_decision_since = None
-        order.confirmations.filter(decision=Confirmation.Decision.PENDING).update(
-            decision=Confirmation.Decision.SUPERSEDED
+        cancelled = [line.id for line in change.lines if dv.is_cancelled(line)]
+        cancelled += list(order.lines.exclude(line_id__in=kept).values_list("line_id", flat=True))
+        row = _send_document(order, change, body, user)
+        why = f"revised (sequence {change.sequence_number_id})"
+        _cancel_lines(order, cancelled, user=user, why=why, outbox=row)
+        tr.move_many(
+            tr.CONFIRMATION,
+            list(order.confirmations.filter(decision=Confirmation.Decision.PENDING)),
+            Confirmation.Decision.SUPERSEDED,
+            by=user,
+            why=why,
+            outbox=row,
         )
+        order.document_xml = body.decode()
+        order.ordered_total = order.agreed_total = _total(change)
+        order.awaiting_decision_since = None
         _sync_lines(order, change)
-        order.lines.exclude(line_id__in=kept).update(status=ubl.CANCELLED)
-        _set_status_after_change(order, change)
-        order.save()
-        _refresh_receiving(order)  # goods already received keep the order receiving, as in Jakamo
-        _send_document(order, change, body, user)
+        fields = ["document_xml", "ordered_total", "agreed_total", "awaiting_decision_since", "updated_at"]
+        status = _status_after_change(order, change)
+        if order.status == OrderStatus.STARTED_RECEIVING:
+            order.save(update_fields=fields)  # goods already received keep the order receiving, as in Jakamo
+        else:
+            tr.move(tr.PURCHASE_ORDER, order, status, by=user, why=why, outbox=row, also=fields)
+        _refresh_receiving(order, by=user, why=why, outbox=row)
     return order
 
 
-def _set_status_after_change(order: PurchaseOrder, change: ubl.OrderDocument):
+def _status_after_change(order: PurchaseOrder, change: ubl.OrderDocument) -> str:
     """The status Jakamo gives a revised order (PO document 6.2): once the supplier has confirmed,
     it waits for the supplier again only where the change differs from that confirmation, so
-    cancelling a line of a confirmed order leaves it Confirmed, and its lines keep the confirmed
-    status that ``_sync_lines`` has just cleared."""
-    order.status = OrderStatus.WAITING_SUPPLIER
+    cancelling a line of a confirmed order leaves it Confirmed."""
     latest = order.confirmations.order_by("-version").first()
     if latest is None:
-        return
+        return OrderStatus.WAITING_SUPPLIER
     confirmed = parse_order_document(latest.document_xml)
-    if not dv.compare(change, confirmed, compare_sellers_item_id=order.integration.compare_sellers_item_id).matches:
-        return
-    order.status = OrderStatus.CONFIRMED
-    statuses = {line.id: line.line_status_code for line in confirmed.lines}
-    for line in order.lines.exclude(status=ubl.CANCELLED):
-        if statuses.get(line.line_id):
-            line.status = statuses[line.line_id]
-            line.save(update_fields=["status"])
+    comparison = dv.compare(change, confirmed, compare_sellers_item_id=order.integration.compare_sellers_item_id)
+    if comparison.matches and not comparison.rejected:
+        return OrderStatus.CONFIRMED
+    return OrderStatus.WAITING_SUPPLIER
 
 
 def purchase_order_cancel_lines(*, order: PurchaseOrder, line_ids: list[str], user=None) -> PurchaseOrder:
@@ -604,10 +830,14 @@ def purchase_order_cancel_lines(*, order: PurchaseOrder, line_ids: list[str], us
     document = order_document(order)
     unknown = set(line_ids) - {line.id for line in document.lines}
     if unknown or not line_ids:
-        raise ValueError(f"Order {order.order_number} has no line {', '.join(sorted(unknown)) or '(none given)'}.")
+        raise _no_line(order, unknown)
     received = set(order.lines.filter(line_id__in=line_ids, status=ubl.RECEIVED).values_list("line_id", flat=True))
     if received:
-        raise ValueError(f"Line {', '.join(sorted(received))} is already received; Jakamo does not reopen it.")
+        raise Refused(
+            "line_received",
+            _("Line %(lines)s is already received; Jakamo does not reopen it."),
+            lines=", ".join(sorted(received)),
+        )
     for line in document.lines:
         if line.id in line_ids:
             line.line_status_code = ubl.CANCELLED
@@ -616,22 +846,50 @@ def purchase_order_cancel_lines(*, order: PurchaseOrder, line_ids: list[str], us
     return purchase_order_revise(order=order, document=document, user=user)
 
 
+def can_cancel(order: PurchaseOrder) -> bool:
+    return not order.is_closed and order.status != OrderStatus.STARTED_RECEIVING
+
+
 def purchase_order_cancel(*, order: PurchaseOrder, user=None) -> PurchaseOrder:
     """Cancel the whole order with StatusMessage Cancelled (PO document 6.8.1 A)."""
     with transaction.atomic():
         order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
         _open_for_change(order)
         if order.status == OrderStatus.STARTED_RECEIVING:
-            raise ValueError(f"Order {order.order_number} has started receiving; cancel the open lines instead.")
+            raise Refused(
+                "receiving_started",
+                _("Order %(order)s has started receiving; cancel the open lines instead."),
+                order=order.order_number,
+            )
         msg = jstatus.StatusMessage(order.order_number, jstatus.CANCELLED)
-        outbox.enqueue_status(  # cancelling twice cancels once
+        row = outbox.enqueue_status(  # cancelling twice cancels once
             integration=order.integration, message=msg, partner=order.supplier_id, repeat_safe=True, user=user
         )
-        order.status = OrderStatus.CANCELLED
+        why = "order cancelled"
         order.awaiting_decision_since = None
-        order.save()
-        order.lines.update(status=ubl.CANCELLED)
-        order.confirmations.filter(decision=Confirmation.Decision.PENDING).update(
-            decision=Confirmation.Decision.SUPERSEDED
+        tr.move(
+            tr.PURCHASE_ORDER,
+            order,
+            OrderStatus.CANCELLED,
+            by=user,
+            why=why,
+            outbox=row,
+            also=["awaiting_decision_since"],
+        )
+        tr.move_many(
+            tr.PURCHASE_LINE,
+            list(order.lines.exclude(status=ubl.CANCELLED)),
+            ubl.CANCELLED,
+            by=user,
+            why=why,
+            outbox=row,
+        )
+        tr.move_many(
+            tr.CONFIRMATION,
+            list(order.confirmations.filter(decision=Confirmation.Decision.PENDING)),
+            Confirmation.Decision.SUPERSEDED,
+            by=user,
+            why=why,
+            outbox=row,
         )
     return order

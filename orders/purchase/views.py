@@ -7,13 +7,16 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common.csv_export import csv_response, wants_csv
+from common.errors import Refused
 from orders import deviations as dv
 from orders import selectors
 from orders.forms import AcceptForm, LinesForm, OrderHeaderForm, OrderLineFormSet, ReceiveForm, RejectForm, UploadForm
 from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder
+from orders.transitions import PURCHASE_LINE
 
 from . import services
 
@@ -27,7 +30,18 @@ def purchase_list(request):
     if wants_csv(request):
         return csv_response(
             "purchase-orders",
-            ["order", "supplier_id", "supplier", "purchaser", "created", "status", "ordered", "confirmed", "currency"],
+            [
+                "order",
+                "supplier_id",
+                "supplier",
+                "purchaser",
+                "created",
+                "status",
+                "ordered",
+                "agreed",
+                "last_confirmed",
+                "currency",
+            ],
             (
                 [
                     o.order_number,
@@ -37,6 +51,7 @@ def purchase_list(request):
                     o.created_at,
                     o.get_status_display(),
                     o.ordered_total,
+                    o.agreed_total,
                     o.confirmed_total,
                     o.currency,
                 ]
@@ -64,21 +79,46 @@ def purchase_detail(request, pk):
     except PurchaseOrder.DoesNotExist:
         raise Http404 from None
     confirmations = list(order.confirmations.all())
-    batches = [b for line in order.lines.all() for b in line.batches.all()]
+    lines = list(order.lines.all())
+    for line in lines:
+        line.batch_rows = list(line.batches.all())
+        line.status_label = PURCHASE_LINE.label(line.status)
+    # Only what is agreed and still open is offered; a rejected or cancelled order offers nothing.
+    receivable = services.can_receive(order)
+    open_batches = [b for line in lines if not line.is_cancelled for b in line.batch_rows if b.open_quantity > 0]
+    form = ReceiveForm(batches=open_batches) if receivable and open_batches else None
     return render(
         request,
         "orders/purchase_detail.html",
         {
             "order": order,
+            "lines": lines,
             "confirmations": confirmations,
+            "latest": confirmations[0] if confirmations else None,
             "pending": next((c for c in confirmations if c.decision == Confirmation.Decision.PENDING), None),
             "timeline": selectors.timeline(order),
-            "receive_form": ReceiveForm(batches=batches) if not order.is_closed else None,
+            "receipts": order.receipts.select_related("line", "batch", "user"),
+            "receive_form": form,
+            "receive_rows": [(batch, form[key]) for key, batch in form.batch_keys] if form else [],
+            "receive_lines": [(form[key], line_id) for key, line_id in form.line_keys] if form else [],
+            "not_receivable": _not_receivable(order, receivable),
+            "can_cancel": services.can_cancel(order),
             "can_review": request.user.has_perm("common.review_confirmations"),
             "can_receive": request.user.has_perm("common.receive_goods"),
             "can_manage": request.user.has_perm("common.manage_purchase_orders"),
         },
     )
+
+
+def _not_receivable(order, receivable: bool) -> str:
+    """Why the page offers no receiving, when it offers none."""
+    if order.status == OrderStatus.REJECTED:
+        return _("The supplier rejected this order: nothing was agreed, so nothing can be received.")
+    if order.status == OrderStatus.CANCELLED:
+        return _("This order is cancelled: nothing can be received.")
+    if order.status == OrderStatus.RECEIVED or receivable:
+        return _("Everything agreed on this order is received.")
+    return ""
 
 
 @view_po  # read-only for those who may not decide: the order page links every version here
@@ -143,8 +183,8 @@ def _decision(request, pk, version, action):
                 confirmation=confirmation, user=request.user, accepted_lines=form.accepted(), note=note
             )
             messages.success(request, _("Decided line by line: the OrderChange is on its way to Jakamo."))
-    except ValueError as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        messages.error(request, exc.message)
         return redirect("orders:confirmation_review", pk=pk, version=version)
     return redirect(confirmation.order)
 
@@ -180,8 +220,8 @@ def goods_receive(request, pk):
             received_date=data.get("received_date"),
             event_date=data.get("event_date"),
         )
-    except ValueError as exc:
-        messages.error(request, _("Not received: %(v1)s") % {"v1": exc})
+    except Refused as exc:
+        messages.error(request, _("Not received: %(v1)s") % {"v1": exc.message})
     else:
         messages.success(request, _("Received: the Received status is on its way to Jakamo."))
     return redirect(order)
@@ -245,7 +285,7 @@ def purchase_change(request, pk, action):
         elif action == "revise":
             upload = request.FILES.get("file")
             if upload is None:
-                raise ValueError("Choose the revised Order XML file.")
+                raise Refused("no_file", gettext_lazy("Choose the revised Order XML file."))
             from jakamo.errors import DocumentError
             from jakamo.ubl_parse import parse_order_document
 
@@ -257,9 +297,9 @@ def purchase_change(request, pk, action):
             services.purchase_order_revise(order=order, document=document, user=request.user)
             messages.success(request, _("Revised: the OrderChange is on its way to Jakamo."))
         else:
-            raise ValueError("Unknown action.")
+            raise Http404("No such change.")
     except services.OrderRefused as exc:
         _refused(request, exc, "The change")
-    except ValueError as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        messages.error(request, exc.message)
     return redirect(order)

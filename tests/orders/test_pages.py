@@ -84,7 +84,7 @@ def test_rejecting_and_line_by_line_from_the_page(client, purchaser):
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == OrderStatus.WAITING_SUPPLIER and first.confirmations.get().decision == "rejected"
-    assert second.status == OrderStatus.CONFIRMED and second.lines.get(line_id="2").unit_price == 13
+    assert second.status == OrderStatus.CONFIRMED and second.lines.get(line_id="2").agreed_unit_price == 13
     assert OutboxMessage.objects.filter(document_type="OrderChange").count() == 2
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from common.errors import Refused
 from exchange import inbox
 from exchange.models import InboxMessage, OutboxMessage
 from mappings import services as mapping_services
@@ -43,7 +44,10 @@ def test_a_deviating_confirmation_is_reviewed_and_accepted(network, buyer, purch
     send_all()
     order.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED and order.awaiting_decision_since is None
-    assert order.lines.get(line_id="1").quantity == 80
+    # What was ordered stays; what is agreed is now the supplier's value, and so is the total.
+    line = order.lines.get(line_id="1")
+    assert (line.quantity, line.agreed_quantity) == (100, 80)
+    assert order.agreed_total == 80 * 12 + 100 * 13 and order.ordered_total == 2400
     jakamo = JakamoOrder.objects.get(order_number="PO-1")
     assert jakamo.status == JakamoStatus.CONFIRMED and jakamo.emphasize_original
     decision = confirmation.decisions.get()
@@ -79,9 +83,9 @@ def test_deciding_line_by_line(network, buyer, purchaser):
     send_all()
     order.refresh_from_db()
     assert order.status == OrderStatus.WAITING_SUPPLIER
-    assert order.lines.get(line_id="2").unit_price == 13 and order.lines.get(line_id="1").quantity == 100
+    assert order.lines.get(line_id="2").agreed_unit_price == 13 and order.lines.get(line_id="1").agreed_quantity == 100
     assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.WAITING_SUPPLIER
-    with pytest.raises(ValueError, match="only a confirmation awaiting a decision"):
+    with pytest.raises(Refused, match="only a confirmation awaiting a decision"):
         services.confirmation_accept(confirmation=order.confirmations.get(), user=purchaser)
 
 
@@ -136,7 +140,7 @@ def test_receiving_partially_then_fully(network, buyer, purchaser):
     assert (
         jakamo.status == JakamoStatus.STARTED_RECEIVING and jakamo.state["1"]["batches"]["PO-1-1-1"]["received"] == "25"
     )
-    with pytest.raises(ValueError, match="more than the 75 still to receive"):
+    with pytest.raises(Refused, match="more than the 75 still to receive"):
         services.goods_receive(order=order, user=purchaser, quantities={("1", "PO-1-1-1"): Decimal(76)})
     services.goods_receive(order=order, user=purchaser)  # everything still open
     send_all()
@@ -144,7 +148,7 @@ def test_receiving_partially_then_fully(network, buyer, purchaser):
     assert order.status == OrderStatus.RECEIVED
     assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.RECEIVED
     assert order.receipts.count() == 3
-    with pytest.raises(ValueError, match="already received"):
+    with pytest.raises(Refused, match="already received"):
         services.goods_receive(order=order, user=purchaser)
 
 
@@ -203,9 +207,9 @@ def test_revising_cancelling_lines_and_cancelling_the_order_reach_jakamo(network
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.CANCELLED
-    with pytest.raises(ValueError, match="cannot be reopened"):
+    with pytest.raises(Refused, match="cannot be reopened"):
         services.purchase_order_revise(order=order, document=revised, user=purchaser)
-    with pytest.raises(ValueError, match="nothing can be received"):
+    with pytest.raises(Refused, match="nothing can be received"):
         services.goods_receive(order=order, user=purchaser)
 
 
@@ -236,7 +240,7 @@ def test_receiving_a_whole_line_sends_the_line_without_batches(network, buyer, p
     assert line.status == "Received" and sorted(line.batches.values_list("received_quantity", flat=True)) == [30, 70]
     jakamo = JakamoOrder.objects.get(order_number="PO-1")
     assert jakamo.state["1"]["status"] == "Received" and jakamo.status == JakamoStatus.STARTED_RECEIVING
-    with pytest.raises(ValueError, match="already received in full"):
+    with pytest.raises(Refused, match="already received in full"):
         services.goods_receive(order=order, user=purchaser, quantities={("1", None): None})
 
 
@@ -265,7 +269,7 @@ def test_receiving_one_line_then_cancelling_the_rest_leaves_the_order_received(n
     assert order.status == OrderStatus.RECEIVED
     assert dict(order.lines.values_list("line_id", "status")) == {"1": "Received", "2": "Cancelled"}
     assert JakamoOrder.objects.get(order_number="PO-1").status == JakamoStatus.RECEIVED
-    with pytest.raises(ValueError, match="cannot be reopened"):
+    with pytest.raises(Refused, match="cannot be reopened"):
         services.purchase_order_revise(order=order, document=demo.sample_order("PO-1"), user=purchaser)
 
 
