@@ -74,7 +74,8 @@ PURCHASE_LINE = _table(
     [NOT_CONFIRMED, ubl.CANCELLED],
     {
         **{s: [*_CONFIRMING, ubl.STARTED_RECEIVING, ubl.RECEIVED] for s in _CONFIRMING if s != ubl.CANCELLED},
-        ubl.STARTED_RECEIVING: [ubl.RECEIVED, ubl.CANCELLED],
+        # A line with goods received is not cancelled: revise its quantity down to what came.
+        ubl.STARTED_RECEIVING: [ubl.RECEIVED],
         ubl.RECEIVED: [],
         ubl.CANCELLED: [],
     },

@@ -146,18 +146,11 @@ def receiving_status(requested: ubl.OrderDocument, state: dict, confirmed: ubl.O
 
 
 def batch_targets(requested: ubl.OrderLine, confirmed: ubl.OrderLine | None) -> dict[str, Decimal]:
-    """Quantity to receive per batch: the confirmed batch quantity, else the requested one. A batch
-    the supplier left without a quantity (a line left Open) is still that batch, to be received as
-    requested."""
-    source = confirmed if confirmed is not None and confirmed.deliveries else requested
-    asked = {d.id or "": d.quantity.value for d in requested.deliveries if d.quantity is not None}
-    targets = {}
-    for d in source.deliveries:
-        if d.quantity is not None:
-            targets[d.id or ""] = d.quantity.value
-        elif (d.id or "") in asked:
-            targets[d.id or ""] = asked[d.id or ""]
+    """Quantity to receive per batch: what is agreed, which is the requested batch quantity. A
+    confirmation with changes is not agreed until the buyer accepts it, and accepting copies the
+    confirmed values into the request (``accept_confirmed_values``); a rejected one never is.
+    ``confirmed`` is kept in the signature for callers that pass it."""
+    targets = {d.id or "": d.quantity.value for d in requested.deliveries if d.quantity is not None}
     if not targets:
-        qty = (confirmed or requested).quantity
-        targets[""] = qty.value if qty else Decimal(0)
+        targets[""] = requested.quantity.value if requested.quantity else Decimal(0)
     return targets

@@ -153,8 +153,12 @@ def supplier_reject(order: Order, *, note: str = "") -> Order:
                 f"Order {order.order_number} is already confirmed; Jakamo only lets a supplier reject "
                 "an order before confirming it (confirm with quantity 0 instead)."
             )
-        if order.status in (OrderStatus.CANCELLED, OrderStatus.RECEIVED):
-            raise PartyActionError(f"Order {order.order_number} is {order.status.lower()}.")
+        if order.status != OrderStatus.WAITING_SUPPLIER:
+            # Goods already received (Started receiving) or a closed order: the Reject button is gone.
+            raise PartyActionError(
+                f"Order {order.order_number} is {order.status.lower()}; only an order waiting "
+                "for the supplier's confirmation can be rejected."
+            )
         response = response_from_order(requested_doc(order), status=ubl.CANCELLED)
         if note:
             response.notes = [note]

@@ -272,6 +272,10 @@ def receive_po_document(integration: Integration, body: bytes) -> Order:
             for line_id, line_state in order.state.items():
                 if line_id not in present:
                     line_state["status"] = ubl.CANCELLED
+            # A line cancelled in the OrderChange (LineStatusCode, or quantity 0: 6.8.2 B) is cancelled.
+            for line in doc.lines:
+                if rules.line_is_cancelled(line):
+                    order.state[line.id]["status"] = ubl.CANCELLED
         refresh_status(order, actor="buyer")
         order.save()
         if supplier_so is not None and (kind == ubl.ORDER or supplier_so.pass_order_changes):
@@ -303,6 +307,9 @@ def receive_po_status(integration: Integration, order_id: str, body: bytes) -> O
             raise Refusal("cannot_reopen")
         if msg.status == jstatus.CANCELLED:
             order.status = OrderStatus.CANCELLED
+            # Every line of a cancelled order is cancelled too (what its lines show in Jakamo).
+            for line in requested_doc(order).lines:
+                order.state.setdefault(line.id, {"status": None, "batches": {}})["status"] = ubl.CANCELLED
             order.save()
             if order.supplier_integration:
                 enqueue(order.supplier_integration, "StatusMessage", body.decode("utf-8", "replace"), order=order)

@@ -302,6 +302,10 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
         decision, status = Confirmation.Decision.NONE_NEEDED, OrderStatus.CONFIRMED
     elif comparison.only_unconfirmed:
         decision, status = Confirmation.Decision.WAITING_SUPPLIER, OrderStatus.WAITING_SUPPLIER
+    elif _owes_lines(comparison.kinds):
+        # Changes to decide, and lines the supplier has yet to confirm: the purchaser may decide
+        # now, but Jakamo shows the order waiting for the supplier until every line is confirmed.
+        decision, status = Confirmation.Decision.PENDING, OrderStatus.WAITING_SUPPLIER
     else:
         decision, status = Confirmation.Decision.PENDING, OrderStatus.WAITING_CUSTOMER
     confirmation = Confirmation.objects.create(
@@ -332,6 +336,11 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
         tr.move(tr.PURCHASE_ORDER, order, status, why=why, inbox=inbox, also=fields)
     _apply_confirmed_values(order, response, agreed=agreed, rejected=comparison.rejected, inbox=inbox, why=why)
     return confirmation
+
+
+def _owes_lines(kinds) -> bool:
+    """The supplier left lines Open or Draft (PO document 6.3.2): it still owes their confirmation."""
+    return bool(set(kinds) & {dv.OPEN_LINE, dv.DRAFT_LINE})
 
 
 def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *, agreed, rejected, inbox, why):
@@ -452,11 +461,12 @@ def confirmation_accept(
             user=user,
         )
         new_doc = documents.adopt_confirmed(order_document(order), parse_order_document(confirmation.document_xml))
+        owed = _owes_lines(d["kind"] for d in confirmation.deviations)
         decision = _decide(
             confirmation,
             Decision.Kind.ACCEPT,
             Confirmation.Decision.ACCEPTED,
-            OrderStatus.CONFIRMED,
+            OrderStatus.WAITING_SUPPLIER if owed else OrderStatus.CONFIRMED,
             new_doc,
             row,
             user,
@@ -527,6 +537,7 @@ def _decide(confirmation, kind, confirmation_decision, status, new_doc, row, use
     """Record the purchaser's decision: the confirmation decided, the order's status, and the
     decided document as what is agreed from now on (its values; what was ordered stays)."""
     order = confirmation.order
+    _not_below_received(order, new_doc)
     why = f"{Decision.Kind(kind).label} (version {confirmation.version})"
     tr.move(tr.CONFIRMATION, confirmation, confirmation_decision, by=user, why=why, outbox=row)
     order.document_xml = build_order_document(new_doc).decode()
@@ -547,14 +558,54 @@ def _cancel_lines(order, line_ids, *, user, why, outbox=None, inbox=None):
     line statuses are the supplier's to give (its LineStatusCode) and receiving's, as in Jakamo:
     a decision or a revision does not change what the supplier last said of a line."""
     rows = list(order.lines.filter(line_id__in=line_ids).exclude(status=ubl.CANCELLED))
-    received = sorted(row.line_id for row in rows if row.status == ubl.RECEIVED)
+    _none_received(rows)
+    tr.move_many(tr.PURCHASE_LINE, rows, ubl.CANCELLED, by=user, why=why, outbox=outbox, inbox=inbox)
+
+
+def _not_below_received(order: PurchaseOrder, doc: ubl.OrderDocument):
+    """What is agreed from now on never falls below what has already been received."""
+    received = {
+        (b.line.line_id, b.batch_id): b.received_quantity
+        for b in DeliveryBatch.objects.filter(line__order=order, received_quantity__gt=0).select_related("line")
+    }
+    if not received:
+        return
+    agreed = {}
+    for line in doc.lines:
+        for d in line.deliveries or [ubl.Delivery(id=line.id, quantity=line.quantity)]:
+            agreed[(line.id, d.id or line.id)] = (
+                None if dv.is_cancelled(line) or d.quantity is None else d.quantity.value
+            )
+    for (line_id, batch_id), got in sorted(received.items()):
+        if (line_id, batch_id) in agreed and agreed[(line_id, batch_id)] is None:
+            continue  # left as it was (an Open line) or cancelled: its receipts stand
+        value = agreed.get((line_id, batch_id), Decimal(0))
+        if value < got:
+            raise Refused(
+                "below_received",
+                _(
+                    "Line %(line)s, batch %(batch)s: %(received)s is already received, more than the %(quantity)s "
+                    "this would agree."
+                ),
+                where=f"{line_id}/{batch_id}",
+                line=line_id,
+                batch=batch_id,
+                received=_n(got),
+                quantity=_n(value),
+            )
+
+
+def _none_received(rows):
+    received = sorted(row.line_id for row in rows if row.status in (ubl.STARTED_RECEIVING, ubl.RECEIVED))
     if received:
         raise Refused(
             "line_received",
-            _("Line %(lines)s is already received; Jakamo does not reopen it."),
+            _(
+                "Goods are already received on line %(lines)s, so it cannot be cancelled; revise its quantity down "
+                "to what was received instead."
+            ),
             lines=", ".join(received),
         )
-    tr.move_many(tr.PURCHASE_LINE, rows, ubl.CANCELLED, by=user, why=why, outbox=outbox, inbox=inbox)
 
 
 def _no_line(order, line_ids) -> Refused:
@@ -782,6 +833,7 @@ def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, 
         current = order_document(order)
         change = documents.restate(document)
         change.sequence_number_id = documents.next_sequence_number(current.sequence_number_id)
+        _not_below_received(order, change)
         body = build_order_document(change)
         kept = {line.id for line in change.lines}
         cancelled = [line.id for line in change.lines if dv.is_cancelled(line)]
@@ -831,13 +883,7 @@ def purchase_order_cancel_lines(*, order: PurchaseOrder, line_ids: list[str], us
     unknown = set(line_ids) - {line.id for line in document.lines}
     if unknown or not line_ids:
         raise _no_line(order, unknown)
-    received = set(order.lines.filter(line_id__in=line_ids, status=ubl.RECEIVED).values_list("line_id", flat=True))
-    if received:
-        raise Refused(
-            "line_received",
-            _("Line %(lines)s is already received; Jakamo does not reopen it."),
-            lines=", ".join(sorted(received)),
-        )
+    _none_received(list(order.lines.filter(line_id__in=line_ids)))
     for line in document.lines:
         if line.id in line_ids:
             line.line_status_code = ubl.CANCELLED

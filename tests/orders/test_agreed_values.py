@@ -24,12 +24,12 @@ LATER = date.today() + timedelta(days=75)
 
 
 def _confirm_with_a_new_batch_and_less(number="PO-1"):
-    """Line 1: 80 instead of 100, plus a batch of 30 the supplier adds; line 2: price 13."""
+    """Line 1: 30 of the 100 split off into a batch the supplier adds; line 2: 80 at price 13."""
     party.supplier_confirm(
         JakamoOrder.objects.get(order_number=number),
         {
-            "1": party.LineChange(quantity=Decimal(80), new_batches=[(Decimal(30), LATER)]),
-            "2": party.LineChange(price=Decimal(13)),
+            "1": party.LineChange(new_batches=[(Decimal(30), LATER)]),
+            "2": party.LineChange(quantity=Decimal(80), price=Decimal(13)),
         },
     )
 
@@ -48,6 +48,10 @@ def test_after_rejecting_the_order_shows_the_ordered_values_and_offers_only_them
     assert added.confirmed_quantity == 30 and added.agreed_quantity is None
     for batch in DeliveryBatch.objects.filter(line__order=order, added_by_supplier=False):
         assert batch.agreed_quantity == batch.quantity == 100
+    assert (
+        DeliveryBatch.objects.get(line__order=order, line__line_id="1", added_by_supplier=False).confirmed_quantity
+        == 70
+    )
     assert order.agreed_total == order.ordered_total == 2400
     assert order.confirmed_total != order.agreed_total  # what the supplier said is kept, not agreed
 
@@ -67,9 +71,10 @@ def test_accepting_makes_the_suppliers_values_agreed_and_keeps_what_was_ordered(
     inbox.sync(buyer.pk)
     services.confirmation_accept(confirmation=order.confirmations.get(), user=purchaser)
     order.refresh_from_db()
-    line = order.lines.get(line_id="1")
-    assert (line.quantity, line.agreed_quantity) == (100, 80)
-    assert DeliveryBatch.objects.get(line__order=order, added_by_supplier=True).agreed_quantity == 30
+    line = order.lines.get(line_id="2")
+    assert (line.quantity, line.agreed_quantity, line.agreed_unit_price) == (100, 80, 13)
+    batches = DeliveryBatch.objects.filter(line__order=order, line__line_id="1").order_by("id")
+    assert [(b.quantity, b.agreed_quantity) for b in batches] == [(100, 70), (None, 30)]
     assert order.agreed_total == order.confirmed_total != order.ordered_total
 
 

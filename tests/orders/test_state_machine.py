@@ -1,0 +1,28 @@
+"""The stateful property test of issue #24: random sequences of the purchaser's and the supplier's
+moves (tests/machines.py), each checked against the sandbox after every step. CI runs a bounded
+number of sequences; `bench/soak.py` runs thousands."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from tests import machines
+from tests.strategies import examples
+
+
+def test_random_moves_of_both_parties_keep_the_portal_true_to_jakamo(network, buyer, purchaser):
+    machines.PurchaseOrders.buyer, machines.PurchaseOrders.purchaser = buyer, purchaser
+    count = int(os.environ.get("STATE_MACHINE_EXAMPLES", 0)) or examples(12)
+    run_state_machine_as_test(
+        machines.PurchaseOrders,
+        settings=settings(
+            max_examples=count,
+            stateful_step_count=int(os.environ.get("STATE_MACHINE_STEPS", 12)),
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    print(f"state machine: {machines.STATS['sequences']} sequences, {machines.STATS['steps']} steps")
