@@ -121,6 +121,14 @@ def move_many(table: Table, objs: Sequence, after, *, by=None, why: str = "", in
     return len(changed)
 
 
+def initial(table: Table, status: str) -> str:
+    """``status`` for a row being created, once it is one the table starts with. A row made in any
+    other status is a programming error (ValueError), not a business refusal: no person chose it."""
+    if status not in table.initial:
+        raise ValueError(f"{table.name} cannot start as {status!r}; it starts as one of {sorted(table.initial)}.")
+    return status
+
+
 def _touched(obj) -> list[str]:
     return [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
 

@@ -120,6 +120,11 @@ SALES_LINE = _table(
 TABLES = (PURCHASE_ORDER, PURCHASE_LINE, CONFIRMATION, SALES_ORDER, SALES_LINE)
 
 
+def initial(table: Table, status: str) -> str:
+    """See common.transitions.initial."""
+    return transitions.initial(table, status)
+
+
 def move(table: Table, obj, after: str, **kwargs) -> bool:
     """See common.transitions.move."""
     return transitions.move(table, obj, after, **kwargs)
