@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -111,6 +111,13 @@ def delivery_due(document: ubl.OrderDocument):
 def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
     """A new customer order (Order) or a new version of one (OrderChange), with its lines and
     batches as rows."""
+    too_long = [line.id for line in document.lines if len(line.id) > 50] + [
+        d.id for line in document.lines for d in line.deliveries if d.id and len(d.id) > 200
+    ]
+    if too_long:
+        raise DocumentError(
+            f"Ids longer than the portal keeps (50 for a line, 200 for a batch): {', '.join(too_long)}."
+        )
     with transaction.atomic():
         if SalesOrderVersion.objects.filter(inbox=inbox).exists():
             return SalesOrderVersion.objects.get(inbox=inbox).order
@@ -227,7 +234,7 @@ def _record_rows(order: SalesOrder, document: ubl.OrderDocument, *, changed, con
         if row is None:
             row = SalesOrderLine(
                 order=order,
-                line_id=line.id[:50],
+                line_id=line.id,
                 changed_in_version=order.version,
                 status=initial(SALES_LINE, ubl.CANCELLED if dv.is_cancelled(line) else NOT_CONFIRMED),
                 **values,
@@ -249,7 +256,7 @@ def _record_rows(order: SalesOrder, document: ubl.OrderDocument, *, changed, con
         existing = {} if line.id in fresh else {b.batch_id: b for b in row.batches.all()}
         kept = set()
         for d in line.deliveries:
-            batch_id = (d.id or "")[:200]
+            batch_id = d.id or ""
             kept.add(batch_id)
             quantity = d.quantity.value if d.quantity else None
             requested = d.requested_end_date or d.requested_start_date
@@ -595,7 +602,8 @@ def _answer(order, user, requested, response, kind, note) -> SalesConfirmation:
     status, awaiting = _status_after_answer(order, requested, response, rejected)
     _may_become(order, status)
     confirmation = _send_response(order, user, response, kind, note)
-    why = str(SalesConfirmation.Kind(kind).label)
+    with translation.override("en"):  # the audit trail reads the same whoever acted
+        why = str(SalesConfirmation.Kind(kind).label)
     order.awaiting_since = awaiting
     move(SALES_ORDER, order, status, by=user, why=why, outbox=confirmation.outbox, also=["awaiting_since"])
     _record_answer(order, requested, response, by=user, why=why, outbox=confirmation.outbox)
