@@ -352,6 +352,42 @@ def _record_answer(order: SalesOrder, requested: ubl.OrderDocument, response: ub
     move_many(SALES_LINE, rows, lambda row: statuses.get(row.line_id), by=by, why=why, outbox=outbox)
 
 
+def sales_rows_backfill(order: SalesOrder) -> bool:
+    """Rows for an order recorded before orders had them (``manage.py sales_rows``): the lines and
+    batches of its latest version, what our last answer to that version confirmed, and the line
+    statuses the order's status implies. False when the order has rows already."""
+    why = "Rows made from the stored XML"
+    with transaction.atomic():
+        order = _locked(order)
+        if order.lines.exists():
+            return False
+        requested = parse_order_document(order.document_xml)
+        _record_rows(order, requested, changed=None, confirmed=False)
+        answer = (
+            order.confirmations.filter(version=order.version)
+            .exclude(kind=SalesConfirmation.Kind.DELIVERED)
+            .order_by("-at", "-pk")
+            .first()
+        )
+        if answer is not None:
+            if answer.kind == SalesConfirmation.Kind.AS_REQUESTED:
+                response = documents.confirmed_as_requested(requested)
+            else:
+                response = parse_order_document(answer.document_xml)
+            _record_answer(order, requested, response, by=None, why=why, outbox=answer.outbox_id)
+        implied = {
+            SalesStatus.CONFIRMED: ubl.CONFIRMED,
+            SalesStatus.DELIVERED: DELIVERED,
+            SalesStatus.REJECTED: ubl.CANCELLED,
+            SalesStatus.CANCELLED: ubl.CANCELLED,
+        }.get(order.status)
+        if implied:
+            move_many(
+                SALES_LINE, _rows(order), lambda row: None if SALES_LINE.is_final(row.status) else implied, why=why
+            )
+        return True
+
+
 def _agrees_with_our_confirmation(order: SalesOrder, change: ubl.OrderDocument) -> bool:
     """Whether the customer's change asks for what we last confirmed: then Jakamo shows the order
     Confirmed (SO document 6.2: confirmed when requested and confirmed details match), as when the

@@ -508,3 +508,20 @@ def test_draft_is_refused_where_the_integration_does_not_allow_it(network, suppl
     )
     assert parse_order_document(confirmation.document_xml).line("1").line_status_code == "Draft"
     assert order.lines.get(line_id="1").status == "Draft"
+
+
+def test_orders_recorded_before_rows_get_them_from_their_stored_xml(network, supplier, seller):
+    from django.core.management import call_command
+
+    customer_orders(network, "C-28")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_with_changes(order=order, user=seller, answers={"1": sales.LineAnswer(quantity=Decimal(45))})
+    order.lines.all().delete()  # as an order recorded before the upgrade
+    call_command("sales_rows")
+    line = order.lines.get(line_id="1")
+    assert (line.quantity, line.confirmed_quantity, line.status) == (50, 45, CHANGED)
+    assert [(b.batch_id, b.quantity, b.confirmed_quantity) for b in line.batches.all()] == [("C-28-1-1", 50, 45)]
+    assert order.lines.get(line_id="2").status == "Confirmed"
+    call_command("sales_rows")  # twice changes nothing
+    assert order.lines.count() == 2
