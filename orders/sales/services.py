@@ -724,8 +724,16 @@ def sales_deliver(
         delivered = {row.line_id for row in rows if row.status == DELIVERED}
         delivered |= {row.line_id for row, _batches, whole in chosen if whole}
         everything = delivered >= set(known)
-        if everything:
-            _may_become(order, SalesStatus.DELIVERED)
+        if everything and not SALES_ORDER.allows(order.status, SalesStatus.DELIVERED):
+            raise Refused(
+                "not_confirmed",
+                _(
+                    "Order %(order)s is %(status)s; only a confirmed order can be delivered as a whole. "
+                    "Confirm it first, or report single lines or batches delivered."
+                ),
+                order=order.order_number,
+                status=_lower(SALES_ORDER.labels[order.status]),
+            )
         lines = [
             jstatus.LineStatus(
                 row.line_id,

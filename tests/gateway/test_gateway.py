@@ -429,3 +429,19 @@ def test_a_delivered_order_is_closed_to_an_erps_rejection(network, live_server, 
     assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
     order.refresh_from_db()
     assert order.status == SalesStatus.DELIVERED
+
+
+def test_an_erps_delivered_for_an_order_not_yet_confirmed_says_why(network, live_server, so_integration, seller):
+    from orders.models import SalesOrder, SalesStatus
+
+    erp = sales_erp_with_an_order(network, live_server, so_integration, seller)
+    delivered = b"<StatusMessage><OrderID>C-77</OrderID><Status>Delivered</Status></StatusMessage>"
+    response = erp.session.put(f"{erp.base_url}/api/order/C-77", data=delivered)
+    assert response.status_code == 400
+    assert response.text == (
+        "<Errors><error>Incorrect order response</error><error>Order C-77 is waiting for our confirmation; only "
+        "a confirmed order can be delivered as a whole. Confirm it first, or report single lines or batches "
+        "delivered.</error></Errors>"
+    )
+    assert not OutboxMessage.objects.filter(document_type="StatusMessage Delivered").exists()
+    assert SalesOrder.objects.get().status == SalesStatus.WAITING_US

@@ -95,7 +95,7 @@ def test_deliver_and_changes_highlighted(client, seller, arrived, network):
     assert "Only a confirmed order can be marked delivered" in page
     deliver = {"delivery_date": "2026-12-01", "tracking_number": "T1"}
     page = client.post(reverse("orders:sales_deliver", args=[arrived.pk]), deliver, follow=True).content.decode()
-    assert "it cannot become “Delivered”" in html.unescape(page)
+    assert "only a confirmed order can be delivered as a whole. Confirm it first" in html.unescape(page)
     assert not OutboxMessage.objects.filter(document_type="StatusMessage Delivered").exists()
     client.post(reverse("orders:sales_confirm", args=[arrived.pk, "as_requested"]))
     page = client.get(arrived.get_absolute_url()).content.decode()
