@@ -63,8 +63,10 @@ JAKAMO_REASON_FOR = {
 
 
 def refusal_from(exc: Refused, default: str) -> GatewayRefusal:
-    """A service's refusal as Jakamo would answer it, the portal's sentence (in English) as detail."""
-    return GatewayRefusal(JAKAMO_REASON_FOR.get(exc.code, default), exc.in_language("en"))
+    """A service's refusal as Jakamo would answer it, the portal's sentence (in English) as detail:
+    one <error> line per problem where the refusal gathers several (``problems``)."""
+    parts = getattr(exc, "problems", None) or [exc]
+    return GatewayRefusal(JAKAMO_REASON_FOR.get(exc.code, default), *(p.in_language("en") for p in parts))
 
 
 def _hash(secret: str) -> str:
@@ -165,7 +167,10 @@ def simple_confirm(client: GatewayClient, token: str, *, note: str = "", emphasi
                 return  # already confirmed: confirming again changes nothing, as in Jakamo
             order_services.confirmation_accept(confirmation=current, user=None, note=note, emphasize_original=emphasize)
         elif message.sales_order is not None:
-            sales.sales_confirm_as_requested(order=message.sales_order, user=None, note=note)
+            try:
+                sales.sales_confirm_as_requested(order=message.sales_order, user=None, note=note)
+            except Refused as exc:
+                raise refusal_from(exc, "incorrect_order_response") from None
         else:
             raise GatewayRefusal("cannot_find_order")
     except Refused as exc:
@@ -272,8 +277,8 @@ def put_status(client: GatewayClient, order_id: str, body: bytes):
                 quantities=quantities or None,
                 per_batch=bool(batch_ids),  # forwarded as the ERP said it: lines whole, or batches
             )
-        except ValueError as exc:
-            raise GatewayRefusal("incorrect_order_response", str(exc)) from None
+        except Refused as exc:
+            raise refusal_from(exc, "incorrect_order_response") from None
     if integration.kind != Kind.PURCHASE_ORDER:
         raise GatewayRefusal("authentication_failed")
     order = PurchaseOrder.objects.filter(integration=integration, order_number=number).first()
@@ -330,8 +335,8 @@ def post_order_response(client: GatewayClient, body: bytes):
     _preflight(integration, document)
     try:
         return sales.sales_confirm_document(order=order, document=document)
-    except ValueError as exc:
-        raise GatewayRefusal("incorrect_order_response", str(exc)) from None
+    except Refused as exc:
+        raise refusal_from(exc, "incorrect_order_response") from None
 
 
 def queue_depth(client: GatewayClient) -> dict:

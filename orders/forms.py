@@ -170,15 +170,20 @@ OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=1, min_num=1, vali
 
 
 class SalesAnswerForm(forms.Form):
-    """Confirm with changes: one row of fields per line of the customer's order."""
+    """Confirm with changes: one row of fields per line of the customer's order (its rows, with
+    their batches). A line gets a split field only where a split can mean something (more than one
+    batch of the customer's, or new batches allowed), and a Draft box only where Draft is allowed."""
+
+    FIELDS = ("quantity", "unit_price", "promised_date", "batches", "leave_open", "draft")
 
     note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, lines=(), **kwargs):
+    def __init__(self, *args, lines=(), allow_new_batches=False, allow_draft=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.line_ids = [line.id for line in lines]
-        for line in lines:
-            p = f"l{line.id}_"
+        self.lines = [line for line in lines if line.status != "Cancelled"]
+        self.line_ids = [line.line_id for line in self.lines]
+        for line in self.lines:
+            p = f"l{line.line_id}_"
             self.fields[p + "quantity"] = DecimalField(
                 required=False, min_value=Decimal(0), max_digits=18, decimal_places=4
             )
@@ -188,36 +193,39 @@ class SalesAnswerForm(forms.Form):
             self.fields[p + "promised_date"] = forms.DateField(
                 required=False, widget=forms.DateInput(attrs={"type": "date"})
             )
-            self.fields[p + "batches"] = forms.CharField(required=False, max_length=1000)
+            if allow_new_batches or len(line.batches.all()) > 1:
+                self.fields[p + "batches"] = forms.CharField(required=False, max_length=1000)
             self.fields[p + "leave_open"] = forms.BooleanField(required=False)
-            self.fields[p + "draft"] = forms.BooleanField(required=False)
+            if allow_draft:
+                self.fields[p + "draft"] = forms.BooleanField(required=False)
 
     def rows(self):
+        """(line row, its fields in FIELDS order, None where the line has no such field)."""
         return [
             (
-                line_id,
+                line,
                 [
-                    self[f"l{line_id}_{name}"]
-                    for name in ("quantity", "unit_price", "promised_date", "batches", "leave_open", "draft")
+                    self[f"l{line.line_id}_{name}"] if f"l{line.line_id}_{name}" in self.fields else None
+                    for name in self.FIELDS
                 ],
             )
-            for line_id in self.line_ids
+            for line in self.lines
         ]
 
     def answers(self) -> dict:
-        from .sales.services import LineAnswer
+        from .sales.answer import LineAnswer
 
         result = {}
         for line_id in self.line_ids:
             p = f"l{line_id}_"
-            batches = delivery_batches(self.cleaned_data[p + "batches"], where=f"Line {line_id}: ")
+            batches = delivery_batches(self.cleaned_data.get(p + "batches") or "", where=f"Line {line_id}: ")
             answer = LineAnswer(
                 quantity=self.cleaned_data[p + "quantity"],
                 unit_price=self.cleaned_data[p + "unit_price"],
                 promised_date=self.cleaned_data[p + "promised_date"],
                 batches=batches,
                 leave_open=self.cleaned_data[p + "leave_open"],
-                draft=self.cleaned_data[p + "draft"],
+                draft=bool(self.cleaned_data.get(p + "draft")),
             )
             if any(vars(answer).values()):
                 result[line_id] = answer

@@ -286,6 +286,9 @@ class CustomerLine:
     buyers_item_id: str = ""
     sellers_item_id: str = ""
     unit_code: str = "PCE"
+    # Several delivery batches (quantity, requested date), ids <order>-<line>-1, -2…; none: one batch
+    # of the whole quantity on requested_date.
+    batches: tuple[tuple[Decimal, date], ...] = ()
 
 
 def customer_place_order(
@@ -327,10 +330,11 @@ def customer_place_order(
                 quantity=ubl.Quantity(line.quantity, line.unit_code),
                 deliveries=[
                     ubl.Delivery(
-                        id=f"{order_number}-{n}-1",
-                        quantity=ubl.Quantity(line.quantity, line.unit_code),
-                        requested_end_date=line.requested_date,
+                        id=f"{order_number}-{n}-{k}",
+                        quantity=ubl.Quantity(quantity, line.unit_code),
+                        requested_end_date=when,
                     )
+                    for k, (quantity, when) in enumerate(line.batches or [(line.quantity, line.requested_date)], 1)
                 ],
                 price=ubl.Price(ubl.Amount(line.price, currency)),
                 item=ubl.Item(

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common.errors import Refused
 from exchange.handlers import Identified
 from exchange.inbox import content_hash
 from exchange.models import AuditEntry, InboxMessage
@@ -282,8 +283,8 @@ def apply(hook: ShipHeroWebhook, doc: shiphero.ShipmentAsn):
             tracking_number=doc.tracking_number or "",
             quantities=quantities,
         )
-    except ValueError as exc:
-        _set(hook, WebhookState.NEEDS_ATTENTION, str(exc), sales_order=order)
+    except Refused as exc:
+        _set(hook, WebhookState.NEEDS_ATTENTION, exc.message, sales_order=order)
         return
     _set(
         hook,

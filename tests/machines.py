@@ -46,9 +46,9 @@ def jakamo_line_status(order: JakamoOrder, line_id: str) -> str:
     if requested is not None and rules.line_is_cancelled(requested):
         return ubl.CANCELLED
     confirmed = jakamo.confirmed_doc(order)
-    if confirmed is not None and order.status != JakamoStatus.REJECTED:
-        if all(c.line_status_code == ubl.CANCELLED for c in confirmed.lines):
-            return ""  # a rejection the purchaser's revision answered: nothing confirmed yet
+    rejection = confirmed is not None and all(c.line_status_code == ubl.CANCELLED for c in confirmed.lines)
+    if rejection and order.status != JakamoStatus.REJECTED:
+        return ""  # a rejection the purchaser's revision answered: nothing confirmed yet
     line = confirmed.line(line_id) if confirmed else None
     return (line.line_status_code or "") if line else ""
 

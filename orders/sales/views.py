@@ -4,17 +4,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common.csv_export import csv_response, wants_csv
+from common.errors import Refused
 from exchange.models import InboxMessage, OutboxMessage
-from jakamo.ubl_parse import parse_order_document
 from orders import selectors
 from orders.forms import DeliverForm, SalesAnswerForm
-from orders.models import SalesOrder, SalesStatus
+from orders.models import SalesOrder, SalesOrderBatch, SalesOrderLine, SalesStatus
+from orders.transitions import SALES_LINE, SALES_ORDER
 
 from . import services as sales
 
@@ -61,10 +64,56 @@ def sales_list(request):
     )
 
 
-@view_so
-def sales_detail(request, pk):
-    order = get_object_or_404(SalesOrder.objects.select_related("integration"), pk=pk)
-    document = parse_order_document(order.document_xml)
+def _lines(order: SalesOrder) -> list[SalesOrderLine]:
+    lines = list(order.lines.prefetch_related(Prefetch("batches", queryset=SalesOrderBatch.objects.order_by("id"))))
+    for line in lines:
+        line.status_label = SALES_LINE.label(line.status)
+    return lines
+
+
+def _answer_form(order: SalesOrder, lines, data=None) -> SalesAnswerForm:
+    return SalesAnswerForm(
+        data,
+        lines=lines,
+        allow_new_batches=order.integration.allow_new_batches,
+        allow_draft=order.integration.allow_draft,
+    )
+
+
+def _actions(order: SalesOrder) -> dict:
+    """What the order's status lets a person do here, and why not where it does not (the services
+    refuse the same, whoever asks)."""
+    closed = SALES_ORDER.is_final(order.status)
+    status = str(SALES_ORDER.label(order.status)).lower()
+    actions = {
+        "can_answer": not closed,
+        "can_confirm": not closed and bool(order.confirm_url),
+        "can_reject": not closed and SALES_ORDER.allows(order.status, SalesStatus.REJECTED),
+        "can_deliver": SALES_ORDER.allows(order.status, SalesStatus.DELIVERED) and not closed,
+        "why_not": [],
+    }
+    if closed:
+        actions["why_not"].append(
+            _("This order is %(status)s: it is closed in Jakamo and takes no more answers or deliveries.")
+            % {"status": status}
+        )
+        return actions
+    if not actions["can_confirm"]:
+        actions["why_not"].append(_("This order came without a Jakamo-Confirm-Url; confirm it with changes instead."))
+    if not actions["can_reject"]:
+        actions["why_not"].append(
+            _("Jakamo lets a supplier reject an order only before confirming it; this one is %(status)s.")
+            % {"status": status}
+        )
+    if not actions["can_deliver"]:
+        actions["why_not"].append(
+            _("Only a confirmed order can be marked delivered; this one is %(status)s.") % {"status": status}
+        )
+    return actions
+
+
+def _detail(request, order: SalesOrder, *, answer_form=None, status: int = 200):
+    lines = _lines(order)
     incoming = InboxMessage.objects.filter(integration=order.integration, document_key=order.order_number).defer("body")
     outgoing = OutboxMessage.objects.filter(integration=order.integration, document_key=order.order_number).defer(
         "body"
@@ -80,22 +129,33 @@ def sales_detail(request, pk):
         "orders/sales_detail.html",
         {
             "order": order,
-            "document": document,
-            "versions": order.versions.all(),
-            "confirmations": order.confirmations.select_related("user", "outbox"),
-            "answer_form": SalesAnswerForm(lines=document.lines),
+            "lines": lines,
+            "versions": order.versions.defer("document_xml"),
+            "confirmations": order.confirmations.select_related("user", "outbox").defer("document_xml", "outbox__body"),
+            "answer_form": answer_form or _answer_form(order, lines),
             "deliver_form": DeliverForm(),
             "timeline": timeline[:100],
             "problems": problems,
+            **_actions(order),
         },
+        status=status,
     )
+
+
+@view_so
+def sales_detail(request, pk):
+    order = get_object_or_404(SalesOrder.objects.select_related("integration"), pk=pk)
+    return _detail(request, order)
+
+
+NOT_SENT = gettext_lazy("Not sent: %(v1)s")
 
 
 def _act(request, order, func, success: str):
     try:
         func()
-    except ValueError as exc:
-        messages.error(request, _("Not sent: %(v1)s") % {"v1": exc})
+    except Refused as exc:
+        messages.error(request, NOT_SENT % {"v1": exc.message})
     else:
         messages.success(request, success)
     return redirect(order)
@@ -106,42 +166,44 @@ def _act(request, order, func, success: str):
 def sales_confirm(request, pk, action):
     if action not in ("as_requested", "reject", "with_changes"):  # nor confirm with changes by mistake
         raise Http404("No such answer.")
-    order = get_object_or_404(SalesOrder, pk=pk)
+    order = get_object_or_404(SalesOrder.objects.select_related("integration"), pk=pk)
     note = request.POST.get("note", "")[:1000]
     if action == "as_requested":
         return _act(
             request,
             order,
             lambda: sales.sales_confirm_as_requested(order=order, user=request.user, note=note),
-            "Confirmed as requested: the simple confirmation is on its way to Jakamo.",
+            _("Confirmed as requested: the simple confirmation is on its way to Jakamo."),
         )
     if action == "reject":
         return _act(
             request,
             order,
             lambda: sales.sales_reject(order=order, user=request.user, reason=request.POST.get("reason", "")),
-            "Rejected: the OrderResponse cancelling every line is on its way to Jakamo.",
+            _("Rejected: the OrderResponse cancelling every line is on its way to Jakamo."),
         )
-    form = SalesAnswerForm(request.POST, lines=parse_order_document(order.document_xml).lines)
+    form = _answer_form(order, _lines(order), request.POST)
+
+    def again(text):  # the answer as typed stays on the page, with what is wrong
+        messages.error(request, NOT_SENT % {"v1": text})
+        return _detail(request, order, answer_form=form, status=400)
+
     if not form.is_valid():
-        messages.error(request, _("Not sent: %(v1)s") % {"v1": form.errors.as_text()})
-        return redirect(order)
+        return again(form.errors.as_text())
     try:
         answers = form.answers()
     except ValidationError as exc:  # the batch text
-        messages.error(request, _("Not sent: %(v1)s") % {"v1": " ".join(exc.messages)})
-        return redirect(order)
+        return again(" ".join(exc.messages))
     if not answers:
-        messages.error(request, _("Not sent: change at least one line, or confirm as requested."))
-        return redirect(order)
-    return _act(
-        request,
-        order,
-        lambda: sales.sales_confirm_with_changes(
+        return again(_("change at least one line, or confirm as requested."))
+    try:
+        sales.sales_confirm_with_changes(
             order=order, user=request.user, answers=answers, note=form.cleaned_data["note"]
-        ),
-        "Confirmed with changes: the OrderResponse is on its way to Jakamo.",
-    )
+        )
+    except Refused as exc:
+        return again(exc.message)
+    messages.success(request, _("Confirmed with changes: the OrderResponse is on its way to Jakamo."))
+    return redirect(order)
 
 
 @deliver_so
@@ -150,7 +212,7 @@ def sales_deliver(request, pk):
     order = get_object_or_404(SalesOrder, pk=pk)
     form = DeliverForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Not sent: %(v1)s") % {"v1": form.errors.as_text()})
+        messages.error(request, NOT_SENT % {"v1": form.errors.as_text()})
         return redirect(order)
     lines = [x.strip() for x in form.cleaned_data["lines"].split(",") if x.strip()] or None
     batches = [x.strip() for x in form.cleaned_data["batches"].split(",") if x.strip()] or None
@@ -165,5 +227,5 @@ def sales_deliver(request, pk):
             delivery_date=form.cleaned_data["delivery_date"],
             tracking_number=form.cleaned_data["tracking_number"],
         ),
-        "Delivered: the status is on its way to Jakamo.",
+        _("Delivered: the status is on its way to Jakamo."),
     )

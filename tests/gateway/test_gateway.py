@@ -278,9 +278,10 @@ def test_sales_and_asn_clients_read_their_queues_and_answer_like_jakamo(
     assert session.get(f"{live_server.url}/gateway/jakamo/api/asn").json() == {"message": "No more messages available"}
 
 
-def _erp_answer(order, **line_values):
-    """An OrderResponse an SO client's ERP builds for ``order``: each line as requested, with
-    ``line_values`` (quantity, batch, price) put on line 1."""
+def _erp_answer(order, status="Confirmed", **line_values):
+    """An OrderResponse an SO client's ERP builds for ``order``: each line as requested and
+    Confirmed, with ``line_values`` (quantity, batch, price, batches: [(id, quantity)]) and
+    ``status`` put on line 1."""
     from jakamo import ubl
     from jakamo.ubl_parse import parse_order_document
 
@@ -290,13 +291,22 @@ def _erp_answer(order, **line_values):
         deliveries = [
             ubl.Delivery(id=d.id, quantity=d.quantity, promised_end_date=d.requested_end_date) for d in line.deliveries
         ]
-        lines.append(ubl.OrderLine(line.id, line.quantity, "Confirmed", deliveries=deliveries, price=line.price))
+        lines.append(
+            ubl.OrderLine(line.id, line.quantity, line_status_code="Confirmed", deliveries=deliveries, price=line.price)
+        )
     first = lines[0]
+    first.line_status_code = status
     unit = first.quantity.unit_code
     if "quantity" in line_values:
         first.quantity = ubl.Quantity(line_values["quantity"], unit)
     if "batch" in line_values:
         first.deliveries[0].quantity = ubl.Quantity(line_values["batch"], unit)
+    if "batches" in line_values:
+        when = first.deliveries[0].promised_end_date
+        first.deliveries = [
+            ubl.Delivery(id=batch_id, quantity=ubl.Quantity(qty, unit), promised_end_date=when)
+            for batch_id, qty in line_values["batches"]
+        ]
     if "price" in line_values:
         first.price = ubl.Price(ubl.Amount(line_values["price"], "EUR"))
     return build_order_document(
@@ -312,13 +322,54 @@ def _erp_answer(order, **line_values):
     )
 
 
+CHANGED = "Confirmed with changes"
+# What an ERP sends on line 1 of C-77 (one line of 5, batch C-77-1-1, on an integration allowing
+# neither Draft nor new batches), and the portal's detail after Jakamo's "Incorrect order response".
 ERP_ANSWERS = {
     "negative quantity": (
-        {"quantity": Decimal(-5), "batch": Decimal(-5)},
-        "line 1 confirms a negative quantity (-5); line 1, batch C-77-1-1 confirms a negative quantity (-5).",
+        {"status": CHANGED, "quantity": Decimal(-5), "batch": Decimal(-5)},
+        ["Line 1: a negative quantity (-5).", "Line 1, batch C-77-1-1: a negative quantity (-5)."],
     ),
-    "negative price": ({"price": Decimal(-4)}, "line 1 confirms a negative price (-4)."),
-    "batches not adding up": ({"batch": Decimal(3)}, "line 1: the batches add up to 3, the line is 5."),
+    "negative price": ({"status": CHANGED, "price": Decimal(-4)}, ["Line 1: a negative price (-4)."]),
+    "batches not adding up": (
+        {"status": CHANGED, "batch": Decimal(3)},
+        ["Line 1: the batches add up to 3, the line is 5."],
+    ),
+    # The gateway forwarded each of these to Jakamo (issue #24).
+    "Draft where Draft is off": (
+        {"status": "Draft"},
+        ["Line 1: this integration does not allow Draft lines; confirm the line or leave it open."],
+    ),
+    "a new batch where new batches are off": (
+        {"status": CHANGED, "batches": [("C-77-1-1", Decimal(3)), ("C-77-1-1.1", Decimal(2))]},
+        [
+            "Line 1, batch C-77-1-1.1: this integration does not allow new delivery batches; confirm the "
+            "customer's batches (C-77-1-1) only."
+        ],
+    ),
+    "an unknown batch id": (
+        {"status": CHANGED, "batches": [("X-9", Decimal(5))]},
+        [
+            "Line 1, batch X-9: the customer's order has no such batch (its batches: C-77-1-1); a new batch is "
+            "numbered after the one it splits, as C-77-1-1.1.",
+            "Line 1, batch C-77-1-1: the customer's batch is missing from the answer; every batch the customer "
+            "asked for stays, under its own id (leave the line open or cancel it instead).",
+        ],
+    ),
+    "a supplier-sent Received": (
+        {"status": "Received"},
+        [
+            "Line 1: “Received” is the customer's to set; a supplier sends Open, Draft, Confirmed, Confirmed "
+            "with changes or Cancelled."
+        ],
+    ),
+    "a changed line said Confirmed": (
+        {"quantity": Decimal(4), "batch": Decimal(4)},
+        [
+            "Line 1 differs from what the customer asked (Quantity 5 → 4, Quantity of batch C-77-1-1 5 → 4) "
+            "but says Confirmed; a line we change is “Confirmed with changes”."
+        ],
+    ),
 }
 
 
@@ -331,12 +382,66 @@ def test_an_erps_order_response_that_our_own_form_would_refuse_is_refused(
 
     erp = sales_erp_with_an_order(network, live_server, so_integration, seller)
     order = SalesOrder.objects.get()
-    values, reason = ERP_ANSWERS[case]
+    values, reasons = ERP_ANSWERS[case]
     response = erp.session.post(f"{erp.base_url}/api/orderresponse", data=_erp_answer(order, **values))
     assert response.status_code == 400
-    assert response.text == f"<Errors><error>Incorrect order response</error><error>{reason}</error></Errors>"
+    details = "".join(f"<error>{reason}</error>" for reason in reasons)
+    assert response.text == f"<Errors><error>Incorrect order response</error>{details}</Errors>"
     assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
     order.refresh_from_db()
     assert order.status == SalesStatus.WAITING_US
     good = erp.session.post(f"{erp.base_url}/api/orderresponse", data=_erp_answer(order))
     assert good.status_code == 200 and OutboxMessage.objects.filter(document_type="OrderResponse").count() == 1
+
+
+def test_an_erps_changed_line_goes_out_as_confirmed_with_changes_and_the_rows_follow(
+    network, live_server, so_integration, seller
+):
+    from orders.models import SalesOrder, SalesStatus
+
+    erp = sales_erp_with_an_order(network, live_server, so_integration, seller)
+    order = SalesOrder.objects.get()
+    answer = _erp_answer(order, status=CHANGED, quantity=Decimal(4), batch=Decimal(4))
+    assert erp.session.post(f"{erp.base_url}/api/orderresponse", data=answer).status_code == 200
+    send_all()
+    assert OutboxMessage.objects.get(document_type="OrderResponse").status == "sent"
+    order.refresh_from_db()
+    line = order.lines.get()
+    assert order.status == SalesStatus.WAITING_CUSTOMER
+    assert (line.status, line.confirmed_quantity, line.batches.get().confirmed_quantity) == (CHANGED, 4, 4)
+    assert JakamoOrder.objects.get(order_number="C-77").status == JakamoStatus.WAITING_CUSTOMER
+
+
+def test_a_delivered_order_is_closed_to_an_erps_rejection(network, live_server, so_integration, seller):
+    from orders.models import SalesOrder, SalesStatus
+    from orders.sales import services as sales
+
+    erp = sales_erp_with_an_order(network, live_server, so_integration, seller)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    sales.sales_deliver(order=order, user=seller)
+    response = erp.session.post(f"{erp.base_url}/api/orderresponse", data=_erp_answer(order, status="Cancelled"))
+    assert response.status_code == 400
+    assert response.text == (
+        "<Errors><error>Order is already received or cancelled</error><error>Order C-77 is delivered; it is "
+        "closed in Jakamo and takes no more answers or deliveries.</error></Errors>"
+    )
+    assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
+    order.refresh_from_db()
+    assert order.status == SalesStatus.DELIVERED
+
+
+def test_an_erps_delivered_for_an_order_not_yet_confirmed_says_why(network, live_server, so_integration, seller):
+    from orders.models import SalesOrder, SalesStatus
+
+    erp = sales_erp_with_an_order(network, live_server, so_integration, seller)
+    delivered = b"<StatusMessage><OrderID>C-77</OrderID><Status>Delivered</Status></StatusMessage>"
+    response = erp.session.put(f"{erp.base_url}/api/order/C-77", data=delivered)
+    assert response.status_code == 400
+    assert response.text == (
+        "<Errors><error>Incorrect order response</error><error>Order C-77 is waiting for our confirmation; only "
+        "a confirmed order can be delivered as a whole. Confirm it first, or report single lines or batches "
+        "delivered.</error></Errors>"
+    )
+    assert not OutboxMessage.objects.filter(document_type="StatusMessage Delivered").exists()
+    assert SalesOrder.objects.get().status == SalesStatus.WAITING_US

@@ -7,8 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from common.errors import Refused
+from common.transitions import StatusChange
 from exchange import inbox
 from exchange.models import OutboxMessage
+from jakamo.ubl_parse import parse_order_document
 from mappings import services as mapping_services
 from mappings.models import PartnerRole
 from orders.models import SalesConfirmation, SalesOrder, SalesStatus
@@ -146,8 +149,6 @@ def test_splitting_a_batch_and_leaving_a_line_open(network, supplier, seller):
             "2": sales.LineAnswer(leave_open=True),
         },
     )
-    from jakamo.ubl_parse import parse_order_document
-
     sent = parse_order_document(confirmation.document_xml)
     assert [d.id for d in sent.line("1").deliveries] == ["C-1-1-1", "C-1-1-1.1"]
     assert sent.line("2").line_status_code == "Open" and sent.seller_contact_id == "sam" and sent.buyer_id == "C-100"
@@ -162,8 +163,10 @@ def test_the_customer_cancels(network, supplier, seller):
     inbox.sync(supplier.pk)
     order = SalesOrder.objects.get()
     assert order.status == SalesStatus.CANCELLED
-    with pytest.raises(ValueError, match="cancelled by the customer"):
+    assert set(order.lines.values_list("status", flat=True)) == {"Cancelled"}
+    with pytest.raises(Refused, match="cancelled by the customer") as refused:
         sales.sales_confirm_as_requested(order=order, user=seller)
+    assert refused.value.code == "order_closed"
 
 
 def test_the_customer_cancels_lines(network, supplier, seller):
@@ -181,8 +184,9 @@ def test_rejecting_needs_a_reason_and_cancels_every_line(network, supplier, sell
     customer_orders(network, "C-4")
     inbox.sync(supplier.pk)
     order = SalesOrder.objects.get()
-    with pytest.raises(ValueError, match="Say why"):
+    with pytest.raises(Refused, match="Say why") as refused:
         sales.sales_reject(order=order, user=seller, reason=" ")
+    assert refused.value.code == "reason_required"
     sales.sales_reject(order=order, user=seller, reason="No capacity this quarter")
     send_all()
     assert JakamoOrder.objects.get(order_number="C-4").status == JakamoStatus.REJECTED
@@ -194,8 +198,9 @@ def test_who_confirms_comes_from_the_user_mapping_else_the_default_user(network,
     order = SalesOrder.objects.get()
     assert sales.seller_contact_for(order, integration_admin) == "sam"  # the DefaultUser
     supplier.user_mappings.update(is_default=False)
-    with pytest.raises(ValueError, match="integrator has no user mapping .* and there is no DefaultUser"):
+    with pytest.raises(Refused, match="integrator has no user mapping .* and there is no DefaultUser") as refused:
         sales.seller_contact_for(order, integration_admin)
+    assert refused.value.code == "no_seller_contact"
 
 
 def test_the_customer_identifier_follows_external_and_compound_rules(network, supplier):
@@ -258,8 +263,12 @@ def test_delivering_one_batch_only(network, supplier, seller):
     assert state["2"]["batches"]["C-9-2-1"]["delivered"] is True and "delivered" not in state["1"]
     order.refresh_from_db()
     assert order.status == SalesStatus.CONFIRMED  # one batch is not the whole order
-    with pytest.raises(ValueError, match="no delivery batch NOPE"):
+    with pytest.raises(Refused, match="no delivery batch NOPE") as refused:
         sales.sales_deliver(order=order, user=seller, batch_ids=["NOPE"])
+    assert refused.value.code == "unknown_batch"
+    batch = order.lines.get(line_id="2").batches.get()
+    assert (batch.delivered_date, batch.tracking_number) == (SOON, "T-2")
+    assert order.lines.get(line_id="2").status == "Delivered" and order.lines.get(line_id="1").status == "Confirmed"
 
 
 def test_the_so_documents_order_response_example(network, supplier, seller):
@@ -312,3 +321,207 @@ def test_the_so_documents_order_response_example(network, supplier, seller):
     assert parse_order_document(xml) == doc
     require_shared()
     assert schema.validate(xml, XSD_DIR) == []
+
+
+# -- issue #24: the seller's answer keeps the rules ----------------------------------------------------------
+def test_the_rows_follow_every_version_and_answer_and_each_status_change_is_recorded(network, supplier, seller):
+    customer_orders(network, "C-20")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    rows = {line.line_id: line for line in order.lines.prefetch_related("batches")}
+    assert [(r.item_name, r.quantity, r.unit_price, r.status) for r in rows.values()] == [
+        ("Bearing", 50, Decimal("4.2"), ""),
+        ("Shaft", 10, 31, ""),
+    ]
+    assert [(b.batch_id, b.quantity, b.requested_date) for b in rows["1"].batches.all()] == [("C-20-1-1", 50, SOON)]
+    confirmation = sales.sales_confirm_with_changes(
+        order=order, user=seller, answers={"1": sales.LineAnswer(quantity=Decimal(40), promised_date=LATER)}
+    )
+    line = order.lines.get(line_id="1")
+    assert (line.confirmed_quantity, line.confirmed_unit_price, line.status) == (40, Decimal("4.2"), CHANGED)
+    assert [(b.confirmed_quantity, b.promised_date) for b in line.batches.all()] == [(40, LATER)]
+    change = StatusChange.objects.get(model="orders.salesorder", object_id=order.pk)
+    assert (change.before, change.after, change.user, change.outbox_id) == (
+        SalesStatus.WAITING_US,
+        SalesStatus.WAITING_CUSTOMER,
+        seller,
+        confirmation.outbox_id,
+    )
+    send_all()
+    party.customer_change_order(
+        JakamoOrder.objects.get(order_number="C-20"), {"2": party.CustomerChange(quantity=Decimal(12))}
+    )
+    inbox.sync(supplier.pk)
+    line = order.lines.get(line_id="2")
+    assert (line.quantity, line.changed_in_version, line.status) == (12, 2, "")  # ours to confirm again
+    assert order.lines.get(line_id="1").status == CHANGED
+    assert StatusChange.objects.filter(model="orders.salesorderline", inbox_id__isnull=False).exists()
+
+
+def test_a_delivered_order_cannot_be_rejected(network, supplier, seller):
+    # A seller could reject an order already Delivered, and the cancellation went to Jakamo.
+    customer_orders(network, "C-21")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    sales.sales_deliver(order=order, user=seller)
+    with pytest.raises(Refused) as refused:
+        sales.sales_reject(order=order, user=seller, reason="changed my mind")
+    assert refused.value.code == "order_closed" and "C-21 is delivered" in refused.value.message
+    assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
+    order.refresh_from_db()
+    assert order.status == SalesStatus.DELIVERED
+
+
+def test_a_confirmed_order_cannot_be_rejected(network, supplier, seller):
+    # Jakamo lets a supplier reject only before confirming (the sandbox's supplier_reject says so too).
+    customer_orders(network, "C-22")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    with pytest.raises(Refused) as refused:
+        sales.sales_reject(order=order, user=seller, reason="no capacity")
+    assert refused.value.code == "transition_not_allowed"
+    assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
+
+
+CHANGED = "Confirmed with changes"
+JAN, MAR = date(2027, 1, 15), date(2027, 3, 1)
+
+
+def two_batch_order(network, supplier, number: str) -> SalesOrder:
+    """Customer order ``number``: line 1 of 50 in batches <number>-1-1 (25) and <number>-1-2 (25)."""
+    party.customer_place_order(
+        network["so"],
+        customer_company="Customer Company AB",
+        order_number=number,
+        lines=[
+            party.CustomerLine(
+                "Bearing", Decimal(50), Decimal(4), SOON, batches=((Decimal(25), SOON), (Decimal(25), LATER))
+            )
+        ],
+    )
+    inbox.sync(supplier.pk)
+    return SalesOrder.objects.get(order_number=number)
+
+
+def test_a_split_on_an_integration_without_new_batches_keeps_both_original_batches(network, supplier, seller):
+    # It sent B1 30 and an invented B1.1 20: B2 was gone.
+    assert not supplier.allow_new_batches
+    order = two_batch_order(network, supplier, "C-23")
+    confirmation = sales.sales_confirm_with_changes(
+        order=order, user=seller, answers={"1": sales.LineAnswer(batches=[(Decimal(30), JAN), (Decimal(20), MAR)])}
+    )
+    sent = parse_order_document(confirmation.document_xml).line("1")
+    assert [(d.id, d.quantity.value, d.promised_end_date) for d in sent.deliveries] == [
+        ("C-23-1-1", 30, JAN),
+        ("C-23-1-2", 20, MAR),
+    ]
+    assert (sent.quantity.value, sent.line_status_code) == (50, CHANGED)
+    send_all()
+    assert OutboxMessage.objects.get(document_type="OrderResponse").status == "sent"
+    assert [(b.batch_id, b.confirmed_quantity, b.added_by_us) for b in order.lines.get().batches.order_by("id")] == [
+        ("C-23-1-1", 30, False),
+        ("C-23-1-2", 20, False),
+    ]
+    # One part fewer would drop the second batch; one more would invent a batch: both refused, saying so.
+    with pytest.raises(Refused) as refused:
+        sales.sales_confirm_with_changes(
+            order=order, user=seller, answers={"1": sales.LineAnswer(batches=[(Decimal(50), JAN)])}
+        )
+    assert refused.value.code == "batch_missing" and refused.value.where == "line 1, batch C-23-1-2"
+    three = [(Decimal(20), JAN), (Decimal(20), MAR), (Decimal(10), MAR)]
+    with pytest.raises(Refused) as refused:
+        sales.sales_confirm_with_changes(order=order, user=seller, answers={"1": sales.LineAnswer(batches=three)})
+    assert refused.value.code == "new_batches_not_allowed" and "at most 2 parts" in refused.value.message
+
+
+def test_where_new_batches_are_allowed_a_split_adds_them_after_the_last_original(network, supplier, seller):
+    supplier.allow_new_batches = True
+    supplier.save()
+    order = two_batch_order(network, supplier, "C-24")
+    three = [(Decimal(20), JAN), (Decimal(20), MAR), (Decimal(10), LATER)]
+    confirmation = sales.sales_confirm_with_changes(
+        order=order, user=seller, answers={"1": sales.LineAnswer(batches=three)}
+    )
+    sent = parse_order_document(confirmation.document_xml).line("1")
+    assert [d.id for d in sent.deliveries] == ["C-24-1-1", "C-24-1-2", "C-24-1-2.1"]
+    added = order.lines.get().batches.get(added_by_us=True)
+    assert (added.batch_id, added.quantity, added.confirmed_quantity) == ("C-24-1-2.1", None, 10)
+
+
+def test_a_quantity_change_alone_on_a_line_of_two_batches_asks_for_the_split(network, supplier, seller):
+    # It sent 40 with batches 25 + 25, which the gateway itself refuses from an ERP.
+    order = two_batch_order(network, supplier, "C-25")
+    with pytest.raises(Refused) as refused:
+        sales.sales_confirm_with_changes(
+            order=order, user=seller, answers={"1": sales.LineAnswer(quantity=Decimal(40))}
+        )
+    assert refused.value.code == "split_required"
+    assert refused.value.message == (
+        "Line 1 has 2 delivery batches (C-25-1-1 25, C-25-1-2 25): say how 40 splits between them under "
+        "“Split into batches”."
+    )
+    assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
+    # With the split the quantity goes out, adding up.
+    confirmation = sales.sales_confirm_with_changes(
+        order=order,
+        user=seller,
+        answers={"1": sales.LineAnswer(quantity=Decimal(40), batches=[(Decimal(25), SOON), (Decimal(15), LATER)])},
+    )
+    sent = parse_order_document(confirmation.document_xml).line("1")
+    assert sent.quantity.value == 40 and [d.quantity.value for d in sent.deliveries] == [25, 15]
+
+
+def test_changed_lines_go_out_confirmed_with_changes_and_unchanged_ones_confirmed(network, supplier, seller):
+    # PO document 6.4: "Confirmed" is confirmed as requested. Changed lines went out as Confirmed.
+    customer_orders(network, "C-26")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    confirmation = sales.sales_confirm_with_changes(
+        order=order,
+        user=seller,
+        answers={
+            "1": sales.LineAnswer(quantity=Decimal(45)),
+            "2": sales.LineAnswer(promised_date=SOON),  # the date asked for: no change
+        },
+    )
+    sent = parse_order_document(confirmation.document_xml)
+    assert [(line.id, line.line_status_code) for line in sent.lines] == [("1", CHANGED), ("2", "Confirmed")]
+    for answer in (sales.LineAnswer(unit_price=Decimal(5)), sales.LineAnswer(promised_date=LATER)):
+        confirmation = sales.sales_confirm_with_changes(order=order, user=seller, answers={"2": answer})
+        assert parse_order_document(confirmation.document_xml).line("2").line_status_code == CHANGED
+    assert order.lines.get(line_id="2").status == CHANGED
+
+
+def test_draft_is_refused_where_the_integration_does_not_allow_it(network, supplier, seller):
+    customer_orders(network, "C-27")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    with pytest.raises(Refused) as refused:
+        sales.sales_confirm_with_changes(order=order, user=seller, answers={"1": sales.LineAnswer(draft=True)})
+    assert (refused.value.code, refused.value.where) == ("draft_not_allowed", "line 1")
+    supplier.allow_draft = True
+    supplier.save()
+    confirmation = sales.sales_confirm_with_changes(
+        order=order, user=seller, answers={"1": sales.LineAnswer(draft=True)}
+    )
+    assert parse_order_document(confirmation.document_xml).line("1").line_status_code == "Draft"
+    assert order.lines.get(line_id="1").status == "Draft"
+
+
+def test_orders_recorded_before_rows_get_them_from_their_stored_xml(network, supplier, seller):
+    from django.core.management import call_command
+
+    customer_orders(network, "C-28")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_with_changes(order=order, user=seller, answers={"1": sales.LineAnswer(quantity=Decimal(45))})
+    order.lines.all().delete()  # as an order recorded before the upgrade
+    call_command("sales_rows")
+    line = order.lines.get(line_id="1")
+    assert (line.quantity, line.confirmed_quantity, line.status) == (50, 45, CHANGED)
+    assert [(b.batch_id, b.quantity, b.confirmed_quantity) for b in line.batches.all()] == [("C-28-1-1", 50, 45)]
+    assert order.lines.get(line_id="2").status == "Confirmed"
+    call_command("sales_rows")  # twice changes nothing
+    assert order.lines.count() == 2

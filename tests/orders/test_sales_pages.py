@@ -44,6 +44,8 @@ def test_confirm_with_changes_from_the_page(client, seller, arrived):
 
 
 def test_the_page_says_what_is_wrong(client, seller, arrived):
+    arrived.integration.allow_new_batches = True  # else line 1 (one batch) has no split field
+    arrived.integration.save()
     client.force_login(seller)
     page = client.post(
         reverse("orders:sales_confirm", args=[arrived.pk, "with_changes"]), {}, follow=True
@@ -88,11 +90,20 @@ def test_deliver_and_changes_highlighted(client, seller, arrived, network):
     client.force_login(seller)
     page = client.get(arrived.get_absolute_url()).content.decode()
     assert "line 2: quantity 10 → 12" in page
-    client.post(
-        reverse("orders:sales_deliver", args=[arrived.pk]), {"delivery_date": "2026-12-01", "tracking_number": "T1"}
-    )
+    # Only a confirmed order is delivered: not offered while the change waits for us, and refused.
+    assert reverse("orders:sales_deliver", args=[arrived.pk]) not in page
+    assert "Only a confirmed order can be marked delivered" in page
+    deliver = {"delivery_date": "2026-12-01", "tracking_number": "T1"}
+    page = client.post(reverse("orders:sales_deliver", args=[arrived.pk]), deliver, follow=True).content.decode()
+    assert "only a confirmed order can be delivered as a whole. Confirm it first" in html.unescape(page)
+    assert not OutboxMessage.objects.filter(document_type="StatusMessage Delivered").exists()
+    client.post(reverse("orders:sales_confirm", args=[arrived.pk, "as_requested"]))
+    page = client.get(arrived.get_absolute_url()).content.decode()
+    assert 'data-confirm="Mark order P-1 delivered?' in page
+    client.post(reverse("orders:sales_deliver", args=[arrived.pk]), deliver)
     arrived.refresh_from_db()
     assert arrived.status == SalesStatus.DELIVERED
+    assert set(arrived.lines.values_list("status", flat=True)) == {"Delivered"}
 
 
 def test_purchasers_cannot_see_sales_orders(client, purchaser, arrived):
@@ -109,3 +120,72 @@ def test_a_mistyped_answer_address_sends_nothing(client, seller, arrived):
     assert response.status_code == 404
     arrived.refresh_from_db()
     assert arrived.status == SalesStatus.WAITING_US and not arrived.confirmations.exists()
+
+
+def test_a_delivered_order_offers_no_answer_and_a_posted_rejection_is_refused(client, seller, arrived):
+    from orders.sales import services as sales
+
+    sales.sales_confirm_as_requested(order=arrived, user=seller)
+    sales.sales_deliver(order=arrived, user=seller)
+    client.force_login(seller)
+    page = html.unescape(client.get(arrived.get_absolute_url()).content.decode())
+    for action in ("reject", "as_requested", "with_changes"):
+        assert reverse("orders:sales_confirm", args=[arrived.pk, action]) not in page
+    assert reverse("orders:sales_deliver", args=[arrived.pk]) not in page
+    assert "This order is delivered: it is closed in Jakamo" in page
+    page = client.post(
+        reverse("orders:sales_confirm", args=[arrived.pk, "reject"]), {"reason": "oops"}, follow=True
+    ).content.decode()
+    assert "Not sent: Order P-1 is delivered; it is closed in Jakamo" in html.unescape(page)
+    assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
+    arrived.refresh_from_db()
+    assert arrived.status == SalesStatus.DELIVERED
+
+
+def test_rejecting_and_delivering_ask_first(client, seller, arrived):
+    client.force_login(seller)
+    page = client.get(arrived.get_absolute_url()).content.decode()
+    assert 'data-confirm="Reject order P-1? Every line goes to the customer as Cancelled' in page
+    assert "js/confirm.js" in page
+    client.post(reverse("orders:sales_confirm", args=[arrived.pk, "as_requested"]))
+    page = client.get(arrived.get_absolute_url()).content.decode()
+    # Confirmed: Jakamo lets a supplier reject only before confirming, so the page does not offer it.
+    assert reverse("orders:sales_confirm", args=[arrived.pk, "reject"]) not in page
+    assert "reject an order only before confirming it" in html.unescape(page)
+    assert 'data-confirm="Mark order P-1 delivered?' in page
+
+
+def test_the_order_page_reads_rows_not_the_xml(client, seller, arrived, django_assert_max_num_queries):
+    # Every page view parsed the customer's XML again; an unreadable one now cannot even matter.
+    SalesOrder.objects.filter(pk=arrived.pk).update(document_xml="<not xml")
+    client.force_login(seller)
+    with django_assert_max_num_queries(20):
+        response = client.get(arrived.get_absolute_url())
+    page = response.content.decode()
+    assert response.status_code == 200 and "Bearing" in page and "Shaft" in page and "P-1-2-1" in page
+
+
+def test_the_split_is_offered_only_where_it_can_mean_something(client, seller, arrived):
+    client.force_login(seller)
+    page = client.get(arrived.get_absolute_url()).content.decode()
+    # One batch a line, no new batches allowed: a split could only restate the quantity and date.
+    assert 'name="l1_batches"' not in page and 'name="l1_draft"' not in page
+    arrived.integration.allow_new_batches = arrived.integration.allow_draft = True
+    arrived.integration.save()
+    page = client.get(arrived.get_absolute_url()).content.decode()
+    assert 'name="l1_batches"' in page and 'name="l1_draft"' in page
+
+
+def test_a_refused_answer_is_shown_again_as_typed(client, seller, arrived):
+    arrived.integration.allow_new_batches = True
+    arrived.integration.save()
+    client.force_login(seller)
+    response = client.post(
+        reverse("orders:sales_confirm", args=[arrived.pk, "with_changes"]),
+        {"l1_quantity": "45", "l1_batches": "30@2027-01-15; 20@2027-03-01", "note": "split please"},
+    )
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "Not sent: Line 1: the batches add up to 50, the line is 45." in page
+    assert 'value="30@2027-01-15; 20@2027-03-01"' in page and 'value="45"' in page and "split please" in page
+    assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()

@@ -314,6 +314,7 @@ def test_support_replays_a_stored_call_and_delivered_is_never_sent_twice(
         lines=[party.CustomerLine("Bearing", Decimal(50), Decimal(4), date.today())],
     )
     inbox.sync(supplier.pk)
+    sales.sales_confirm_as_requested(order=SalesOrder.objects.get(order_number="C-1"), user=seller)
     hook = ShipHeroWebhook.objects.get()
     client.force_login(seller)
     assert client.post(reverse("shipments:webhook_replay", args=[hook.pk])).status_code == 403
