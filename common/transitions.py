@@ -39,11 +39,13 @@ class Table:
         return not self.allowed.get(status)
 
     def label(self, status: str) -> str:
-        return str(self.labels.get(status, status)) if status else str(_("(none yet)"))
+        if status in self.labels:
+            return str(self.labels[status])
+        return status or str(_("(none yet)"))
 
     def rows(self) -> list[tuple[str, list[str]]]:
         """(status, statuses it may become), in the order of ``labels``; for the README and `manage.py transitions`."""
-        return [(s, [t for t in self.labels if t in self.allowed.get(s, ())]) for s in self.labels]
+        return [(s, [t for t in self.labels if t != s and t in self.allowed.get(s, ())]) for s in self.labels]
 
     def as_text(self) -> str:
         width = max(len(self.label(s)) for s in self.labels)

@@ -56,7 +56,13 @@ def max_body_bytes() -> int:
     return settings.SHIPHERO_MAX_BODY_BYTES
 
 
-def reject(integration: Integration | None, reason: str, *, remote_addr=None, message_id="", size=0) -> Answer:
+TOO_LARGE, UNAUTHENTICATED = 413, 401
+
+
+def reject(
+    integration: Integration | None, reason: str, *, status: int, remote_addr=None, message_id="", size=0
+) -> Answer:
+    """Refuse a call before storing it; ``status`` is the caller's (413 too large, 401 not ShipHero)."""
     WebhookRejection.objects.create(
         integration=integration,
         reason=reason[:300],
@@ -65,7 +71,6 @@ def reject(integration: Integration | None, reason: str, *, remote_addr=None, me
         body_bytes=size,
     )
     log.warning("ShipHero webhook refused for integration %s: %s", getattr(integration, "pk", None), reason)
-    status = 413 if "limit" in reason else 401
     return Answer(status, {"code": str(status), "Status": "Error", "message": reason})
 
 
@@ -80,6 +85,7 @@ def receive(
         return reject(
             integration,
             f"The body is {len(body):,} bytes; the limit is {max_body_bytes():,} bytes.",
+            status=TOO_LARGE,
             remote_addr=remote_addr,
             message_id=message_id,
             size=len(body),
@@ -89,6 +95,7 @@ def receive(
         return reject(
             integration,
             f"No {shiphero.SIGNATURE_HEADER} header.",
+            status=UNAUTHENTICATED,
             remote_addr=remote_addr,
             message_id=message_id,
             size=len(body),
@@ -97,6 +104,7 @@ def receive(
         return reject(
             integration,
             "The signature does not match the body and this webhook's shared secret.",
+            status=UNAUTHENTICATED,
             remote_addr=remote_addr,
             message_id=message_id,
             size=len(body),

@@ -124,3 +124,15 @@ def test_the_walk_lets_reads_and_initial_statuses_pass():
         "Order.objects.filter(status='x'); Order.objects.create(status=initial(T, 'x')); JsonResponse({}, status=400)"
     )
     assert list(_writes(ast.parse(source), {"Order": {"status"}})) == []
+
+
+def test_the_readme_shows_the_tables_as_the_code_has_them():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("transitions", "--markdown", stdout=out)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("<!-- transitions:start -->")[1].split("<!-- transitions:end -->")[0]
+    assert shown.strip() == out.getvalue().strip(), "run `manage.py transitions --markdown` into the README"
