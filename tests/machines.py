@@ -184,7 +184,9 @@ class PurchaseOrders(RuleBasedStateMachine):
         requested = jakamo.requested_doc(jorder)
         changes = {}
         for line in requested.lines:
-            how = data.draw(st.sampled_from(["as asked", "as asked", "quantity", "price", "date", "split", "open"]))
+            how = data.draw(
+                st.sampled_from(["as asked", "as asked", "quantity", "price", "date", "split", "open", "draft"])
+            )
             single = len(line.deliveries) == 1
             if how == "quantity" and single:
                 changes[line.id] = party.LineChange(quantity=Decimal(data.draw(st.integers(20, 120))))
@@ -196,6 +198,8 @@ class PurchaseOrders(RuleBasedStateMachine):
                 changes[line.id] = party.LineChange(new_batches=[(Decimal(10), SOON)])
             elif how == "open":
                 changes[line.id] = party.LineChange(leave_open=True)
+            elif how == "draft" and jorder.buyer_integration.allow_draft:
+                changes[line.id] = party.LineChange(draft=True)
         try:
             party.supplier_confirm(jorder, changes)
         except party.PartyActionError:
