@@ -48,8 +48,13 @@ def shipment_record(*, integration, asn: jasn.Asn, inbox=None) -> Shipment:
                 f"Shipment {asn.shipment_number} was already {shipment.get_status_display().lower()}; "
                 "this later notice is kept in the message history but not applied."
             )
-        if shipment is None:
-            shipment = Shipment(integration=integration, shipment_number=asn.shipment_number)
+        new = shipment is None
+        if new:
+            shipment = Shipment(
+                integration=integration,
+                shipment_number=asn.shipment_number,
+                status=transitions.initial(transitions.SHIPMENT, ShipmentStatus.EXPECTED),
+            )
         else:
             shipment.versions += 1
             shipment.units.all().delete()  # items go with their units
@@ -74,6 +79,8 @@ def shipment_record(*, integration, asn: jasn.Asn, inbox=None) -> Shipment:
         shipment.supplier_company_id = (asn.supplier.company_id if asn.supplier else None) or ""
         shipment.extra = asn.extra
         shipment.save()
+        if new:
+            transitions.record_start(transitions.SHIPMENT, shipment, why="advance shipping notice", inbox=inbox)
         for u_pos, unit in enumerate(asn.shipping_units, start=1):
             dims = unit.dimensions or jasn.Dimensions()
             unit_row = ShippingUnit.objects.create(

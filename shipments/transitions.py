@@ -25,6 +25,7 @@ SHIPMENT = Table(
 
 TABLES = (SHIPMENT,)
 initial = transitions.initial
+record_start = transitions.record_start
 
 
 def move(table: Table, obj, after: str, **kwargs) -> bool:
