@@ -25,11 +25,10 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from common.params import declared_length
+from common.params import too_large
 from jakamo.client import EMPTY_QUEUE_TEXT
 from jakamo.reasons import ASN, PO, SO
 
-MAX_BODY = 10 * 1024 * 1024
 AUTHENTICATION_FAILED = "Authentication failed."
 SERVER_ERROR = "An error has occurred."
 TOO_LARGE = "Request body too large."
@@ -249,7 +248,7 @@ class _Face:
             def answer() -> HttpResponse:
                 if principal is None:
                     return errors(AUTHENTICATION_FAILED)
-                if declared_length(request) > MAX_BODY:
+                if too_large(request):
                     return errors(TOO_LARGE, status=413)
                 try:
                     return allowed(request, principal, **kwargs)

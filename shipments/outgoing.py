@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common.params import max_body
 from exchange.handlers import Identified
 from exchange.inbox import content_hash
 from exchange.models import AuditEntry, InboxMessage
@@ -52,10 +52,12 @@ class Answer:
 
 
 def max_body_bytes() -> int:
-    return settings.SHIPHERO_MAX_BODY_BYTES
+    return max_body()
 
 
-def reject(integration: Integration | None, reason: str, *, remote_addr=None, message_id="", size=0) -> Answer:
+def reject(
+    integration: Integration | None, reason: str, *, status: int = 401, remote_addr=None, message_id="", size=0
+) -> Answer:
     WebhookRejection.objects.create(
         integration=integration,
         reason=reason[:300],
@@ -64,7 +66,6 @@ def reject(integration: Integration | None, reason: str, *, remote_addr=None, me
         body_bytes=size,
     )
     log.warning("ShipHero webhook refused for integration %s: %s", getattr(integration, "pk", None), reason)
-    status = 413 if "limit" in reason else 401
     return Answer(status, {"code": str(status), "Status": "Error", "message": reason})
 
 
@@ -79,6 +80,7 @@ def receive(
         return reject(
             integration,
             f"The body is {len(body):,} bytes; the limit is {max_body_bytes():,} bytes.",
+            status=413,
             remote_addr=remote_addr,
             message_id=message_id,
             size=len(body),

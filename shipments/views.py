@@ -236,6 +236,7 @@ def shiphero_endpoint(request, pk):
         answer = outgoing.reject(
             integration,
             f"The body is {declared:,} bytes; the limit is {limit:,} bytes.",
+            status=413,
             remote_addr=remote,
             message_id=message_id,
             size=declared,
@@ -245,7 +246,11 @@ def shiphero_endpoint(request, pk):
             body = request.body
         except RequestDataTooBig:
             answer = outgoing.reject(
-                integration, f"The body is over the limit of {limit:,} bytes.", remote_addr=remote, size=declared
+                integration,
+                f"The body is over the limit of {limit:,} bytes.",
+                status=413,
+                remote_addr=remote,
+                size=declared,
             )
         else:
             answer = outgoing.receive(integration, body, dict(request.headers), remote_addr=remote)

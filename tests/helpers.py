@@ -201,3 +201,31 @@ def post_shiphero(
             HTTP_X_SHIPHERO_MESSAGE_ID=message_id,
             **headers,
         )
+
+
+# ---------------------------------------------------------------- documents changed in place
+def put_text(xml: bytes, path: str, value: str, *, under: str = "") -> bytes:
+    """``xml`` with ``value`` at ``path`` (local names, "/"-separated; a last "@name" is an
+    attribute), below the first ``under`` element (e.g. "OrderLine") or the root. Missing elements
+    are made, in their parent's namespace: the reader goes by local names."""
+    from lxml import etree
+
+    root = etree.fromstring(xml)
+    node = root
+    if under:
+        node = next(el for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname == under)
+    *names, last = path.split("/")
+    for name in names + ([] if last.startswith("@") else [last]):
+        child = next(
+            (c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == name),
+            None,
+        )
+        if child is None:
+            namespace = etree.QName(node).namespace
+            child = etree.SubElement(node, f"{{{namespace}}}{name}" if namespace else name)
+        node = child
+    if last.startswith("@"):
+        node.set(last[1:], value)
+    else:
+        node.text = value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

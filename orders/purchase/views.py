@@ -221,7 +221,7 @@ def purchase_upload(request):
     if not form.is_valid():
         messages.error(request, _("Not uploaded: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect("orders:purchase_new")
-    data = form.cleaned_data["file"].read(10 * 1024 * 1024 + 1)
+    data = form.cleaned_data["file"].read()
     try:
         order = intake.order_from_xml(form.cleaned_data["integration"], data, request.user)
     except services.OrderRefused as exc:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 
 from common import jakamo_face
 from common.jakamo_face import Basic, Bearer, emphasize_field, read_authorization
@@ -173,7 +174,7 @@ def raw_request(face: Face, method: str, path: str, content_length: str) -> tupl
 
 
 def test_an_oversized_content_length_is_413_before_the_body_is_read(face):
-    assert raw_request(face, "POST", "/api/order", str(jakamo_face.MAX_BODY + 1)) == (
+    assert raw_request(face, "POST", "/api/order", str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)) == (
         413,
         XML,
         "<Errors><error>Request body too large.</error></Errors>",

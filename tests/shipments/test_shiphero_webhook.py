@@ -105,7 +105,7 @@ def test_a_wrong_or_missing_signature_is_refused_recorded_and_nothing_is_stored(
 
 
 def test_an_oversize_body_is_refused_before_it_is_read(client, shiphero_endpoint, settings):
-    settings.SHIPHERO_MAX_BODY_BYTES = 10_000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     payload = payload_for([item(f"C-1-{n}", 1, item_id=n) for n in range(300)])
     response = post_shiphero(client, shiphero_endpoint, payload)
     assert response.status_code == 413 and "limit is 10,000 bytes" in response.json()["message"]
