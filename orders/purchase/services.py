@@ -24,8 +24,8 @@ from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
 from mappings.models import Integration, Kind
 from mappings.preflight import required_for
+from orders import bounds, documents
 from orders import deviations as dv
-from orders import documents
 from orders.models import (
     CLOSED,
     Confirmation,
@@ -119,11 +119,7 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument):
 
 
 def _total(doc: ubl.OrderDocument) -> Decimal:
-    total = Decimal(0)
-    for line in doc.lines:
-        if not dv.is_cancelled(line) and line.quantity and line.price and line.price.unit_price is not None:
-            total += line.quantity.value * line.price.unit_price
-    return total
+    return dv.document_value(doc)
 
 
 def purchase_order_create(*, integration: Integration, document: ubl.OrderDocument, user=None) -> PurchaseOrder:
