@@ -81,6 +81,7 @@ def validate_new_order(integration: Integration, doc: ubl.OrderDocument) -> list
         for d in line.deliveries:
             if d.quantity is not None and d.quantity.value < 0:
                 problems.append(Problem(f"batch {d.id} has a negative quantity", where))
+    problems.extend(bounds.order_problems(doc))
     if doc.id and PurchaseOrder.objects.filter(integration=integration, order_number=doc.id).exists():
         existing = PurchaseOrder.objects.get(integration=integration, order_number=doc.id)
         problems.append(
