@@ -28,13 +28,17 @@ from orders import bounds
 from orders.models import Confirmation, OrderStatus, PurchaseOrder, SalesOrder
 from orders.purchase.intake import erp_client_create
 from sandbox import demo, party
+from sandbox import services as sandbox_services
 from sandbox.models import Message as QueuedMessage
 from sandbox.models import Order as JakamoOrder
-from tests.helpers import customer_orders, order_xml, placed, put_text
+from shipments import bounds as shipment_bounds
+from shipments.models import ShipHeroWebhook, Shipment
+from tests.helpers import customer_orders, order_xml, placed, post_shiphero, put_text
+from tests.reference import ASN_EXAMPLE
 
-APPS = ("orders",)
-REACHED = bounds.REACHED
-NOT_FROM_OUTSIDE = bounds.NOT_FROM_OUTSIDE
+APPS = ("orders", "shipments")
+REACHED = bounds.REACHED + shipment_bounds.REACHED
+NOT_FROM_OUTSIDE = bounds.NOT_FROM_OUTSIDE | shipment_bounds.NOT_FROM_OUTSIDE
 DATABASE_WORDS = ("value too long", "character varying", "DataError", "numeric field overflow", "Traceback")
 
 
@@ -53,12 +57,12 @@ def test_every_character_column_is_reached_from_outside_or_said_not_to_be():
         for model, name in char_columns()
         if (model, name) not in reached and (model, name) not in NOT_FROM_OUTSIDE and not _internal(model, name)
     ]
-    assert not unlisted, f"list these in orders.bounds (REACHED or NOT_FROM_OUTSIDE): {unlisted}"
+    assert not unlisted, f"list these in orders.bounds or shipments.bounds (REACHED or NOT_FROM_OUTSIDE): {unlisted}"
 
 
 def _internal(model, name) -> bool:
     """Columns of records the portal makes itself (decisions, ERP clients, its own confirmations)."""
-    return model.__name__ in ("Decision", "ErpClient", "SalesConfirmation", "SalesOrderVersion")
+    return model.__name__ in ("Decision", "ErpClient", "SalesConfirmation", "SalesOrderVersion", "ShipmentReceipt")
 
 
 def too_long(reach) -> str:
@@ -253,3 +257,57 @@ def test_a_batch_id_twice_in_one_line_is_refused(client, offline_buyer):
     )
     assert response.status_code == 400
     assert any("appears twice" in p["message"] for p in response.json()["problems"]), response.json()
+
+
+# -- JSON: Jakamo's ASN queue and ShipHero's webhook ----------------------------------------------
+def lengthened_json(obj: dict, reach, *, scope_path: dict) -> dict:
+    obj = json.loads(json.dumps(obj))
+    node = obj
+    for key in scope_path[reach.scope]:
+        node = node[key]
+    *parents, last = reach.path.split(".")
+    for key in parents:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[last] = too_long(reach)
+    return obj
+
+
+ASN_SCOPES = {
+    shipment_bounds.HEADER: [],
+    shipment_bounds.UNIT: ["shippingUnits", 0],
+    shipment_bounds.ITEM: ["shippingUnits", 0, "items", 0],
+}
+
+
+def _json_named(text: str, reach) -> bool:
+    return reach.path.rsplit(".", 1)[-1] in text and "characters long" in text and "Shorten it" in text
+
+
+@pytest.mark.parametrize("reach", [r for r in shipment_bounds.REACHED if r.flow == shipment_bounds.ASN], ids=ids)
+def test_an_asn_with_a_value_too_long_fails_by_name(network, asn_integration, reach):
+    body = lengthened_json(ASN_EXAMPLE, reach, scope_path=ASN_SCOPES)
+    sandbox_services.enqueue(network["asn"], "ASN", json.dumps(body), content_type="application/json")
+    inbox.sync(asn_integration.pk)
+    row = InboxMessage.objects.get(integration=asn_integration)
+    assert row.status == InboxMessage.Status.FAILED and _json_named(row.error, reach), row.error
+    clean(row.error)
+    assert not Shipment.objects.exists()
+
+
+@pytest.mark.parametrize("reach", [r for r in shipment_bounds.REACHED if r.flow == shipment_bounds.SHIPHERO], ids=ids)
+def test_a_shiphero_call_with_a_value_too_long_is_refused_by_name(client, shiphero_endpoint, reach):
+    payload = party.shiphero_payload(kind="freight", order_id="123", line_items=[])
+    body = lengthened_json(payload, reach, scope_path={shipment_bounds.HEADER: []})
+    response = post_shiphero(client, shiphero_endpoint, body)
+    assert response.status_code == 400 and _json_named(response.json()["message"], reach), response.content
+    clean(response.content.decode())
+    hook = ShipHeroWebhook.objects.get()
+    assert hook.state == "invalid" and hook.shiphero_order_id == "" and hook.inbox.status == "failed"
+
+
+def test_a_shiphero_message_id_too_long_is_refused_by_name(client, shiphero_endpoint):
+    payload = party.shiphero_payload(kind="courier", order_id="123", line_items=[])
+    response = post_shiphero(client, shiphero_endpoint, payload, message_id="m" * 201)
+    assert response.status_code == 400 and "X-Shiphero-Message-ID" in response.json()["message"]

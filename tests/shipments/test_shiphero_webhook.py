@@ -208,6 +208,19 @@ def test_a_second_call_for_a_shipment_already_delivered_sends_nothing(client, sh
     assert OutboxMessage.objects.filter(document_type="StatusMessage Delivered").count() == 1
 
 
+def test_a_known_message_id_with_another_body_is_a_new_call_not_a_repeat(client, shiphero_endpoint, sales_order):
+    """A retry sends the same signed bytes; another body under the same id carries content that
+    answering "repeat" would drop. Kept and processed (Delivered for one shipment still goes once)."""
+    unshipped = payload_for([item("C-1-1", 5, sku="coca-lata")], shipped=False)
+    shipped = payload_for([item("C-1-1", 5, sku="coca-lata")])
+    assert post_shiphero(client, shiphero_endpoint, unshipped).json() == SUCCESS
+    assert post_shiphero(client, shiphero_endpoint, shipped).json() == SUCCESS  # the same msg-1
+    run_tasks()
+    first, second = ShipHeroWebhook.objects.order_by("id")
+    assert first.times_seen == 1 and second.state == WebhookState.DELIVERED
+    assert OutboxMessage.objects.filter(document_type="StatusMessage Delivered").count() == 1
+
+
 # -- matching and Delivered -------------------------------------------------------------------------
 def test_before_a_shipment_exists_it_waits_and_the_shipped_call_sends_delivered(client, shiphero_endpoint, sales_order):
     items = [item("C-1-1", 30, sku="coca-lata", item_id=11), item("C-1-1", 20, sku="coca-lata", item_id=12)]
