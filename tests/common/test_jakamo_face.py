@@ -8,7 +8,7 @@ import base64
 import http.client
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import pytest
 import requests
@@ -209,6 +209,23 @@ def test_the_token_endpoint_refuses_a_wrong_grant_type_and_a_wrong_secret(face):
     assert requests.get(url, timeout=10).status_code == 405
 
 
+def test_the_token_endpoint_takes_http_basic_client_authentication(face):
+    """RFC 6749 2.3.1: client id and secret form-urlencoded, then Basic; one way at a time."""
+    url = f"{face.base_url}/oauth2/token"
+    client_id, secret = (quote_plus(part) for part in (face.oauth.username, face.oauth.password))
+    issued = requests.post(url, data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=10)
+    assert issued.status_code == 200 and issued.json()["token_type"] == "Bearer"
+    wrong = requests.post(url, data={"grant_type": "client_credentials"}, auth=(client_id, "wrong"), timeout=10)
+    assert (wrong.status_code, wrong.json()["error"]) == (401, "invalid_client")
+    both = requests.post(
+        url,
+        data={"grant_type": "client_credentials", "client_id": face.oauth.username, "client_secret": "x"},
+        auth=(client_id, secret),
+        timeout=10,
+    )
+    assert (both.status_code, both.json()["error"]) == (400, "invalid_request")
+
+
 def test_a_token_from_the_token_endpoint_opens_the_queue(face):
     issued = requests.post(
         f"{face.base_url}/oauth2/token",
@@ -275,6 +292,14 @@ def test_an_unknown_acknowledge_token_is_not_found(face):
     for token in ("not-a-token", uuid.uuid4().hex):
         response = face.post(f"/api/ack/{token}")
         assert (response.status_code, response.text) == (404, "<Errors><error>Message not found.</error></Errors>")
+
+
+def test_another_integrations_credentials_cannot_acknowledge_a_message(face):
+    face.queue("OrderResponse", "F-2", "<OrderResponse><ID>R-2</ID></OrderResponse>", False)
+    ack = face.get("/api/order/response").headers["X-Acknowledge-Uri"][len(face.base_url) :]
+    response = face.post(ack, auth=(face.asn.username, face.asn.password))
+    assert (response.status_code, response.text) == (404, "<Errors><error>Message not found.</error></Errors>")
+    assert face.get("/api/order/response").headers["X-Acknowledge-Uri"].endswith(ack)  # still at the head
 
 
 def test_a_refusal_answers_with_jakamos_text_first(face):
