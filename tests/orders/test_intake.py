@@ -170,3 +170,24 @@ def test_a_content_length_that_is_no_number_is_refused_not_a_server_error(client
     )
     assert response.status_code == 400 and b"Content-Length" in response.content, response.content
     assert not PurchaseOrder.objects.exists()
+
+
+def test_a_document_with_several_problems_names_every_one_at_once(client, offline_buyer):
+    """A date the reader cannot read, a missing vendor id and a line id too long: one answer."""
+    from orders.purchase.intake import erp_client_create
+    from tests.helpers import order_xml, put_text
+
+    xml = put_text(order_xml("S-1"), "IssueDate", "someday")
+    xml = put_text(xml, "SellerSupplierParty/Party/PartyIdentification/ID", "")
+    xml = put_text(xml, "LineItem/ID", "L" * 51, under="OrderLine")
+    token = erp_client_create(name="ERP", integration=offline_buyer)[1]
+    response = client.post(
+        "/orders/erp/orders/", xml, content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 400
+    where = [p["where"] for p in response.json()["problems"]]
+    assert where == [
+        "Order/IssueDate",
+        "Order/SellerSupplierParty/Party/PartyIdentification/ID",
+        "Order/OrderLine[1] (line " + "L" * 51 + ")/LineItem/ID",
+    ], response.json()
