@@ -125,7 +125,7 @@ def acknowledge(client: GatewayClient, token: str) -> bool:
     return True
 
 
-def simple_confirm(client: GatewayClient, token: str, *, note: str = "", emphasize: bool = False):
+def simple_confirm(client: GatewayClient, token: str, *, note: str = "", emphasize: bool | None = None):
     """POST to a Jakamo-Confirm-Url the gateway gave out: accept the supplier's changes (PO side)
     or confirm the customer's order as requested (SO side), through the portal's own services."""
     message = client.messages.filter(confirm_token=token).select_related("confirmation", "sales_order").first()

@@ -30,8 +30,13 @@ def delivery_batches(text: str, *, where: str = "") -> list[tuple[Decimal, date]
 
 class AcceptForm(forms.Form):
     note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
-    emphasize_original = forms.BooleanField(
+    # Three answers, as Jakamo has them (PO document 6.5.3): left out, Jakamo keeps what the order
+    # had; a checkbox could only say true or false, and false would reset an earlier true.
+    emphasize_original = forms.TypedChoiceField(
         required=False,
+        choices=[("", _("As before")), ("true", _("Yes")), ("false", _("No"))],
+        coerce=lambda value: value == "true",
+        empty_value=None,
         label=_("Emphasize the originally agreed details"),
         help_text=_("Acknowledge the supplier's values as a technicality; Jakamo keeps showing what was agreed."),
     )

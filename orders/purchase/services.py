@@ -303,9 +303,10 @@ def _pending(confirmation: Confirmation):
 
 
 def confirmation_accept(
-    *, confirmation: Confirmation, user, note: str = "", emphasize_original: bool = False
+    *, confirmation: Confirmation, user, note: str = "", emphasize_original: bool | None = None
 ) -> Decision:
-    """Accept the supplier's changes with a simple confirmation (Jakamo-Confirm-Url)."""
+    """Accept the supplier's changes with a simple confirmation (Jakamo-Confirm-Url).
+    ``emphasize_original`` None is "not given": Jakamo keeps its previous value (PO document 6.5.3)."""
     with transaction.atomic():
         confirmation = Confirmation.objects.select_for_update().select_related("order").get(pk=confirmation.pk)
         _pending(confirmation)
@@ -333,7 +334,7 @@ def confirmation_accept(
             row,
             user,
             note,
-            emphasize_original=emphasize_original,
+            emphasize_original=bool(emphasize_original),
         )
         for callback in AFTER_ACCEPTANCE:
             callback(confirmation)

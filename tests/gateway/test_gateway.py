@@ -340,3 +340,19 @@ def test_an_erps_order_response_that_our_own_form_would_refuse_is_refused(
     assert order.status == SalesStatus.WAITING_US
     good = erp.session.post(f"{erp.base_url}/api/orderresponse", data=_erp_answer(order))
     assert good.status_code == 200 and OutboxMessage.objects.filter(document_type="OrderResponse").count() == 1
+
+
+def test_an_erp_confirming_without_emphasis_keeps_jakamos_earlier_value(network, live_server, buyer):
+    portal, _client = gateway_connector(live_server, buyer)
+    portal.post_order(build_order_document(demo.sample_order("ERP-E")))
+    send_all()
+    jakamo = JakamoOrder.objects.get(order_number="ERP-E")
+    jakamo.emphasize_original = True  # said on an earlier acceptance
+    jakamo.save()
+    party.supplier_confirm(jakamo, {"2": party.LineChange(price=Decimal(13))})
+    inbox.sync(buyer.pk)
+    [received] = portal.drain()
+    assert portal.confirm(received.confirm_url).status == 200  # no EmphasizeOriginalAgreedDetails
+    send_all()
+    jakamo.refresh_from_db()
+    assert jakamo.status == JakamoStatus.CONFIRMED and jakamo.emphasize_original

@@ -51,7 +51,7 @@ def test_accepting_from_the_page_queues_the_simple_confirmation(client, purchase
     client.force_login(purchaser)
     response = client.post(
         reverse("orders:confirmation_decide", args=[order.pk, 1, "accept"]),
-        {"note": "fine", "emphasize_original": "on"},
+        {"note": "fine", "emphasize_original": "true"},
         follow=True,
     )
     assert "Accepted" in response.content.decode()
@@ -179,3 +179,12 @@ def test_page_queries_do_not_grow_with_the_data(client, purchaser):
     }
     assert large == small, (small, large)
     assert Confirmation.objects.count() == 13
+
+
+def test_accepting_without_a_say_on_emphasis_leaves_it_out_so_jakamo_keeps_its_value(client, purchaser):
+    """PO document 6.5.3: EmphasizeOriginalAgreedDetails "empty or omitted… will keep its previous value"."""
+    order, confirmation = order_with_confirmation("R-6", purchaser)
+    client.force_login(purchaser)
+    client.post(reverse("orders:confirmation_decide", args=[order.pk, 1, "accept"]), {"emphasize_original": ""})
+    row = OutboxMessage.objects.get(operation="simple_confirm")
+    assert b'"emphasize_original_agreed_details": null' in bytes(row.body)
