@@ -226,8 +226,11 @@ def post_order(client: GatewayClient, body: bytes):
 
 
 def put_status(client: GatewayClient, order_id: str, body: bytes):
-    """PUT /api/order/{order_id}: StatusMessage Cancelled or Received (PO), Delivered (SO)."""
-    _read(body, ("StatusMessage",))
+    """PUT /api/order/{order_id}: StatusMessage Cancelled or Received (PO), Delivered (SO); or, as
+    the 2018 document revises orders, an OrderChange (or Order), taken as POST /api/order takes it."""
+    _root, kind = _read(body, ("StatusMessage", ubl.ORDER, ubl.ORDER_CHANGE))
+    if kind != "StatusMessage":
+        return post_order(client, body)
     try:
         msg = jstatus.parse_status_message(body)
     except DocumentError as exc:

@@ -356,3 +356,17 @@ def test_an_erp_confirming_without_emphasis_keeps_jakamos_earlier_value(network,
     send_all()
     jakamo.refresh_from_db()
     assert jakamo.status == JakamoStatus.CONFIRMED and jakamo.emphasize_original
+
+
+def test_the_2018_revision_put_with_an_order_change_is_taken_as_the_sandbox_takes_it(network, live_server, buyer):
+    """The 2018 document: "Use HTTP PUT …/api/order/[order id]… Change Order root element to OrderChange"."""
+    portal, _client = gateway_connector(live_server, buyer)
+    portal.post_order(build_order_document(demo.sample_order("ERP-R")))
+    send_all()
+    change = demo.sample_order("ERP-R", quantity=Decimal(80))
+    change.kind = "OrderChange"
+    answer = portal.put_status("ERP-R", build_order_document(change))
+    assert answer.status == 200, answer
+    send_all()
+    assert OutboxMessage.objects.filter(document_key="ERP-R", document_type="OrderChange", status="sent").exists()
+    assert PurchaseOrder.objects.get(order_number="ERP-R").lines.get(line_id="1").quantity == 80
