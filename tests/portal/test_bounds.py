@@ -311,3 +311,30 @@ def test_a_shiphero_message_id_too_long_is_refused_by_name(client, shiphero_endp
     payload = party.shiphero_payload(kind="courier", order_id="123", line_items=[])
     response = post_shiphero(client, shiphero_endpoint, payload, message_id="m" * 201)
     assert response.status_code == 400 and "X-Shiphero-Message-ID" in response.json()["message"]
+
+
+# -- the mappings' CSV import --------------------------------------------------------------------------
+def csv_columns():
+    from mappings import csv_io
+    from mappings.models import CompanyMapping, UserMapping
+
+    for model, columns, load in (
+        (CompanyMapping, csv_io.COMPANY_COLUMNS, csv_io.import_companies),
+        (UserMapping, csv_io.USER_COLUMNS, csv_io.import_users),
+    ):
+        for column in columns:
+            field = next((f for f in model._meta.get_fields() if f.name == column), None)
+            if isinstance(field, models.CharField) and not field.choices:
+                yield pytest.param(model, columns, load, column, id=f"{model.__name__}.{column}")
+
+
+@pytest.mark.parametrize("model,columns,load,column", list(csv_columns()))
+def test_a_csv_cell_too_long_for_its_column_is_refused_by_row_and_column(offline_buyer, model, columns, load, column):
+    limit = model._meta.get_field(column).max_length
+    row = {"identifier": "V-9", "company_name": "Acme", "username": ""} | {column: "Z" * (limit + 1)}
+    data = (",".join(columns) + "\n" + ",".join(row.get(c, "") for c in columns) + "\n").encode()
+    imported, errors = load(offline_buyer, data)
+    assert imported == 0 and any(e.row == 2 and e.message.startswith(f"{column}: ") for e in errors), errors
+    assert "characters long" in str(errors[0])
+    assert not model.objects.filter(identifier="V-9").exists()
+    assert not model.objects.filter(identifier="Z" * (limit + 1)).exists()
