@@ -63,6 +63,7 @@ def portal_integration(base_url: str, creds, kind: str, name: str) -> Integratio
         username=creds.username,
         password=creds.password,
         poll_interval=60,
+        buyer_party_id="NORDIC" if kind == "purchase_order" else "",
     )
 
 
@@ -136,7 +137,13 @@ def buyer_integration(purchaser=None) -> Integration:
     """A purchase order integration with the buyer's mappings whose Jakamo is out of reach
     (nothing is sent): for tests of pages and intake. One per test database, however often called."""
     integration, created = Integration.objects.get_or_create(
-        name="PO", defaults={"kind": "purchase_order", "environment": "custom", "base_url": "http://127.0.0.1:9/x"}
+        name="PO",
+        defaults={
+            "kind": "purchase_order",
+            "environment": "custom",
+            "base_url": "http://127.0.0.1:9/x",
+            "buyer_party_id": "NORDIC",
+        },
     )
     if created:
         map_buyer(integration, purchaser)

@@ -8,6 +8,8 @@ import secrets
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from jakamo import ubl
 from jakamo.errors import DocumentError, Problem
 from jakamo.ubl_parse import parse_order_document
@@ -67,6 +69,17 @@ def order_from_form(integration: Integration, header: dict, lines: list[dict], u
     vendor = CompanyMapping.objects.filter(integration=integration, identifier=header["supplier"]).first()
     contact = UserMapping.objects.filter(integration=integration, identifier=header["buyer_contact"]).first()
     problems = []
+    if not integration.buyer_party_id:
+        problems.append(
+            Problem(
+                _(
+                    "%(integration)s has no id for our company: set “Buyer party id” on the integration's page; "
+                    "Jakamo and the supplier know the buyer by it"
+                )
+                % {"integration": integration.name},
+                "BuyerCustomerParty/Party/PartyIdentification/ID",
+            )
+        )
     if vendor is None:
         problems.append(Problem(f"no company mapping for supplier “{header['supplier']}”", "supplier"))
     if contact is None:
@@ -111,7 +124,9 @@ def order_from_form(integration: Integration, header: dict, lines: list[dict], u
         issue_date=date.today(),
         document_currency_code=currency,
         notes=[header["note"]] if header.get("note") else [],
-        buyer_customer_party=ubl.CustomerParty(ubl.Party(), buyer_contact=ubl.Contact(id=contact.identifier)),
+        buyer_customer_party=ubl.CustomerParty(
+            ubl.Party([ubl.Identifier(integration.buyer_party_id)]), buyer_contact=ubl.Contact(id=contact.identifier)
+        ),
         seller_supplier_party=ubl.SupplierParty(
             ubl.Party([ubl.Identifier(vendor.identifier)], name=vendor.company_name)
         ),
