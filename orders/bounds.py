@@ -266,6 +266,22 @@ def response_problems(doc: ubl.OrderDocument) -> list[Problem]:
     return value_problems(doc, PO_RESPONSE) + total_problems(doc, Confirmation, "confirmed_total")
 
 
+def comparison_problems(comparison: dv.Comparison) -> list[Problem]:
+    """The confirmed values the engine derives (a confirmed quantity at the ordered price, say) must
+    fit the confirmation's total columns as much as the document's own."""
+    bounds = Bounds()
+    for n, line in enumerate(comparison.lines, 1):
+        where = _line_where("OrderResponse", n, line.line_id)
+        bounds.number(line.confirmed_net, Confirmation, "confirmed_total", where, what=_("The line's value"))
+    if not bounds.problems:
+        for field, total in (
+            ("ordered_total", comparison.ordered_total),
+            ("confirmed_total", comparison.confirmed_total),
+        ):
+            bounds.number(total, Confirmation, field, "OrderResponse", what=_("The order's total"))
+    return bounds.problems
+
+
 def _raise(problems: Iterable[Problem]):
     problems = list(problems)
     if problems:

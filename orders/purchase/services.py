@@ -204,6 +204,8 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
     comparison = dv.compare(
         order_document(order), response, compare_sellers_item_id=order.integration.compare_sellers_item_id
     )
+    if problems := bounds.comparison_problems(comparison):
+        raise DocumentError(problems)
     version = (order.confirmations.aggregate(v=Max("version"))["v"] or 0) + 1
     order.confirmations.filter(decision=Confirmation.Decision.PENDING).update(decision=Confirmation.Decision.SUPERSEDED)
     if comparison.rejected:

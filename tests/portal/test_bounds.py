@@ -338,3 +338,56 @@ def test_a_csv_cell_too_long_for_its_column_is_refused_by_row_and_column(offline
     assert "characters long" in str(errors[0])
     assert not model.objects.filter(identifier="V-9").exists()
     assert not model.objects.filter(identifier="Z" * (limit + 1)).exists()
+
+
+def test_a_confirmed_value_the_engine_derives_past_the_column_fails_the_message_by_name(purchaser):
+    """A confirmed quantity at the ordered price: each fits, the confirmed line's value does not."""
+    import hashlib
+
+    from jakamo import ubl
+    from jakamo.ubl_build import build_order_document
+    from orders.purchase import services as purchase_services
+    from sandbox.services import response_from_order
+    from tests.helpers import buyer_integration
+
+    integration = buyer_integration(purchaser)
+    document = demo.sample_order(
+        "V-1", lines=1, quantity=Decimal(1), price=Decimal("100000000000"), base_quantity=Decimal(1)
+    )
+    order = purchase_services.purchase_order_create(integration=integration, document=document, user=purchaser)
+    response = response_from_order(purchase_services.order_document(order), status=ubl.CONFIRMED_WITH_CHANGES)
+    response.lines[0].quantity = ubl.Quantity(Decimal("999999999999"), "PCE")
+    response.lines[0].price = None
+    body = build_order_document(response)
+    row = InboxMessage.objects.create(
+        integration=integration,
+        body=body,
+        content_type="application/xml",
+        content_hash=hashlib.sha256(body).hexdigest(),
+        acknowledge_uri="http://x/ack/1",
+        status="acknowledged",
+    )
+    inbox.process(row)
+    row.refresh_from_db()
+    assert row.status == "failed" and "The line's value" in row.error and "too large" in row.error, row.error
+    clean(row.error)
+    assert not Confirmation.objects.exists()
+
+
+def test_an_error_of_the_portals_own_is_a_sentence_not_its_exception_text(purchaser, monkeypatch):
+    """Whatever slips past the checks: the log gets the exception, the message a sentence."""
+    from exchange import handlers
+    from tests.helpers import order_with_confirmation
+
+    def broken(inbox_row, identified):
+        raise ValueError("invalid literal for int() with base 10: 'x'")
+
+    order, _confirmation = order_with_confirmation("E-1", purchaser)
+    monkeypatch.setattr(handlers, "HANDLERS", {**handlers.HANDLERS, ("OrderResponse", "purchase_order"): broken})
+    row = InboxMessage.objects.get()
+    row.status, row.document_type = "acknowledged", ""
+    row.save()
+    Confirmation.objects.all().delete()
+    inbox.process(row)
+    row.refresh_from_db()
+    assert row.status == "failed" and "error of its own" in row.error and "invalid literal" not in row.error
