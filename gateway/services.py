@@ -22,6 +22,7 @@ from jakamo.xmlsafe import local, parse_xml
 from mappings.models import AuthMethod, Kind
 from mappings.preflight import missing_mappings, required_for
 from orders.models import Confirmation, PurchaseOrder, SalesOrder
+from orders.purchase import intake
 from orders.purchase import services as order_services
 from orders.sales import services as sales
 
@@ -201,7 +202,8 @@ def post_order(client: GatewayClient, body: bytes):
     try:
         document = parse_order_document(root, kinds=(ubl.ORDER, ubl.ORDER_CHANGE))
     except DocumentError as exc:
-        raise _refusal_for(exc.problems) from None
+        others = intake.other_problems(integration, exc) if kind == ubl.ORDER else []
+        raise _refusal_for(exc.problems + others) from None
     if kind == ubl.ORDER:
         problems = order_services.validate_new_order(integration, document)
         if problems:

@@ -25,7 +25,7 @@ def order_from_xml(integration: Integration, data: bytes, user=None) -> Purchase
     try:
         document = parse_order_document(data, kinds=(ubl.ORDER,))
     except DocumentError as exc:
-        raise services.OrderRefused(exc.problems + _other_problems(integration, exc)) from None
+        raise services.OrderRefused(exc.problems + other_problems(integration, exc)) from None
     return services.purchase_order_create(integration=integration, document=document, user=user)
 
 
@@ -34,7 +34,7 @@ def order_from_xml(integration: Integration, data: bytes, user=None) -> Purchase
 _AFTER_READING = ("Order/IssueDate", "Order/OrderLine[")
 
 
-def _other_problems(integration: Integration, exc: DocumentError) -> list[Problem]:
+def other_problems(integration: Integration, exc: DocumentError) -> list[Problem]:
     """What else is wrong with a document the reader refused, so that one answer names it all."""
     partial = getattr(exc, "document", None)
     if partial is None:

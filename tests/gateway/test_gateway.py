@@ -370,3 +370,15 @@ def test_the_2018_revision_put_with_an_order_change_is_taken_as_the_sandbox_take
     send_all()
     assert OutboxMessage.objects.filter(document_key="ERP-R", document_type="OrderChange", status="sent").exists()
     assert PurchaseOrder.objects.get(order_number="ERP-R").lines.get(line_id="1").quantity == 80
+
+
+def test_the_gateway_names_every_problem_of_an_order_at_once(live_server, offline_buyer):
+    """A date the reader cannot read does not hide a missing vendor id."""
+    from tests.helpers import order_xml, put_text
+
+    portal, _client = gateway_connector(live_server, offline_buyer)
+    xml = put_text(order_xml("ERP-P"), "IssueDate", "someday")
+    xml = put_text(xml, "SellerSupplierParty/Party/PartyIdentification/ID", "")
+    response = requests.post(f"{portal.base_url}/api/order", data=xml, auth=portal.session.auth, timeout=10)
+    assert response.status_code == 400
+    assert "'someday' is not a date" in response.text and "the vendor id is missing" in response.text
