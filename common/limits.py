@@ -57,9 +57,33 @@ class Bounds:
                 )
             )
 
-    def number(self, value: Decimal | None, model: type[models.Model], field: str, where: str, *, what: str = ""):
+    def number(
+        self,
+        value: Decimal | None,
+        model: type[models.Model],
+        field: str,
+        where: str,
+        *,
+        what: str = "",
+        exact: bool = False,
+    ):
+        """``value`` below the column's largest number; with ``exact`` (a value as sent, not one the
+        portal worked out) also with no more decimals than the column keeps, which PostgreSQL would
+        round away silently: the portal would keep another number than the one sent on."""
         if value is None or not value.is_finite():
             return
+        if exact:
+            places = model._meta.get_field(field).decimal_places
+            exponent = value.normalize().as_tuple().exponent
+            if isinstance(exponent, int) and -exponent > places:
+                self.problems.append(
+                    Problem(
+                        _("%(value)s has %(count)s decimals; the portal keeps %(places)s here.")
+                        % {"value": value, "count": -exponent, "places": places},
+                        where,
+                    )
+                )
+                return
         limit = largest(model, field)
         if abs(value) >= limit:
             self.problems.append(

@@ -218,6 +218,17 @@ def total_problems(doc: ubl.OrderDocument, model: type = PurchaseOrder, field: s
     total = Decimal(0)
     for n, line in enumerate(doc.lines, 1):
         where = _line_where(root, n, line.id)
+        if line.quantity is not None:
+            bounds.number(line.quantity.value, PurchaseOrderLine, "quantity", f"{where}/LineItem/Quantity", exact=True)
+        for b, batch in enumerate(line.deliveries, 1):
+            if batch.quantity is not None:
+                bounds.number(
+                    batch.quantity.value,
+                    DeliveryBatch,
+                    "confirmed_quantity" if model is Confirmation else "quantity",
+                    f"{where}/LineItem/Delivery[{b}]/Quantity",
+                    exact=True,
+                )
         if line.price is not None and line.price.unit_price is not None:
             bounds.number(
                 line.price.unit_price,

@@ -131,11 +131,11 @@ def asn_problems(asn: jasn.Asn) -> list[Problem]:
         _check(bounds, unit, [r for r in reaches if r.scope == UNIT], unit_where)
         for name in ("mass", "length", "width", "height", "diameter"):
             value = getattr(unit.dimensions, name, None) if unit.dimensions else None
-            bounds.number(value, ShippingUnit, name, f"{unit_where}.dimensions.{name}")
+            bounds.number(value, ShippingUnit, name, f"{unit_where}.dimensions.{name}", exact=True)
         for i, item in enumerate(unit.items):
             item_where = f"{unit_where}.items[{i}]"
             _check(bounds, item, [r for r in reaches if r.scope == ITEM], item_where)
-            bounds.number(item.quantity, ShipmentItem, "quantity", f"{item_where}.quantity")
+            bounds.number(item.quantity, ShipmentItem, "quantity", f"{item_where}.quantity", exact=True)
     return bounds.problems
 
 

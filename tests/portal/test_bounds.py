@@ -391,3 +391,28 @@ def test_an_error_of_the_portals_own_is_a_sentence_not_its_exception_text(purcha
     inbox.process(row)
     row.refresh_from_db()
     assert row.status == "failed" and "error of its own" in row.error and "invalid literal" not in row.error
+
+
+@pytest.mark.parametrize(
+    "path,under_line", [("LineItem/Quantity", "OrderLine"), ("LineItem/Delivery/Quantity", "OrderLine")]
+)
+def test_a_quantity_with_more_decimals_than_kept_is_refused_not_rounded_away(client, offline_buyer, path, under_line):
+    """PostgreSQL would keep 100.0000 of 100.00001 and Jakamo get 100.00001: two numbers for one."""
+    token = erp_client_create(name="ERP", integration=offline_buyer)[1]
+    xml = put_text(order_xml("D-1"), path, "100.00001", under=under_line)
+    response = client.post(
+        "/orders/erp/orders/", xml, content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 400
+    assert any("has 5 decimals; the portal keeps 4" in p["message"] for p in response.json()["problems"])
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_trailing_zeros_are_no_decimals(client, offline_buyer):
+    token = erp_client_create(name="ERP", integration=offline_buyer)[1]
+    xml = put_text(order_xml("D-2"), "LineItem/Quantity", "100.000000", under="OrderLine")
+    xml = put_text(xml, "LineItem/Delivery/Quantity", "100.000000", under="OrderLine")
+    response = client.post(
+        "/orders/erp/orders/", xml, content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 201, response.json()
