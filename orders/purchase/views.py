@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.csv_export import csv_response, wants_csv
+from common.params import max_body
 from orders import deviations as dv
 from orders import selectors
 from orders.forms import AcceptForm, LinesForm, OrderHeaderForm, OrderLineFormSet, ReceiveForm, RejectForm, UploadForm
@@ -250,7 +251,12 @@ def purchase_change(request, pk, action):
             from jakamo.ubl_parse import parse_order_document
 
             try:
-                document = parse_order_document(upload.read(10 * 1024 * 1024 + 1))
+                if upload.size > max_body():
+                    raise ValueError(
+                        _("The file is %(size)s bytes; at most %(limit)s bytes are taken.")
+                        % {"size": f"{upload.size:,}", "limit": f"{max_body():,}"}
+                    )
+                document = parse_order_document(upload.read())
             except DocumentError as exc:
                 raise services.OrderRefused(exc.problems) from None
             document.kind = "Order"

@@ -74,3 +74,16 @@ def test_an_upload_past_the_limit_is_refused_by_name(client, purchaser, offline_
     )
     assert "at most 100,000 bytes are taken" in page.content.decode()
     assert not PurchaseOrder.objects.exists()
+
+
+def test_a_revision_past_the_limit_is_refused_by_name(client, purchaser, offline_buyer, settings):
+    from orders.purchase import services
+    from sandbox import demo
+
+    order = services.purchase_order_create(integration=offline_buyer, document=demo.sample_order("M-6"), user=purchaser)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    client.force_login(purchaser)
+    upload = SimpleUploadedFile("big.xml", big_order("M-6"), content_type="application/xml")
+    page = client.post(reverse("orders:purchase_change", args=[order.pk, "revise"]), {"file": upload}, follow=True)
+    assert "at most 100,000 bytes are taken" in page.content.decode()
+    assert not order.integration.outbox.filter(document_type="OrderChange").exists()
