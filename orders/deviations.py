@@ -176,6 +176,18 @@ def document_value(doc: ubl.OrderDocument) -> Decimal:
     return sum((line_value(line) for line in doc.lines if not is_cancelled(line)), Decimal(0))
 
 
+def confirmed_line_value(req: ubl.OrderLine, conf: ubl.OrderLine) -> Decimal:
+    """What the confirmed line is worth: its values where it gives them, the order's elsewhere."""
+    quantity, unit_price = _qty(conf.quantity), _unit_price(conf.price)
+    return _confirmed_value(
+        req,
+        conf,
+        quantity if quantity is not None else _qty(req.quantity),
+        unit_price if unit_price is not None else _unit_price(req.price),
+        line_value(req),
+    )
+
+
 def _confirmed_value(req: ubl.OrderLine, conf: ubl.OrderLine, quantity, unit_price, ordered_net: Decimal) -> Decimal:
     """The confirmed line's net value: its own LineExtensionAmount, else calculated with its own
     allowances, else the order's net value scaled by the changed gross (a discount the order's

@@ -223,3 +223,14 @@ def test_a_changed_factor_is_a_price_deviation_and_changes_the_value():
     confirmation.lines[0].line_status_code = ubl.CONFIRMED_WITH_CHANGES
     result = dv.compare(order, confirmation)
     assert [d.kind for d in result.deviations] == [dv.PRICE] and result.value_impact == 72
+
+
+def test_accepting_confirmed_values_restates_the_line_amount_jakamo_reads_first(ordered):
+    """The OrderChange that adopts a confirmed price must not carry the order's LineExtensionAmount:
+    Jakamo takes it before the quantity and price (PO document 6.1)."""
+    from orders import documents
+
+    confirmation = response("Get confirmed with changes OrderResponse")
+    change = documents.adopt_confirmed(ordered, confirmation)
+    assert [line.line_extension_amount.value for line in change.lines] == [960, 4000]
+    assert dv.document_value(change) == dv.compare(ordered, confirmation).confirmed_total
