@@ -17,6 +17,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 from xml.sax.saxutils import escape
 
 from django.contrib.auth.decorators import login_not_required
@@ -25,11 +26,10 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from common.params import declared_length
+from common.params import too_large
 from jakamo.client import EMPTY_QUEUE_TEXT
 from jakamo.reasons import ASN, PO, SO
 
-MAX_BODY = 10 * 1024 * 1024
 AUTHENTICATION_FAILED = "Authentication failed."
 SERVER_ERROR = "An error has occurred."
 TOO_LARGE = "Request body too large."
@@ -80,6 +80,23 @@ def read_authorization(header: str | None) -> Credentials | None:
     if scheme == "bearer" and value:
         return Bearer(value)
     return None
+
+
+def token_client(request) -> tuple[str, str] | None:
+    """The client id and secret a token request authenticates with: HTTP Basic, each part
+    form-urlencoded first (RFC 6749 2.3.1, which every authorization server must support), or the
+    form's client_id and client_secret (Jakamo's connector). None when both ways are used, which
+    the RFC forbids; broken Basic credentials are an unknown client."""
+    header = request.headers.get("Authorization")
+    form = request.POST.get("client_id", ""), request.POST.get("client_secret", "")
+    if not header:
+        return form
+    if any(form):
+        return None
+    credentials = read_authorization(header)
+    if not isinstance(credentials, Basic):
+        return "", ""
+    return unquote_plus(credentials.username), unquote_plus(credentials.password)
 
 
 def emphasize_field(value: str | None) -> bool | None:
@@ -249,7 +266,7 @@ class _Face:
             def answer() -> HttpResponse:
                 if principal is None:
                     return errors(AUTHENTICATION_FAILED)
-                if declared_length(request) > MAX_BODY:
+                if too_large(request):
                     return errors(TOO_LARGE, status=413)
                 try:
                     return allowed(request, principal, **kwargs)
@@ -274,7 +291,16 @@ class _Face:
             backend.admit(request)
             if request.POST.get("grant_type") != "client_credentials":
                 return JsonResponse({"error": "unsupported_grant_type"}, status=400)
-            issued = backend.issue_token(request.POST.get("client_id", ""), request.POST.get("client_secret", ""))
+            client = token_client(request)
+            if client is None:
+                return JsonResponse(
+                    {
+                        "error": "invalid_request",
+                        "error_description": "Authenticate the client one way: HTTP Basic or the form fields.",
+                    },
+                    status=400,
+                )
+            issued = backend.issue_token(*client)
             if issued is None:
                 return JsonResponse(
                     {"error": "invalid_client", "error_description": "Client authentication failed."}, status=401

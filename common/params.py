@@ -4,6 +4,8 @@ the Authorization header are read by ``common.jakamo_face``."""
 
 from __future__ import annotations
 
+from django.conf import settings
+
 LARGEST_ID = 2**63 - 1  # a primary key is a signed 64-bit integer on both databases
 
 
@@ -30,3 +32,14 @@ def declared_length(request) -> int:
         return int(request.headers.get("Content-Length") or 0)
     except ValueError:
         return 0
+
+
+def max_body() -> int:
+    """The one body-size limit (``MAX_BODY_BYTES``), which is Django's own
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``: an endpoint that checks it first answers in its own format
+    before Django's HTML refusal could."""
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def too_large(request) -> bool:
+    return declared_length(request) > max_body()

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jakamo.errors import DocumentError, JakamoError, JakamoHTTPError, QueueMessage
 from mappings.models import Integration
@@ -181,9 +182,13 @@ def process(row: InboxMessage) -> bool:
         return True
     except (DocumentError, JakamoError) as exc:
         reason = str(exc)
-    except Exception as exc:  # a bug in a handler must not lose the message or stop the queue
+    except Exception:  # a bug in a handler must not lose the message or stop the queue
         log.exception("processing inbox message %s failed", row.pk)
-        reason = f"{type(exc).__name__}: {exc}"
+        # The exception's own words (a database error, Python's) are for the log, not for people.
+        reason = _(
+            "The portal could not apply this message because of an error of its own (logged for the "
+            "developers as message %(pk)s); the message is kept and can be reprocessed once that is fixed."
+        ) % {"pk": row.pk}
     InboxMessage.objects.filter(pk=row.pk).update(
         status=InboxMessage.Status.FAILED,
         acknowledged_at=row.acknowledged_at,

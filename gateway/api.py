@@ -61,7 +61,7 @@ class GatewayJakamo(face.Backend):
         return services.acknowledge(client, token)
 
     def confirm(self, client, token, *, note, emphasize):
-        services.simple_confirm(client, token, note=note, emphasize=bool(emphasize))
+        services.simple_confirm(client, token, note=note, emphasize=emphasize)  # None: not given, kept
 
     def order(self, client, body):
         return services.post_order(client, body).order_number

@@ -24,6 +24,7 @@ from jakamo.xmlsafe import local, parse_xml
 from mappings.models import AuthMethod, Kind
 from mappings.preflight import missing_mappings, required_for
 from orders.models import Confirmation, PurchaseOrder, SalesOrder
+from orders.purchase import intake
 from orders.purchase import services as order_services
 from orders.sales import services as sales
 
@@ -154,7 +155,7 @@ def acknowledge(client: GatewayClient, token: str) -> bool:
     return True
 
 
-def simple_confirm(client: GatewayClient, token: str, *, note: str = "", emphasize: bool = False):
+def simple_confirm(client: GatewayClient, token: str, *, note: str = "", emphasize: bool | None = None):
     """POST to a Jakamo-Confirm-Url the gateway gave out: accept the supplier's changes (PO side)
     or confirm the customer's order as requested (SO side), through the portal's own services."""
     message = client.messages.filter(confirm_token=token).select_related("confirmation", "sales_order").first()
@@ -224,7 +225,8 @@ def post_order(client: GatewayClient, body: bytes):
     try:
         document = parse_order_document(root, kinds=(ubl.ORDER, ubl.ORDER_CHANGE))
     except DocumentError as exc:
-        raise _refusal_for(exc.problems) from None
+        others = intake.other_problems(integration, exc) if kind == ubl.ORDER else []
+        raise _refusal_for(exc.problems + others) from None
     if kind == ubl.ORDER:
         problems = order_services.validate_new_order(integration, document)
         if problems:
@@ -250,8 +252,11 @@ def post_order(client: GatewayClient, body: bytes):
 
 
 def put_status(client: GatewayClient, order_id: str, body: bytes):
-    """PUT /api/order/{order_id}: StatusMessage Cancelled or Received (PO), Delivered (SO)."""
-    _read(body, ("StatusMessage",))
+    """PUT /api/order/{order_id}: StatusMessage Cancelled or Received (PO), Delivered (SO); or, as
+    the 2018 document revises orders, an OrderChange (or Order), taken as POST /api/order takes it."""
+    _root, kind = _read(body, ("StatusMessage", ubl.ORDER, ubl.ORDER_CHANGE))
+    if kind != "StatusMessage":
+        return post_order(client, body)
     try:
         msg = jstatus.parse_status_message(body)
     except DocumentError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from decimal import Decimal, InvalidOperation
 
 from .errors import DocumentError, Problem
@@ -29,18 +30,35 @@ def load_json(data: bytes | str, *, max_bytes: int = MAX_JSON_BYTES):
     except UnicodeDecodeError as exc:
         raise DocumentError(f"The body is not valid UTF-8 (byte {exc.start}).") from None
     try:
-        value = json.loads(text, parse_float=Decimal)
+        value = json.loads(text, parse_float=Decimal, parse_int=_whole_number)
     except json.JSONDecodeError as exc:
         raise DocumentError([Problem(f"Malformed JSON: {exc.msg}", line=exc.lineno)]) from None
     except RecursionError:
         raise DocumentError("Malformed JSON: nested too deeply.") from None
-    except ValueError as exc:  # an integer of thousands of digits (Python's own limit)
-        raise DocumentError(f"Malformed JSON: {exc}") from None
+    except _TooManyDigits as exc:
+        raise DocumentError(
+            f"A number in the body has {exc.digits:,} digits; no field holds a number that long."
+        ) from None
     if _UNSTORABLE_ESCAPE.search(text):
         found = _unstorable(value)
         if found is not None:
             raise DocumentError([Problem(_why_unstorable(found[1]), found[0] or "(the body)")])
     return value
+
+
+class _TooManyDigits(ValueError):
+    def __init__(self, digits: int):
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _whole_number(text: str) -> int:
+    # Python refuses to read an integer of more than 4,300 digits with its own advice to the
+    # programmer ("use sys.set_int_max_str_digits()"); no field holds one, so say that instead.
+    digits = len(text.lstrip("-"))
+    if digits > sys.get_int_max_str_digits():
+        raise _TooManyDigits(digits)
+    return int(text)
 
 
 def _why_unstorable(char: str) -> str:

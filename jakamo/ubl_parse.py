@@ -53,6 +53,30 @@ def _scan(el) -> tuple[dict, dict]:
     return found, repeated
 
 
+_UBL_PREFIX = "{urn:oasis:names:specification:ubl:schema:xsd:"
+
+
+def _scan_own(root) -> tuple[dict, dict]:
+    """``_scan`` of the root, leaving out children in a namespace that is not UBL's: an ERP's own
+    ``<x:ID>`` before ``cbc:ID`` must not become the order number. Elements in no namespace are
+    read, as Jakamo's examples write them. (Only the root: lines are read by local name alone, by
+    both line readers alike.)"""
+    found: dict = {}
+    repeated: dict = {}
+    for c in root:
+        tag = c.tag
+        if type(tag) is not str or (tag[0] == "{" and not tag.startswith(_UBL_PREFIX)):
+            continue
+        name = _LOCAL_NAMES.get(tag) or _local_name(tag)
+        if name not in found:
+            found[name] = c
+        elif name in repeated:
+            repeated[name].append(c)
+        else:
+            repeated[name] = [found[name], c]
+    return found, repeated
+
+
 def _first_children(el) -> dict:
     """``_scan`` for aggregates that have no repeated children: the first of each name."""
     found: dict = {}
@@ -455,7 +479,7 @@ def parse_order_document(data, *, kinds: tuple[str, ...] = ubl.KINDS) -> ubl.Ord
             ]
         )
     r = _Reader()
-    scanned = _scan(root)
+    scanned = _scan_own(root)
     get = scanned[0].get
     doc_id = _text(get("ID"))
     if doc_id is None:
@@ -530,5 +554,8 @@ def parse_order_document(data, *, kinds: tuple[str, ...] = ubl.KINDS) -> ubl.Ord
         lines=[line for line in lines if line is not None],
     )
     if r.problems:
-        raise DocumentError(r.problems)
+        error = DocumentError(r.problems)
+        # What could be read, for a caller that names the document's other problems at once too.
+        error.document = doc
+        raise error
     return doc

@@ -7,6 +7,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from jakamo import xmlsafe
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -202,8 +204,12 @@ JAKAMO_SYNC_LEASE_SECONDS = env.float("JAKAMO_SYNC_LEASE_SECONDS", default=60.0)
 # The outbox's first retry waits this long, then twice as long each time (capped at an hour).
 JAKAMO_OUTBOX_BACKOFF_SECONDS = env.float("JAKAMO_OUTBOX_BACKOFF_SECONDS", default=30.0)
 
-# ShipHero webhook bodies above this are refused with 413 before they are read.
-SHIPHERO_MAX_BODY_BYTES = env.int("SHIPHERO_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+# The one limit on a request body: Django's own (so a body it would refuse never reaches a view) and
+# the one every endpoint checks first, to answer in its own format (JSON, Jakamo's <Errors>) and
+# record it. Documents are read by jakamo.xmlsafe, which never reads more than its own ceiling.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_BODY_BYTES", default=10 * 1024 * 1024)
+if not 0 < DATA_UPLOAD_MAX_MEMORY_SIZE <= xmlsafe.MAX_XML_BYTES:
+    raise ImproperlyConfigured(f"MAX_BODY_BYTES must be from 1 to {xmlsafe.MAX_XML_BYTES} bytes.")
 
 # Operations: links in e-mails, alert thresholds, the digest's limits, retention of raw bodies.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

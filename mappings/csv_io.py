@@ -8,9 +8,12 @@ import io
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
+from django.db.models import CharField
 
 from common.csv_export import FORMULA_START, cell
+from common.limits import Bounds
 from jakamo.xmlsafe import xml_text_problem
 
 from . import services
@@ -78,7 +81,22 @@ def _unguard(value: str) -> str:
     return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
 
 
-def _rows(data: bytes, columns: list[str]) -> tuple[list[dict], list[RowError]]:
+def _too_long(model, row: dict, n: int) -> list[RowError]:
+    """Each cell longer than its column holds, named by row and column (never the database's 500)."""
+    errors = []
+    for column, value in row.items():
+        try:
+            field = model._meta.get_field(column)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(field, CharField):
+            bounds = Bounds()
+            bounds.text(value, model, column, column)
+            errors.extend(RowError(n, f"{column}: {p.message}") for p in bounds.problems)
+    return errors
+
+
+def _rows(data: bytes, columns: list[str], model=None) -> tuple[list[dict], list[RowError]]:
     if len(data) > MAX_BYTES:
         return [], [RowError(0, f"The file is larger than {MAX_BYTES // 1024 // 1024} MB.")]
     try:
@@ -97,12 +115,14 @@ def _rows(data: bytes, columns: list[str]) -> tuple[list[dict], list[RowError]]:
             problem = xml_text_problem(value)
             if problem:  # identifiers and names go into the Orders sent to Jakamo
                 errors.append(RowError(n, f"{column} {problem}"))
+        if model is not None:
+            errors.extend(_too_long(model, row, n))
         rows.append(row)
     return rows, errors
 
 
 def import_companies(integration: Integration, data: bytes, user=None) -> tuple[int, list[RowError]]:
-    rows, errors = _rows(data, COMPANY_COLUMNS)
+    rows, errors = _rows(data, COMPANY_COLUMNS, CompanyMapping)
     seen = set()
     clean = []
     for n, row in enumerate(rows, start=2):
@@ -147,7 +167,7 @@ def import_companies(integration: Integration, data: bytes, user=None) -> tuple[
 
 
 def import_users(integration: Integration, data: bytes, user=None) -> tuple[int, list[RowError]]:
-    rows, errors = _rows(data, USER_COLUMNS)
+    rows, errors = _rows(data, USER_COLUMNS, UserMapping)
     users = {u.username: u for u in User.objects.filter(username__in=[r.get("username") for r in rows])}
     seen, defaults, clean = set(), 0, []
     for n, row in enumerate(rows, start=2):

@@ -50,6 +50,7 @@ class IntegrationForm(forms.ModelForm):
             "compare_sellers_item_id",
             "allow_new_batches",
             "allow_draft",
+            "buyer_party_id",
             "webhook_secret",
             "shop_name",
         ]

@@ -58,6 +58,13 @@ class Integration(models.Model):
     compare_sellers_item_id = models.BooleanField(default=False)
     allow_new_batches = models.BooleanField(default=False)
     allow_draft = models.BooleanField(default=False)
+    # Orders made in the portal (the order form) name the buyer by it, as both of the PO document's
+    # minimal examples do; a supplier's routing reads it. Orders from the ERP carry their own.
+    buyer_party_id = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Our company's id on orders made in the portal (BuyerCustomerParty/Party/PartyIdentification/ID)",
+    )
     # ShipHero webhook endpoints.
     webhook_secret = EncryptedTextField(blank=True)
     shop_name = models.CharField(max_length=200, blank=True, help_text="Trading partner name, or * for all")

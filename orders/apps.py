@@ -10,13 +10,18 @@ class OrdersConfig(AppConfig):
         from exchange import handlers
         from mappings.models import Kind
 
+        from . import bounds
         from .purchase import services as purchase
         from .sales import services as sales
 
         # The inbound messages this app applies: (document type, integration kind) -> function.
         # The whole table: exchange.handlers.routing_table(), or `manage.py routes`.
-        handlers.route("OrderResponse", Kind.PURCHASE_ORDER, purchase.on_order_response)
-        handlers.route("StatusMessage Delivered", Kind.PURCHASE_ORDER, purchase.on_delivered)
-        handlers.route("Order", Kind.SALES_ORDER, sales.on_customer_order)
-        handlers.route("OrderChange", Kind.SALES_ORDER, sales.on_customer_order)
+        # Each checked first: a value that does not fit its column fails the message, named.
+        for document_type, kind, handler in (
+            ("OrderResponse", Kind.PURCHASE_ORDER, purchase.on_order_response),
+            ("StatusMessage Delivered", Kind.PURCHASE_ORDER, purchase.on_delivered),
+            ("Order", Kind.SALES_ORDER, sales.on_customer_order),
+            ("OrderChange", Kind.SALES_ORDER, sales.on_customer_order),
+        ):
+            handlers.route(document_type, kind, bounds.checked(handler, document_type))
         handlers.route("StatusMessage Cancelled", Kind.SALES_ORDER, sales.on_customer_cancelled)

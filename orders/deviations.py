@@ -4,8 +4,13 @@ documents; no database.
 
 What counts (PO document 6.2, 6.3): quantity, unit price (PriceAmount per BaseQuantity, so "120 per
 10" equals "12 per 1"), promised vs requested date, the seller's item identifier when the
-integration compares it, batches the supplier added (``ID.1``, ``ID.2``…), lines left Open,
-Draft lines, cancelled lines, and an order rejected by the supplier."""
+integration compares it, batches the supplier added (``ID.1``, ``ID.2``…) or confirmed under another
+id, lines left Open, Draft lines, cancelled lines, lines the order does not have, lines repeated,
+line statuses Jakamo does not have, another currency, and an order rejected by the supplier.
+
+Values are net, by the PO document's precedence (6.1): a line's LineExtensionAmount ("the total NET
+price… higher priority than the calculated value"), else quantity × PriceAmount per BaseQuantity ×
+OrderableUnitFactorRate, less its allowances and plus its charges."""
 
 from __future__ import annotations
 
@@ -29,6 +34,10 @@ DRAFT_LINE = "draft_line"
 CANCELLED_LINE = "cancelled_line"
 MISSING_LINE = "missing_line"
 REJECTED = "rejected"
+UNKNOWN_LINE = "unknown_line"
+REPEATED_LINE = "repeated_line"
+UNKNOWN_STATUS = "unknown_status"
+CURRENCY = "currency"
 
 KIND_LABELS = {
     QUANTITY: _("Quantity"),
@@ -42,6 +51,10 @@ KIND_LABELS = {
     CANCELLED_LINE: _("Line cancelled by the supplier"),
     MISSING_LINE: _("Line missing from the confirmation"),
     REJECTED: _("Order rejected by the supplier"),
+    UNKNOWN_LINE: _("Line not in the order"),
+    REPEATED_LINE: _("Line confirmed twice"),
+    UNKNOWN_STATUS: _("Unknown line status"),
+    CURRENCY: _("Currency"),
 }
 
 
@@ -126,7 +139,70 @@ def _qty(q: ubl.Quantity | None) -> Decimal | None:
 
 
 def _unit_price(price: ubl.Price | None) -> Decimal | None:
-    return price.unit_price if price is not None else None
+    """The price of one orderable unit: PriceAmount per BaseQuantity, times OrderableUnitFactorRate
+    ("a package with 10 x 1 meter pipes… PriceAmount = 12, BaseQuantity = 1, OrderableUnitFactorRate
+    = 10"; PO document 6.1). A missing or zero factor is the default, 1."""
+    if price is None or price.unit_price is None:
+        return None
+    factor = price.orderable_unit_factor_rate
+    return price.unit_price * factor if factor else price.unit_price
+
+
+def _adjustments(charges: list[ubl.AllowanceCharge], gross: Decimal) -> Decimal:
+    """Charges add, allowances (ChargeIndicator false: discounts) take off. MultiplierFactorNumeric
+    is what Jakamo reads ("the field we are using for the discounts"), so it comes before Amount."""
+    total = Decimal(0)
+    for charge in charges:
+        if charge.multiplier_factor_numeric is not None:
+            amount = gross * charge.multiplier_factor_numeric
+        elif charge.amount is not None:
+            amount = charge.amount.value
+        else:
+            continue
+        total += amount if charge.charge_indicator else -amount
+    return total
+
+
+def line_value(line: ubl.OrderLine) -> Decimal:
+    """The line's net value: its LineExtensionAmount where it has one, else the calculated one."""
+    if line.line_extension_amount is not None:
+        return line.line_extension_amount.value
+    gross = _net(_qty(line.quantity), _unit_price(line.price))
+    return gross + _adjustments(line.allowance_charges, gross)
+
+
+def document_value(doc: ubl.OrderDocument) -> Decimal:
+    """The order's net value: the lines that are not cancelled."""
+    return sum((line_value(line) for line in doc.lines if not is_cancelled(line)), Decimal(0))
+
+
+def confirmed_line_value(req: ubl.OrderLine, conf: ubl.OrderLine) -> Decimal:
+    """What the confirmed line is worth: its values where it gives them, the order's elsewhere."""
+    quantity, unit_price = _qty(conf.quantity), _unit_price(conf.price)
+    return _confirmed_value(
+        req,
+        conf,
+        quantity if quantity is not None else _qty(req.quantity),
+        unit_price if unit_price is not None else _unit_price(req.price),
+        line_value(req),
+    )
+
+
+def _confirmed_value(req: ubl.OrderLine, conf: ubl.OrderLine, quantity, unit_price, ordered_net: Decimal) -> Decimal:
+    """The confirmed line's net value: its own LineExtensionAmount, else calculated with its own
+    allowances, else the order's net value scaled by the changed gross (a discount the order's
+    LineExtensionAmount holds applies to the confirmed quantity and price alike)."""
+    if conf.line_extension_amount is not None:
+        return conf.line_extension_amount.value
+    gross = _net(quantity, unit_price)
+    if conf.allowance_charges:
+        return gross + _adjustments(conf.allowance_charges, gross)
+    ordered_gross = _net(_qty(req.quantity), _unit_price(req.price))
+    if ordered_gross == gross:
+        return ordered_net
+    if ordered_gross:
+        return ordered_net * gross / ordered_gross
+    return gross + _adjustments(req.allowance_charges, gross)
 
 
 @functools.lru_cache(maxsize=4096, typed=True)  # a document's lines repeat their quantities, prices and dates
@@ -176,6 +252,7 @@ def compare(
                 "The supplier rejected the whole order: every line came back Cancelled.",
             )
         )
+    all_deviations.extend(_currency_deviations(order, confirmation))
     ordered_total = confirmed_total = Decimal(0)
     for req in order.lines:
         if is_cancelled(req):
@@ -186,14 +263,85 @@ def compare(
         confirmed_total += comparison.confirmed_net
         lines.append(comparison)
         all_deviations.extend(comparison.deviations)
+    all_deviations.extend(_line_set_deviations(order, confirmation))
     return Comparison(lines, all_deviations, ordered_total, confirmed_total, rejected)
+
+
+def _currencies(doc: ubl.OrderDocument) -> list[str]:
+    """The currencies a document states, its DocumentCurrencyCode first, then its prices'."""
+    found = [doc.document_currency_code] if doc.document_currency_code else []
+    for line in doc.lines:
+        amount = line.price.amount if line.price else None
+        if amount is not None and amount.currency and amount.currency not in found:
+            found.append(amount.currency)
+    return [c.strip().upper() for c in found]
+
+
+def _currency_deviations(order: ubl.OrderDocument, confirmation: ubl.OrderDocument) -> list[Deviation]:
+    ordered = _currencies(order)
+    if not ordered:
+        return []
+    return [
+        Deviation(
+            CURRENCY,
+            None,
+            None,
+            ordered[0],
+            currency,
+            f"The confirmation is in {currency}, the order in {ordered[0]}: its prices and value cannot be "
+            "compared with the order's until the supplier confirms in the order's currency.",
+        )
+        for currency in dict.fromkeys(_currencies(confirmation))
+        if currency != ordered[0]
+    ]
+
+
+def _line_set_deviations(order: ubl.OrderDocument, confirmation: ubl.OrderDocument) -> list[Deviation]:
+    """Lines the confirmation has that the order does not, and lines it has twice (the engine reads
+    the last of them)."""
+    ordered_ids = {line.id for line in order.lines}
+    missing = [line.id for line in order.lines if not is_cancelled(line)]
+    missing = [line_id for line_id in missing if line_id not in {c.id for c in confirmation.lines}]
+    deviations = []
+    seen: dict[str, int] = {}
+    for conf in confirmation.lines:
+        seen[conf.id] = seen.get(conf.id, 0) + 1
+        if seen[conf.id] == 2:
+            deviations.append(
+                Deviation(
+                    REPEATED_LINE,
+                    conf.id,
+                    None,
+                    "1",
+                    str(sum(1 for c in confirmation.lines if c.id == conf.id)),
+                    f"Line {conf.id} is in the confirmation more than once; the last one is compared. "
+                    "Ask the supplier which one holds.",
+                )
+            )
+        if conf.id not in ordered_ids and seen[conf.id] == 1:
+            hint = (
+                f" The order's line {', '.join(missing)} is missing from it: perhaps the supplier renumbered it."
+                if missing
+                else ""
+            )
+            deviations.append(
+                Deviation(
+                    UNKNOWN_LINE,
+                    conf.id,
+                    None,
+                    "—",
+                    f"{_fmt(_qty(conf.quantity))} ({conf.line_status_code or '—'})",
+                    f"Line {conf.id} is in the confirmation but not in the order.{hint}",
+                )
+            )
+    return deviations
 
 
 def _compare_line(
     req: ubl.OrderLine, conf: ubl.OrderLine | None, *, compare_sellers_item_id: bool, rejected: bool
 ) -> LineComparison:
     ordered_qty, ordered_price = _qty(req.quantity), _unit_price(req.price)
-    ordered_net = _net(ordered_qty, ordered_price)
+    ordered_net = line_value(req)
     if conf is None:
         deviation = Deviation(
             MISSING_LINE, req.id, None, _fmt(ordered_qty), "—", f"Line {req.id} is not in the confirmation at all."
@@ -202,6 +350,20 @@ def _compare_line(
             req.id, None, ordered_qty, None, ordered_price, None, ordered_net, ordered_net, deviations=[deviation]
         )
     status = conf.line_status_code
+    unknown_status = []
+    if status is not None and status not in ubl.LINE_STATUSES:
+        unknown_status.append(
+            Deviation(
+                UNKNOWN_STATUS,
+                req.id,
+                None,
+                "",
+                status,
+                f"Line {req.id} came back with the status “{status}”, which Jakamo does not have "
+                f"({', '.join(ubl.LINE_STATUSES)}); its values are compared as confirmed. Ask the supplier "
+                "what it means.",
+            )
+        )
     result = LineComparison(
         line_id=req.id,
         status=status,
@@ -213,6 +375,7 @@ def _compare_line(
         confirmed_net=ordered_net,
     )
     deviations = result.deviations
+    deviations.extend(unknown_status)
     if status == ubl.CANCELLED:
         result.confirmed_net = Decimal(0)
         if not rejected:
@@ -291,8 +454,12 @@ def _compare_line(
                     f"Line {req.id}: the supplier's item id is {_fmt(confirmed_id)}, the order says {_fmt(ordered_id)}.",
                 )
             )
-    result.confirmed_net = _net(
-        conf_qty if conf_qty is not None else ordered_qty, conf_price if conf_price is not None else ordered_price
+    result.confirmed_net = _confirmed_value(
+        req,
+        conf,
+        conf_qty if conf_qty is not None else ordered_qty,
+        conf_price if conf_price is not None else ordered_price,
+        ordered_net,
     )
     result.batches, batch_deviations = _compare_batches(req, conf)
     deviations.extend(batch_deviations)
@@ -303,7 +470,9 @@ def _compare_batches(req: ubl.OrderLine, conf: ubl.OrderLine) -> tuple[list[Batc
     ordered = {d.id or "": d for d in req.deliveries}
     confirmed = {d.id or "": d for d in conf.deliveries}
     batches, deviations = [], []
-    single_unnamed = len(ordered) == 1 and len(confirmed) == 1
+    # One batch each side is the same batch only where one of them has no id: a batch confirmed
+    # under another id is a batch the supplier did not confirm and one it added.
+    single_unnamed = len(ordered) == 1 and len(confirmed) == 1 and ("" in ordered or "" in confirmed)
     for key, rb in ordered.items():
         cb = confirmed.get(key)
         if cb is None and single_unnamed:

@@ -7,6 +7,7 @@ from datetime import date
 
 from common.params import whole_number
 from jakamo import ubl
+from orders import deviations as dv
 
 
 def next_sequence_number(current: str | None) -> str:
@@ -33,6 +34,15 @@ def adopt_confirmed(order: ubl.OrderDocument, confirmation: ubl.OrderDocument, l
         if conf.line_status_code == ubl.CANCELLED:
             line.line_status_code = ubl.CANCELLED
             continue
+        if line.line_extension_amount is not None or conf.line_extension_amount is not None:
+            # Jakamo takes LineExtensionAmount before its own calculation (PO document 6.1): the
+            # order's amount would contradict the confirmed quantity and price it now carries.
+            line.line_extension_amount = ubl.Amount(
+                dv.confirmed_line_value(copy.deepcopy(line), conf),
+                (conf.line_extension_amount or line.line_extension_amount).currency,
+            )
+        if conf.allowance_charges:
+            line.allowance_charges = list(conf.allowance_charges)
         if conf.quantity is not None:
             line.quantity = ubl.Quantity(
                 conf.quantity.value, conf.quantity.unit_code or (line.quantity.unit_code if line.quantity else None)
@@ -41,7 +51,8 @@ def adopt_confirmed(order: ubl.OrderDocument, confirmation: ubl.OrderDocument, l
             line.price = ubl.Price(
                 conf.price.amount,
                 conf.price.base_quantity,
-                line.price.orderable_unit_factor_rate if line.price else None,
+                conf.price.orderable_unit_factor_rate
+                or (line.price.orderable_unit_factor_rate if line.price else None),
             )
         if conf.deliveries:
             template = line.deliveries[0] if line.deliveries else ubl.Delivery()

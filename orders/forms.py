@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DecimalField, XmlTextField
+from common.params import max_body
 
 # A batch's quantity as the line's own is checked: above zero, finite, and what the columns hold.
 _BATCH_QUANTITY = DecimalField(min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
@@ -29,8 +30,13 @@ def delivery_batches(text: str, *, where: str = "") -> list[tuple[Decimal, date]
 
 class AcceptForm(forms.Form):
     note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
-    emphasize_original = forms.BooleanField(
+    # Three answers, as Jakamo has them (PO document 6.5.3): left out, Jakamo keeps what the order
+    # had; a checkbox could only say true or false, and false would reset an earlier true.
+    emphasize_original = forms.TypedChoiceField(
         required=False,
+        choices=[("", _("As before")), ("true", _("Yes")), ("false", _("No"))],
+        coerce=lambda value: value == "true",
+        empty_value=None,
         label=_("Emphasize the originally agreed details"),
         help_text=_("Acknowledge the supplier's values as a technicality; Jakamo keeps showing what was agreed."),
     )
@@ -117,6 +123,20 @@ class UploadForm(IntegrationChoiceMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._integration_field()
+        self.fields["file"].help_text = _("A UBL Order XML file (at most %(limit)s bytes)") % {
+            "limit": f"{max_body():,}"
+        }
+
+    def clean_file(self):
+        # The same limit as every other way in: what the ERP endpoint and Jakamo refuse is not taken
+        # here and then refused by Jakamo at send time.
+        upload = self.cleaned_data["file"]
+        if upload.size > max_body():
+            raise forms.ValidationError(
+                _("The file is %(size)s bytes; at most %(limit)s bytes are taken.")
+                % {"size": f"{upload.size:,}", "limit": f"{max_body():,}"}
+            )
+        return upload
 
 
 class OrderHeaderForm(IntegrationChoiceMixin, forms.Form):

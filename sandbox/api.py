@@ -77,7 +77,7 @@ class SandboxJakamo(face.Backend):
         )
 
     def acknowledge(self, integration, token):
-        return services.acknowledge(token)
+        return services.acknowledge(token, integration)
 
     def confirm(self, integration, token, *, note, emphasize):
         services.simple_confirm(token, integration, note=note, emphasize=emphasize)

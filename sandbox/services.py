@@ -147,13 +147,18 @@ def next_message(integration: Integration) -> Message | None:
     return pending(integration).first()
 
 
-def acknowledge(token: str) -> bool:
-    """Clear a message. Returns False for an unknown token. Clearing twice is harmless."""
+def acknowledge(token: str, integration: Integration | None = None) -> bool:
+    """Clear a message of ``integration``'s queue. Returns False for an unknown token, and for another
+    integration's message: as in the gateway, no credentials clear a queue they cannot read.
+    Clearing twice is harmless."""
     try:
         token_uuid = uuid.UUID(str(token))
     except ValueError:
         return False
-    message = Message.objects.filter(ack_token=token_uuid).select_related("integration").first()
+    messages = Message.objects.filter(ack_token=token_uuid)
+    if integration is not None:
+        messages = messages.filter(integration=integration)
+    message = messages.select_related("integration").first()
     if message is None:
         return False
     if take_fault(message.integration, (Fault.Kind.DROP_ACK,)):

@@ -10,11 +10,12 @@ class ShipmentsConfig(AppConfig):
         from exchange import handlers, tasks
         from mappings.models import Kind
 
-        from . import incoming, outgoing
+        from . import bounds, incoming, outgoing
 
         # The inbound messages this app applies: (document type, integration kind) -> function.
         # The whole table: exchange.handlers.routing_table(), or `manage.py routes`.
-        handlers.route("ASN", Kind.ASN, incoming.on_asn)
+        # Checked first: a value that does not fit its column fails the message, named.
+        handlers.route("ASN", Kind.ASN, bounds.checked_asn(incoming.on_asn))
         handlers.route("ShipHeroShipmentASN", Kind.SHIPHERO, outgoing.on_shipment_asn)
         # ShipHero calls whose processing task was lost with a killed worker, picked up every minute.
         tasks.every_tick(outgoing.process_stale)

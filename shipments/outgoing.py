@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from common.errors import Refused
+from common.params import max_body
 from exchange.handlers import Identified
 from exchange.inbox import content_hash
 from exchange.models import AuditEntry, InboxMessage
@@ -39,6 +39,7 @@ from orders import deviations as dv
 from orders.models import SalesOrder
 from orders.sales.services import sales_deliver
 
+from . import bounds
 from .models import ShipHeroOrderLink, ShipHeroWebhook, WebhookRejection, WebhookState
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class Answer:
 
 
 def max_body_bytes() -> int:
-    return settings.SHIPHERO_MAX_BODY_BYTES
+    return max_body()
 
 
 TOO_LARGE, UNAUTHENTICATED = 413, 401
@@ -80,7 +81,8 @@ def receive(
     """Everything that must happen before ShipHero gets its answer. Never raises for bad input."""
     headers = dict(headers)
     lowered = {key.lower(): value for key, value in headers.items()}
-    message_id = (lowered.get(shiphero.MESSAGE_ID_HEADER.lower()) or "").strip()[:200]
+    full_message_id = (lowered.get(shiphero.MESSAGE_ID_HEADER.lower()) or "").strip()
+    message_id = full_message_id[:200]
     if len(body) > max_body_bytes():
         return reject(
             integration,
@@ -114,6 +116,10 @@ def receive(
         doc = shiphero.parse_shipment_asn(body)
     except DocumentError as exc:
         problems = str(exc)
+    else:
+        refused = bounds.message_id_problems(full_message_id) + bounds.shiphero_problems(doc)
+        if refused:
+            problems, doc = str(DocumentError(refused)), None
     digest = content_hash(body)
     with transaction.atomic():
         # Serialises concurrent deliveries of the same call per endpoint.
@@ -155,10 +161,10 @@ def receive(
 
 
 def _seen(integration, message_id: str, digest: str) -> ShipHeroWebhook | None:
-    same = Q(inbox__content_hash=digest)
-    if message_id:
-        same |= Q(message_id=message_id)
-    return ShipHeroWebhook.objects.filter(integration=integration).filter(same).order_by("id").first()
+    """The earlier call this one repeats: the same body. A retry sends the same signed bytes; a
+    known message id with another body is a new call, kept and processed, or its content would be
+    lost (the same shipment's Delivered is sent once all the same)."""
+    return ShipHeroWebhook.objects.filter(integration=integration, inbox__content_hash=digest).order_by("id").first()
 
 
 def _summary(doc: shiphero.ShipmentAsn) -> dict:

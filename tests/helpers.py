@@ -63,6 +63,7 @@ def portal_integration(base_url: str, creds, kind: str, name: str) -> Integratio
         username=creds.username,
         password=creds.password,
         poll_interval=60,
+        buyer_party_id="NORDIC" if kind == "purchase_order" else "",
     )
 
 
@@ -136,7 +137,13 @@ def buyer_integration(purchaser=None) -> Integration:
     """A purchase order integration with the buyer's mappings whose Jakamo is out of reach
     (nothing is sent): for tests of pages and intake. One per test database, however often called."""
     integration, created = Integration.objects.get_or_create(
-        name="PO", defaults={"kind": "purchase_order", "environment": "custom", "base_url": "http://127.0.0.1:9/x"}
+        name="PO",
+        defaults={
+            "kind": "purchase_order",
+            "environment": "custom",
+            "base_url": "http://127.0.0.1:9/x",
+            "buyer_party_id": "NORDIC",
+        },
     )
     if created:
         map_buyer(integration, purchaser)
@@ -201,3 +208,31 @@ def post_shiphero(
             HTTP_X_SHIPHERO_MESSAGE_ID=message_id,
             **headers,
         )
+
+
+# ---------------------------------------------------------------- documents changed in place
+def put_text(xml: bytes, path: str, value: str, *, under: str = "") -> bytes:
+    """``xml`` with ``value`` at ``path`` (local names, "/"-separated; a last "@name" is an
+    attribute), below the first ``under`` element (e.g. "OrderLine") or the root. Missing elements
+    are made, in their parent's namespace: the reader goes by local names."""
+    from lxml import etree
+
+    root = etree.fromstring(xml)
+    node = root
+    if under:
+        node = next(el for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname == under)
+    *names, last = path.split("/")
+    for name in names + ([] if last.startswith("@") else [last]):
+        child = next(
+            (c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == name),
+            None,
+        )
+        if child is None:
+            namespace = etree.QName(node).namespace
+            child = etree.SubElement(node, f"{{{namespace}}}{name}" if namespace else name)
+        node = child
+    if last.startswith("@"):
+        node.set(last[1:], value)
+    else:
+        node.text = value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -40,6 +40,7 @@ class Migration(migrations.Migration):
                 ('compare_sellers_item_id', models.BooleanField(default=False)),
                 ('allow_new_batches', models.BooleanField(default=False)),
                 ('allow_draft', models.BooleanField(default=False)),
+                ('buyer_party_id', models.CharField(blank=True, help_text="Our company's id on orders made in the portal (BuyerCustomerParty/Party/PartyIdentification/ID)", max_length=200)),
                 ('webhook_secret', mappings.crypto.EncryptedTextField(blank=True)),
                 ('shop_name', models.CharField(blank=True, help_text='Trading partner name, or * for all', max_length=200)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

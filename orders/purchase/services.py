@@ -26,8 +26,8 @@ from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
 from mappings.models import Integration, Kind
 from mappings.preflight import required_for
+from orders import bounds, documents
 from orders import deviations as dv
-from orders import documents
 from orders import transitions as tr
 from orders.models import (
     CLOSED,
@@ -100,6 +100,7 @@ def validate_new_order(integration: Integration, doc: ubl.OrderDocument) -> list
         for d in line.deliveries:
             if d.quantity is not None and d.quantity.value < 0:
                 problems.append(Problem(f"batch {d.id} has a negative quantity", where, code="negative_quantity"))
+    problems.extend(bounds.order_problems(doc))
     if doc.id and PurchaseOrder.objects.filter(integration=integration, order_number=doc.id).exists():
         existing = PurchaseOrder.objects.get(integration=integration, order_number=doc.id)
         problems.append(
@@ -196,11 +197,7 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
 
 def _total(doc: ubl.OrderDocument) -> Decimal:
     """The document's value (what the ordered or agreed total is, depending on the document)."""
-    total = Decimal(0)
-    for line in doc.lines:
-        if not dv.is_cancelled(line) and line.quantity and line.price and line.price.unit_price is not None:
-            total += line.quantity.value * line.price.unit_price
-    return total
+    return dv.document_value(doc)
 
 
 def purchase_order_create(*, integration: Integration, document: ubl.OrderDocument, user=None) -> PurchaseOrder:
@@ -287,6 +284,8 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
     comparison = dv.compare(
         order_document(order), response, compare_sellers_item_id=order.integration.compare_sellers_item_id
     )
+    if problems := bounds.comparison_problems(comparison):
+        raise DocumentError(problems)
     version = (order.confirmations.aggregate(v=Max("version"))["v"] or 0) + 1
     why = f"confirmation version {version}"
     tr.move_many(
@@ -437,9 +436,10 @@ def _pending(confirmation: Confirmation):
 
 
 def confirmation_accept(
-    *, confirmation: Confirmation, user, note: str = "", emphasize_original: bool = False
+    *, confirmation: Confirmation, user, note: str = "", emphasize_original: bool | None = None
 ) -> Decision:
-    """Accept the supplier's changes with a simple confirmation (Jakamo-Confirm-Url)."""
+    """Accept the supplier's changes with a simple confirmation (Jakamo-Confirm-Url).
+    ``emphasize_original`` None is "not given": Jakamo keeps its previous value (PO document 6.5.3)."""
     with transaction.atomic():
         confirmation = Confirmation.objects.select_for_update().select_related("order").get(pk=confirmation.pk)
         _pending(confirmation)
@@ -471,7 +471,7 @@ def confirmation_accept(
             row,
             user,
             note,
-            emphasize_original=emphasize_original,
+            emphasize_original=bool(emphasize_original),
         )
         for callback in AFTER_ACCEPTANCE:
             callback(confirmation)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from common.csv_export import csv_response, wants_csv
 from common.errors import Refused
+from common.params import max_body
 from orders import deviations as dv
 from orders import selectors
 from orders.forms import AcceptForm, LinesForm, OrderHeaderForm, OrderLineFormSet, ReceiveForm, RejectForm, UploadForm
@@ -261,7 +262,7 @@ def purchase_upload(request):
     if not form.is_valid():
         messages.error(request, _("Not uploaded: %(v1)s") % {"v1": form.errors.as_text()})
         return redirect("orders:purchase_new")
-    data = form.cleaned_data["file"].read(10 * 1024 * 1024 + 1)
+    data = form.cleaned_data["file"].read()
     try:
         order = intake.order_from_xml(form.cleaned_data["integration"], data, request.user)
     except services.OrderRefused as exc:
@@ -290,7 +291,12 @@ def purchase_change(request, pk, action):
             from jakamo.ubl_parse import parse_order_document
 
             try:
-                document = parse_order_document(upload.read(10 * 1024 * 1024 + 1))
+                if upload.size > max_body():
+                    raise ValueError(
+                        _("The file is %(size)s bytes; at most %(limit)s bytes are taken.")
+                        % {"size": f"{upload.size:,}", "limit": f"{max_body():,}"}
+                    )
+                document = parse_order_document(upload.read())
             except DocumentError as exc:
                 raise services.OrderRefused(exc.problems) from None
             document.kind = "Order"

@@ -8,10 +8,11 @@ import base64
 import http.client
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 
 from common import jakamo_face
 from common.jakamo_face import Basic, Bearer, emphasize_field, read_authorization
@@ -173,7 +174,7 @@ def raw_request(face: Face, method: str, path: str, content_length: str) -> tupl
 
 
 def test_an_oversized_content_length_is_413_before_the_body_is_read(face):
-    assert raw_request(face, "POST", "/api/order", str(jakamo_face.MAX_BODY + 1)) == (
+    assert raw_request(face, "POST", "/api/order", str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)) == (
         413,
         XML,
         "<Errors><error>Request body too large.</error></Errors>",
@@ -206,6 +207,23 @@ def test_the_token_endpoint_refuses_a_wrong_grant_type_and_a_wrong_secret(face):
             {"error": "invalid_client", "error_description": "Client authentication failed."},
         )
     assert requests.get(url, timeout=10).status_code == 405
+
+
+def test_the_token_endpoint_takes_http_basic_client_authentication(face):
+    """RFC 6749 2.3.1: client id and secret form-urlencoded, then Basic; one way at a time."""
+    url = f"{face.base_url}/oauth2/token"
+    client_id, secret = (quote_plus(part) for part in (face.oauth.username, face.oauth.password))
+    issued = requests.post(url, data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=10)
+    assert issued.status_code == 200 and issued.json()["token_type"] == "Bearer"
+    wrong = requests.post(url, data={"grant_type": "client_credentials"}, auth=(client_id, "wrong"), timeout=10)
+    assert (wrong.status_code, wrong.json()["error"]) == (401, "invalid_client")
+    both = requests.post(
+        url,
+        data={"grant_type": "client_credentials", "client_id": face.oauth.username, "client_secret": "x"},
+        auth=(client_id, secret),
+        timeout=10,
+    )
+    assert (both.status_code, both.json()["error"]) == (400, "invalid_request")
 
 
 def test_a_token_from_the_token_endpoint_opens_the_queue(face):
@@ -274,6 +292,14 @@ def test_an_unknown_acknowledge_token_is_not_found(face):
     for token in ("not-a-token", uuid.uuid4().hex):
         response = face.post(f"/api/ack/{token}")
         assert (response.status_code, response.text) == (404, "<Errors><error>Message not found.</error></Errors>")
+
+
+def test_another_integrations_credentials_cannot_acknowledge_a_message(face):
+    face.queue("OrderResponse", "F-2", "<OrderResponse><ID>R-2</ID></OrderResponse>", False)
+    ack = face.get("/api/order/response").headers["X-Acknowledge-Uri"][len(face.base_url) :]
+    response = face.post(ack, auth=(face.asn.username, face.asn.password))
+    assert (response.status_code, response.text) == (404, "<Errors><error>Message not found.</error></Errors>")
+    assert face.get("/api/order/response").headers["X-Acknowledge-Uri"].endswith(ack)  # still at the head
 
 
 def test_a_refusal_answers_with_jakamos_text_first(face):

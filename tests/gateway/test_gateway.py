@@ -445,3 +445,45 @@ def test_an_erps_delivered_for_an_order_not_yet_confirmed_says_why(network, live
     )
     assert not OutboxMessage.objects.filter(document_type="StatusMessage Delivered").exists()
     assert SalesOrder.objects.get().status == SalesStatus.WAITING_US
+
+
+def test_an_erp_confirming_without_emphasis_keeps_jakamos_earlier_value(network, live_server, buyer):
+    portal, _client = gateway_connector(live_server, buyer)
+    portal.post_order(build_order_document(demo.sample_order("ERP-E")))
+    send_all()
+    jakamo = JakamoOrder.objects.get(order_number="ERP-E")
+    jakamo.emphasize_original = True  # said on an earlier acceptance
+    jakamo.save()
+    party.supplier_confirm(jakamo, {"2": party.LineChange(price=Decimal(13))})
+    inbox.sync(buyer.pk)
+    [received] = portal.drain()
+    assert portal.confirm(received.confirm_url).status == 200  # no EmphasizeOriginalAgreedDetails
+    send_all()
+    jakamo.refresh_from_db()
+    assert jakamo.status == JakamoStatus.CONFIRMED and jakamo.emphasize_original
+
+
+def test_the_2018_revision_put_with_an_order_change_is_taken_as_the_sandbox_takes_it(network, live_server, buyer):
+    """The 2018 document: "Use HTTP PUT …/api/order/[order id]… Change Order root element to OrderChange"."""
+    portal, _client = gateway_connector(live_server, buyer)
+    portal.post_order(build_order_document(demo.sample_order("ERP-R")))
+    send_all()
+    change = demo.sample_order("ERP-R", quantity=Decimal(80))
+    change.kind = "OrderChange"
+    answer = portal.put_status("ERP-R", build_order_document(change))
+    assert answer.status == 200, answer
+    send_all()
+    assert OutboxMessage.objects.filter(document_key="ERP-R", document_type="OrderChange", status="sent").exists()
+    assert PurchaseOrder.objects.get(order_number="ERP-R").lines.get(line_id="1").quantity == 80
+
+
+def test_the_gateway_names_every_problem_of_an_order_at_once(live_server, offline_buyer):
+    """A date the reader cannot read does not hide a missing vendor id."""
+    from tests.helpers import order_xml, put_text
+
+    portal, _client = gateway_connector(live_server, offline_buyer)
+    xml = put_text(order_xml("ERP-P"), "IssueDate", "someday")
+    xml = put_text(xml, "SellerSupplierParty/Party/PartyIdentification/ID", "")
+    response = requests.post(f"{portal.base_url}/api/order", data=xml, auth=portal.session.auth, timeout=10)
+    assert response.status_code == 400
+    assert "'someday' is not a date" in response.text and "the vendor id is missing" in response.text

@@ -159,3 +159,10 @@ def test_json_nested_as_deep_as_json_allows_is_searched():
 
 def test_an_escaped_backslash_before_u0000_and_a_whole_surrogate_pair_are_plain_text():
     assert load_json(r'{"note": "C:\\u0000", "smile": "\ud83d\ude00"}') == {"note": "C:\\u0000", "smile": "\U0001f600"}
+
+
+def test_an_integer_of_thousands_of_digits_is_named_without_pythons_advice():
+    body = b'{"ID": "1", "shipmentNumber": "S", "shippingUnits": [], "weight": ' + b"7" * 5000 + b"}"
+    with pytest.raises(DocumentError) as caught:
+        jasn.parse_asn(body)
+    assert str(caught.value) == "A number in the body has 5,000 digits; no field holds a number that long."

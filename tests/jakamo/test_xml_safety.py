@@ -123,3 +123,15 @@ def test_the_status_message_builder_names_the_element_too():
     message = StatusMessage(order_id="X-1", status="Delivered", tracking_number="JJD\x0100")
     with pytest.raises(UnwritableError, match=r"StatusMessage/TrackingNumber: .* U\+0001 \(character 4\)"):
         build_status_message(message)
+
+
+def test_an_element_in_a_foreign_namespace_before_cbc_id_is_not_the_order_number():
+    from jakamo.ubl_parse import parse_order_document
+
+    xml = (
+        b'<Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2" xmlns:x="urn:example:erp"'
+        b' xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+        b"<x:ID>ERP-INTERNAL-7</x:ID><cbc:ID>PO-1</cbc:ID><ID>ignored-second</ID></Order>"
+    )
+    assert parse_order_document(xml).id == "PO-1"
+    assert parse_order_document(b"<Order><ID>PO-2</ID></Order>").id == "PO-2"  # no namespace, as Jakamo writes

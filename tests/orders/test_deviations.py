@@ -32,7 +32,8 @@ def response(fragment: str) -> ubl.OrderDocument:
 def test_confirmed_as_requested_has_no_deviations(ordered):
     result = dv.compare(ordered, response("Get confirmed OrderResponse"))
     assert result.matches and result.value_impact == 0
-    assert result.ordered_total == 2 * 100 * 12  # 120 per 10 is 12 a piece
+    # Each line's LineExtensionAmount, 960 (1,200 less its 20% discount), not 100 × 120 per 10.
+    assert result.ordered_total == 2 * 960
 
 
 def test_confirmed_with_changes_names_the_date_and_the_price(ordered):
@@ -42,7 +43,8 @@ def test_confirmed_with_changes_names_the_date_and_the_price(ordered):
         (dv.PRICE, "2", "12", "50"),
     ]
     assert "60 days later" in result.deviations[0].explanation
-    assert result.value_impact == Decimal(100 * (50 - 12))
+    # The order's 20% discount (in its LineExtensionAmount) holds for the confirmed price too.
+    assert result.value_impact == Decimal("0.8") * 100 * (50 - 12)
 
 
 def test_new_delivery_batches_are_flagged_and_the_split_batch_quantity_too(ordered):
@@ -84,7 +86,7 @@ def test_draft_lines_cancelled_lines_and_missing_lines(ordered):
     confirmation.lines[1].line_status_code = ubl.CANCELLED
     result = dv.compare(ordered, confirmation)
     assert [(d.kind, d.line_id) for d in result.deviations] == [(dv.DRAFT_LINE, "1"), (dv.CANCELLED_LINE, "2")]
-    assert result.confirmed_total == 100 * 12 and result.value_impact == -1200
+    assert result.confirmed_total == 960 and result.value_impact == -960
     confirmation.lines = confirmation.lines[:1]
     assert dv.MISSING_LINE in dv.compare(ordered, confirmation).kinds
 
@@ -95,7 +97,7 @@ def test_a_rejected_order_is_one_deviation_worth_the_whole_order(ordered):
         line.line_status_code = ubl.CANCELLED
     result = dv.compare(ordered, confirmation)
     assert result.rejected and [d.kind for d in result.deviations] == [dv.REJECTED]
-    assert result.confirmed_total == 0 and result.value_impact == -2400
+    assert result.confirmed_total == 0 and result.value_impact == -1920
 
 
 def test_unit_prices_not_raw_amounts_are_compared(ordered):
@@ -133,3 +135,102 @@ def test_values_read_the_same_however_often_and_in_whatever_order_they_are_forma
     assert [dv._fmt(Decimal(v)) for v in ("1E+2", "100.00", "100")] == ["100"] * 3
     assert dv._fmt(Decimal("12.50")) == "12.5" and dv._fmt("12.50") == "12.50"
     assert dv._fmt(date(2027, 1, 31)) == "2027-01-31" and dv._fmt(None) == "—"
+
+
+# -- what a confirmation can differ in besides the values -------------------------------------------
+def needs_review(result) -> bool:
+    return not result.matches and not result.only_unconfirmed
+
+
+def test_a_confirmation_in_another_currency_at_the_same_number_is_a_deviation(ordered):
+    confirmation = response("Get confirmed OrderResponse")
+    confirmation.document_currency_code = "USD"
+    for line in confirmation.lines:
+        line.price.amount.currency = "USD"
+    result = dv.compare(ordered, confirmation)
+    assert [(d.kind, d.ordered, d.confirmed) for d in result.deviations] == [(dv.CURRENCY, "EUR", "USD")]
+    assert needs_review(result)
+
+
+def test_a_repeated_line_is_a_deviation(ordered):
+    confirmation = response("Get confirmed OrderResponse")
+    confirmation.lines.append(copy.deepcopy(confirmation.lines[0]))
+    result = dv.compare(ordered, confirmation)
+    assert [(d.kind, d.line_id, d.confirmed) for d in result.deviations] == [(dv.REPEATED_LINE, "1", "2")]
+    assert needs_review(result)
+
+
+def test_an_unknown_line_status_is_named_with_the_statuses_jakamo_has(ordered):
+    confirmation = response("Get confirmed OrderResponse")
+    confirmation.lines[1].line_status_code = "Shipped"
+    result = dv.compare(ordered, confirmation)
+    assert [(d.kind, d.line_id, d.confirmed) for d in result.deviations] == [(dv.UNKNOWN_STATUS, "2", "Shipped")]
+    assert "Confirmed with changes" in result.deviations[0].explanation
+    assert needs_review(result)
+
+
+def test_a_line_the_order_does_not_have_is_named_beside_the_missing_one(ordered):
+    confirmation = response("Get confirmed OrderResponse")
+    confirmation.lines[1].id = "7"
+    result = dv.compare(ordered, confirmation)
+    assert [(d.kind, d.line_id) for d in result.deviations] == [(dv.MISSING_LINE, "2"), (dv.UNKNOWN_LINE, "7")]
+    assert "line 2 is missing" in result.deviations[1].explanation
+    assert needs_review(result)
+
+
+def test_a_batch_confirmed_under_another_id_is_not_the_same_batch(ordered):
+    confirmation = response("Get confirmed OrderResponse")
+    confirmation.lines[0].deliveries[0].id = "OTHER-BATCH"
+    result = dv.compare(ordered, confirmation)
+    assert [(d.kind, d.batch_id) for d in result.deviations] == [
+        (dv.UNCONFIRMED_BATCH, "DELIVERY_ID_1"),
+        (dv.ADDED_BATCH, "OTHER-BATCH"),
+    ]
+    assert needs_review(result)
+
+
+# -- net values (PO document 6.1) ----------------------------------------------------------------
+def line(quantity, price, base=1, factor=None, charges=(), extension=None) -> ubl.OrderLine:
+    return ubl.OrderLine(
+        "1",
+        quantity=ubl.Quantity(Decimal(quantity)),
+        line_extension_amount=ubl.Amount(Decimal(extension)) if extension is not None else None,
+        allowance_charges=list(charges),
+        price=ubl.Price(
+            ubl.Amount(Decimal(price)),
+            ubl.Quantity(Decimal(base)),
+            Decimal(factor) if factor is not None else None,
+        ),
+    )
+
+
+def test_line_extension_amount_comes_before_the_calculated_value():
+    assert dv.line_value(line(100, 120, base=10, extension=960)) == 960
+
+
+def test_discounts_charges_and_the_orderable_unit_factor_make_the_calculated_value():
+    discount = ubl.AllowanceCharge(False, Decimal("0.2"), ubl.Amount(Decimal(240)))
+    assert dv.line_value(line(100, 120, base=10, charges=[discount])) == 960
+    # "a package with 10 x 1 meter pipes… PriceAmount = 12, BaseQuantity = 1, OrderableUnitFactorRate = 10"
+    assert dv.line_value(line(3, 12, factor=10)) == 360
+    freight = ubl.AllowanceCharge(True, None, ubl.Amount(Decimal(15)))
+    assert dv.line_value(line(3, 12, factor=10, charges=[freight])) == 375
+
+
+def test_a_changed_factor_is_a_price_deviation_and_changes_the_value():
+    order = ubl.OrderDocument(ubl.ORDER, "N-1", lines=[line(3, 12, factor=10)])
+    confirmation = ubl.OrderDocument(ubl.ORDER_RESPONSE, "R", lines=[line(3, 12, factor=12)])
+    confirmation.lines[0].line_status_code = ubl.CONFIRMED_WITH_CHANGES
+    result = dv.compare(order, confirmation)
+    assert [d.kind for d in result.deviations] == [dv.PRICE] and result.value_impact == 72
+
+
+def test_accepting_confirmed_values_restates_the_line_amount_jakamo_reads_first(ordered):
+    """The OrderChange that adopts a confirmed price must not carry the order's LineExtensionAmount:
+    Jakamo takes it before the quantity and price (PO document 6.1)."""
+    from orders import documents
+
+    confirmation = response("Get confirmed with changes OrderResponse")
+    change = documents.adopt_confirmed(ordered, confirmation)
+    assert [line.line_extension_amount.value for line in change.lines] == [960, 4000]
+    assert dv.document_value(change) == dv.compare(ordered, confirmation).confirmed_total

@@ -1,11 +1,15 @@
 """Three ways in — the ERP endpoint, an uploaded file, the order form — validated the same way."""
 
+import html
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
 from exchange.models import OutboxMessage
 from jakamo.ubl_build import build_order_document
+from jakamo.ubl_parse import parse_order_document
+from mappings.models import Integration
 from orders.models import ErpClient, OrderStatus, PurchaseOrder
 from sandbox import demo
 from tests.helpers import buyer_integration
@@ -123,12 +127,17 @@ def test_a_purchaser_fills_in_an_order_with_lines_and_batches(client, purchaser)
         ("FORM-1-1-1", 60),
         ("FORM-1-1-2", 40),
     ]
+    # The buyer named by its party id, as both minimal examples of the PO document name it.
+    assert parse_order_document(order.document_xml).buyer_id == "NORDIC"
     bad = {**data, "order-order_number": "FORM-2", "lines-0-batches": "60@2027-01-15", "order-supplier": "V-999"}
     page = client.post(reverse("orders:purchase_new"), bad).content.decode()
     assert "The batches add up to 60, the line is 100" in page
     bad["lines-0-batches"] = ""
     page = client.post(reverse("orders:purchase_new"), bad, follow=True).content.decode()
     assert "no company mapping for supplier “V-999”" in page
+    Integration.objects.filter(name="PO").update(buyer_party_id="")
+    page = client.post(reverse("orders:purchase_new"), {**data, "order-order_number": "FORM-3"}, follow=True)
+    assert "PO has no id for our company: set “Buyer party id”" in html.unescape(page.content.decode())
 
 
 def test_the_management_command_prints_a_token_once(purchaser, capsys):
@@ -170,3 +179,24 @@ def test_a_content_length_that_is_no_number_is_refused_not_a_server_error(client
     )
     assert response.status_code == 400 and b"Content-Length" in response.content, response.content
     assert not PurchaseOrder.objects.exists()
+
+
+def test_a_document_with_several_problems_names_every_one_at_once(client, offline_buyer):
+    """A date the reader cannot read, a missing vendor id and a line id too long: one answer."""
+    from orders.purchase.intake import erp_client_create
+    from tests.helpers import order_xml, put_text
+
+    xml = put_text(order_xml("S-1"), "IssueDate", "someday")
+    xml = put_text(xml, "SellerSupplierParty/Party/PartyIdentification/ID", "")
+    xml = put_text(xml, "LineItem/ID", "L" * 51, under="OrderLine")
+    token = erp_client_create(name="ERP", integration=offline_buyer)[1]
+    response = client.post(
+        "/orders/erp/orders/", xml, content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 400
+    where = [p["where"] for p in response.json()["problems"]]
+    assert where == [
+        "Order/IssueDate",
+        "Order/SellerSupplierParty/Party/PartyIdentification/ID",
+        "Order/OrderLine[1] (line " + "L" * 51 + ")/LineItem/ID",
+    ], response.json()

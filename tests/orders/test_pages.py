@@ -51,7 +51,7 @@ def test_accepting_from_the_page_queues_the_simple_confirmation(client, purchase
     client.force_login(purchaser)
     response = client.post(
         reverse("orders:confirmation_decide", args=[order.pk, 1, "accept"]),
-        {"note": "fine", "emphasize_original": "on"},
+        {"note": "fine", "emphasize_original": "true"},
         follow=True,
     )
     assert "Accepted" in response.content.decode()
@@ -179,3 +179,46 @@ def test_page_queries_do_not_grow_with_the_data(client, purchaser):
     }
     assert large == small, (small, large)
     assert Confirmation.objects.count() == 13
+
+
+def test_accepting_without_a_say_on_emphasis_leaves_it_out_so_jakamo_keeps_its_value(client, purchaser):
+    """PO document 6.5.3: EmphasizeOriginalAgreedDetails "empty or omitted… will keep its previous value"."""
+    order, confirmation = order_with_confirmation("R-6", purchaser)
+    client.force_login(purchaser)
+    client.post(reverse("orders:confirmation_decide", args=[order.pk, 1, "accept"]), {"emphasize_original": ""})
+    row = OutboxMessage.objects.get(operation="simple_confirm")
+    assert b'"emphasize_original_agreed_details": null' in bytes(row.body)
+
+
+def test_a_confirmation_wrong_in_itself_waits_for_review_and_its_page_explains_it(client, purchaser):
+    """Another currency, a line status Jakamo lacks, a renumbered line: each needs a decision."""
+    import hashlib
+
+    from exchange.models import InboxMessage
+    from orders.purchase import services
+    from sandbox.services import response_from_order
+    from tests.helpers import buyer_integration
+
+    integration = buyer_integration(purchaser)
+    order = services.purchase_order_create(integration=integration, document=demo.sample_order("R-9"), user=purchaser)
+    response = response_from_order(services.order_document(order), status=ubl.CONFIRMED)
+    response.document_currency_code = "USD"
+    response.lines[0].line_status_code = "Shipped"
+    response.lines[1].id = "7"
+    body = build_order_document(response)
+    inbox = InboxMessage.objects.create(
+        integration=integration,
+        body=body,
+        content_type="application/xml",
+        content_hash=hashlib.sha256(body).hexdigest(),
+        acknowledge_uri="http://x/ack/r9",
+        confirm_url="http://127.0.0.1:9/confirm/r9",
+        status="acknowledged",
+    )
+    confirmation = services.confirmation_record(inbox=inbox, response=response)
+    assert confirmation.decision == Confirmation.Decision.PENDING
+    client.force_login(purchaser)
+    page = client.get(reverse("orders:confirmation_review", args=[order.pk, 1])).content.decode()
+    assert "The confirmation is in USD, the order in EUR" in page
+    assert "Line 1 came back with the status “Shipped”" in page
+    assert "Line 7 is in the confirmation but not in the order. The order&#x27;s line 2 is missing" in page

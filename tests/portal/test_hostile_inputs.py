@@ -146,7 +146,7 @@ def test_an_upload_of_twenty_megabytes_is_refused(client, purchaser, offline_buy
     page = client.post(
         reverse("orders:purchase_upload"), {"file": upload, "integration": offline_buyer.pk}, follow=True
     )
-    assert "limit is 10,485,760 bytes" in page.content.decode()
+    assert "at most 10,485,760 bytes" in page.content.decode()
     assert not PurchaseOrder.objects.exists()
 
 

@@ -105,7 +105,7 @@ def test_a_wrong_or_missing_signature_is_refused_recorded_and_nothing_is_stored(
 
 
 def test_an_oversize_body_is_refused_before_it_is_read(client, shiphero_endpoint, settings):
-    settings.SHIPHERO_MAX_BODY_BYTES = 10_000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     payload = payload_for([item(f"C-1-{n}", 1, item_id=n) for n in range(300)])
     response = post_shiphero(client, shiphero_endpoint, payload)
     assert response.status_code == 413 and "limit is 10,000 bytes" in response.json()["message"]
@@ -205,6 +205,19 @@ def test_a_second_call_for_a_shipment_already_delivered_sends_nothing(client, sh
     first, second = ShipHeroWebhook.objects.order_by("id")
     assert first.state == WebhookState.DELIVERED
     assert second.state == WebhookState.REPEAT and second.repeat_of == first
+    assert OutboxMessage.objects.filter(document_type="StatusMessage Delivered").count() == 1
+
+
+def test_a_known_message_id_with_another_body_is_a_new_call_not_a_repeat(client, shiphero_endpoint, sales_order):
+    """A retry sends the same signed bytes; another body under the same id carries content that
+    answering "repeat" would drop. Kept and processed (Delivered for one shipment still goes once)."""
+    unshipped = payload_for([item("C-1-1", 5, sku="coca-lata")], shipped=False)
+    shipped = payload_for([item("C-1-1", 5, sku="coca-lata")])
+    assert post_shiphero(client, shiphero_endpoint, unshipped).json() == SUCCESS
+    assert post_shiphero(client, shiphero_endpoint, shipped).json() == SUCCESS  # the same msg-1
+    run_tasks()
+    first, second = ShipHeroWebhook.objects.order_by("id")
+    assert first.times_seen == 1 and second.state == WebhookState.DELIVERED
     assert OutboxMessage.objects.filter(document_type="StatusMessage Delivered").count() == 1
 
 

@@ -83,6 +83,7 @@ def portal_integrations(base_url: str):
                 "username": creds.username,
                 "password": creds.password,
                 "poll_interval": 60,
+                "buyer_party_id": "NORDIC" if kind == Kind.PURCHASE_ORDER else "",
             },
         )
         if not created:
