@@ -30,6 +30,8 @@ from orders.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     SalesOrder,
+    SalesOrderBatch,
+    SalesOrderLine,
 )
 
 HEADER, LINE, BATCH = "header", "line", "batch"
@@ -157,6 +159,32 @@ REACHED: list[Reach] = [
         lambda d: d.vendor_id,
     ),
     Reach(SalesOrder, "currency", SO_ORDER, HEADER, "DocumentCurrencyCode", lambda d: d.document_currency_code),
+    Reach(SalesOrderLine, "line_id", SO_ORDER, LINE, "LineItem/ID", lambda line: line.id),
+    Reach(
+        SalesOrderLine,
+        "buyers_item_id",
+        SO_ORDER,
+        LINE,
+        "LineItem/Item/BuyersItemIdentification/ID",
+        _item_id("buyers_item_identification"),
+    ),
+    Reach(
+        SalesOrderLine,
+        "sellers_item_id",
+        SO_ORDER,
+        LINE,
+        "LineItem/Item/SellersItemIdentification/ID",
+        _item_id("sellers_item_identification"),
+    ),
+    Reach(
+        SalesOrderLine,
+        "unit_code",
+        SO_ORDER,
+        LINE,
+        "LineItem/Quantity/@unitCode",
+        lambda line: line.quantity.unit_code if line.quantity else None,
+    ),
+    Reach(SalesOrderBatch, "batch_id", SO_ORDER, BATCH, "LineItem/Delivery/ID", lambda d: d.id),
 ]
 
 NOT_FROM_OUTSIDE = {
@@ -166,6 +194,10 @@ NOT_FROM_OUTSIDE = {
     (SalesOrder, "confirm_url"): "the Jakamo-Confirm-Url header, kept by the inbox",
     (Confirmation, "confirm_url"): "the Jakamo-Confirm-Url header, kept by the inbox",
     (Confirmation, "decision"): "the portal's own decision",
+    (SalesOrderLine, "item_name"): "a shortened copy for lists: the document keeps the whole name",
+    (SalesOrderLine, "status"): "the portal's own line status (our answers and deliveries)",
+    (SalesOrderBatch, "tracking_number"): "our own Delivered (the form, or an ERP through the gateway): "
+    "sales_deliver refuses a longer one by name",
 }
 
 

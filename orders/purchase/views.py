@@ -292,9 +292,11 @@ def purchase_change(request, pk, action):
 
             try:
                 if upload.size > max_body():
-                    raise ValueError(
-                        _("The file is %(size)s bytes; at most %(limit)s bytes are taken.")
-                        % {"size": f"{upload.size:,}", "limit": f"{max_body():,}"}
+                    raise Refused(
+                        "too_large",
+                        gettext_lazy("The file is %(size)s bytes; at most %(limit)s bytes are taken."),
+                        size=f"{upload.size:,}",
+                        limit=f"{max_body():,}",
                     )
                 document = parse_order_document(upload.read())
             except DocumentError as exc:

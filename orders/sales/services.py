@@ -692,6 +692,14 @@ def sales_deliver(
     when a warehouse reports what it packed. The order is Delivered once every line is (only a
     confirmed order can be)."""
     delivery_date = delivery_date or date.today()
+    limit = SalesOrderBatch._meta.get_field("tracking_number").max_length
+    if len(tracking_number or "") > limit:
+        raise Refused(
+            "too_long",
+            _("The tracking number has %(length)s characters; at most %(limit)s are kept."),
+            length=len(tracking_number),
+            limit=limit,
+        )
     with transaction.atomic():
         order = _locked(order)
         _open(order)
@@ -764,7 +772,7 @@ def sales_deliver(
         why = f"Delivered{f' ({tracking_number})' if tracking_number else ''}"
         touched = [b for line, batches, whole in chosen for b in (line.batches.all() if whole else batches)]
         for b in touched:
-            b.delivered_date, b.tracking_number = delivery_date, (tracking_number or b.tracking_number)[:200]
+            b.delivered_date, b.tracking_number = delivery_date, tracking_number or b.tracking_number
         SalesOrderBatch.objects.bulk_update(touched, ["delivered_date", "tracking_number"], batch_size=1000)
         whole_lines = {line.line_id for line, _batches, whole in chosen if whole}
         move_many(

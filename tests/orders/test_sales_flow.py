@@ -269,6 +269,11 @@ def test_delivering_one_batch_only(network, supplier, seller):
     batch = order.lines.get(line_id="2").batches.get()
     assert (batch.delivered_date, batch.tracking_number) == (SOON, "T-2")
     assert order.lines.get(line_id="2").status == "Delivered" and order.lines.get(line_id="1").status == "Confirmed"
+    # A tracking number longer than the portal keeps is refused by name, not stored cut.
+    with pytest.raises(Refused) as refused:
+        sales.sales_deliver(order=order, user=seller, line_ids=["1"], tracking_number="T" * 201)
+    assert refused.value.code == "too_long" and "201 characters" in refused.value.message
+    assert not OutboxMessage.objects.filter(document_type="StatusMessage Delivered", body__contains=b"T" * 201)
 
 
 def test_the_so_documents_order_response_example(network, supplier, seller):
