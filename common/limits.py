@@ -54,6 +54,7 @@ class Bounds:
                     )
                     % {"value": shown(value), "length": len(value), "limit": limit},
                     where,
+                    code="too_long",
                 )
             )
 
@@ -81,6 +82,7 @@ class Bounds:
                         _("%(value)s has %(count)s decimals; the portal keeps %(places)s here.")
                         % {"value": value, "count": -exponent, "places": places},
                         where,
+                        code="too_many_decimals",
                     )
                 )
                 return
@@ -91,5 +93,6 @@ class Bounds:
                     _("%(what)s %(value)s is too large: the portal keeps numbers below %(limit)s here.")
                     % {"what": what or _("The number"), "value": _grouped(value), "limit": _grouped(limit)},
                     where,
+                    code="too_large",
                 )
             )
