@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from common.csv_export import csv_response, wants_csv
 from mappings.models import Integration
 
-from . import inbox, outbox, selectors
+from . import inbox, outbox, selectors, transitions
 from .models import InboxMessage, OutboxMessage
 
 history = permission_required("common.view_message_history", raise_exception=True)
@@ -63,6 +63,8 @@ def _detail(request, row, direction: str, attempts, content_type: str):
             "pretty": selectors.pretty(bytes(row.body), content_type),
             "attempts": attempts,
             "audit": row.audit.select_related("user"),
+            "status_changes": row.status_changes.select_related("by"),
+            "superseded_by": inbox.superseded_by(row) if direction == "in" else None,
             "can_operate": request.user.has_perm("common.reprocess_messages"),
         },
     )
@@ -86,12 +88,29 @@ def inbox_reprocess(request, pk):
     row = get_object_or_404(InboxMessage, pk=pk)
     if row.status not in (InboxMessage.Status.FAILED, InboxMessage.Status.PROCESSED, InboxMessage.Status.ACKNOWLEDGED):
         messages.error(request, _("A message that is “%(v1)s” is not reprocessed.") % {"v1": row.get_status_display()})
-    elif row.body_removed_at:
-        messages.error(request, _("The body of this message was removed by retention; there is nothing to reprocess."))
-    elif inbox.reprocess(row, request.user):
-        messages.success(request, _("Reprocessed."))
-    else:
-        messages.error(request, _("Reprocessing failed again: %(v1)s") % {"v1": row.error})
+        return redirect(row)
+    try:
+        if inbox.reprocess(row, request.user):
+            messages.success(request, _("Reprocessed."))
+        else:
+            messages.error(request, _("Reprocessing failed again: %(v1)s") % {"v1": row.error})
+    except inbox.Refused as refused:
+        if refused.code == "superseded":
+            later = refused.superseded_by
+            messages.error(
+                request,
+                _(
+                    "Not reprocessed: a later %(type)s about %(key)s (message %(pk)s) has been applied, so this "
+                    "one is superseded. Applying it now would put an answer that is no longer current over it."
+                )
+                % {"type": later.document_type, "key": later.document_key, "pk": later.pk},
+            )
+        else:
+            messages.error(
+                request, _("The body of this message was removed by retention; there is nothing to reprocess.")
+            )
+    except transitions.TransitionError:
+        messages.error(request, _("Someone else changed this message meanwhile; look at it again."))
     return redirect(row)
 
 
@@ -121,4 +140,10 @@ def outbox_action(request, pk, action):
             raise ValueError("Unknown action.")
     except ValueError as exc:
         messages.error(request, str(exc))
+    except transitions.TransitionError:
+        messages.error(
+            request,
+            _("A message that is “%(v1)s” cannot be moved that way; look at it again.")
+            % {"v1": row.get_status_display()},
+        )
     return redirect(row)

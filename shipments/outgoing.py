@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from exchange import transitions
 from exchange.handlers import Identified
 from exchange.inbox import content_hash
 from exchange.models import AuditEntry, InboxMessage
@@ -116,14 +117,15 @@ def receive(
                 return Answer(400, {"code": "400", "Status": "Error", "message": original.problem})
             return Answer(200, SUCCESS)
         now = timezone.now()
-        inbox = InboxMessage.objects.create(
+        inbox = transitions.create(
+            InboxMessage,
+            # Answering ShipHero is the acknowledgement; the row is committed before it.
+            status=InboxMessage.Status.FAILED if problems else InboxMessage.Status.ACKNOWLEDGED,
             integration=integration,
             body=body,
             content_type=lowered.get("content-type", "")[:100],
             headers=redact_headers(headers, integration.secrets()),
             content_hash=digest,
-            # Answering ShipHero is the acknowledgement; the row is committed before it.
-            status=InboxMessage.Status.FAILED if problems else InboxMessage.Status.ACKNOWLEDGED,
             acknowledged_at=now,
             error=problems[:5000],
             document_type="ShipHeroShipmentASN",
