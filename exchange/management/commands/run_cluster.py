@@ -12,6 +12,7 @@ it), its whole group is SIGKILLed. If this process dies, the kernel sends the cl
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -26,10 +27,9 @@ PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent():  # runs in the child between fork and exec
-    try:
+    # Not Linux: a killed wrapper leaves the cluster to its supervisor.
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass  # not Linux: a killed wrapper leaves the cluster to its supervisor
 
 
 class Command(BaseCommand):
@@ -62,10 +62,8 @@ class Command(BaseCommand):
                 os.killpg(cluster.pid, signal.SIGKILL)
             time.sleep(0.2)
         # Whatever the main left behind (workers it could not stop) goes with it.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(cluster.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         if stopping:
             self.stderr.write(f"run_cluster: stopped in {time.monotonic() - stopping[0]:.1f} s")
             return
