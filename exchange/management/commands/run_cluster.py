@@ -51,7 +51,9 @@ class Command(BaseCommand):
         def stop(signum, frame):
             if not stopping:
                 stopping.append(time.monotonic())
-                self.stderr.write(f"run_cluster: {signal.Signals(signum).name}, stopping the cluster (pid {cluster.pid})")
+                self.stderr.write(
+                    f"run_cluster: {signal.Signals(signum).name}, stopping the cluster (pid {cluster.pid})"
+                )
                 os.kill(cluster.pid, signal.SIGTERM)
 
         signal.signal(signal.SIGTERM, stop)
