@@ -334,21 +334,21 @@ def sync(
     if run is None:
         run = transitions.create(SyncRun, status=SyncRun.Status.RUNNING, integration=integration, triggered_by=user)
     if not integration.is_jakamo or integration.queue is None:
-        return _finish(run, SyncRun.Status.FAILED, "This integration has no queue to drain.")
+        return _finish(run, SyncRun.Status.FAILED, "This integration has no queue to drain.", code="no_queue")
     if not claim(integration.pk, owner):
-        return _finish(run, SyncRun.Status.SKIPPED, "Another sync of this integration is running.")
+        return _finish(run, SyncRun.Status.SKIPPED, "Another sync of this integration is running.", code="lease_taken")
     try:
         with Lease(integration.pk, owner) as lease:
             return _drain(integration, run, owner, lease, max_messages, max_seconds)
     except LeaseLost:
-        return _finish(run, SyncRun.Status.FAILED, "Lost the sync lease.", integration, owner)
+        return _finish(run, SyncRun.Status.FAILED, "Lost the sync lease.", integration, owner, code="lease_lost")
     except DatabaseError as exc:
         # The connection is gone or the database refused: hand the queue over now, on a new
         # connection, rather than making the next run wait for the lease to run out.
         log.warning("sync of integration %s stopped on a database error: %s", integration.pk, exc)
         connection.close()
         reason = f"The database connection failed mid-run ({type(exc).__name__}); the next run resumes here."
-        return _finish(run, SyncRun.Status.FAILED, reason, integration, owner)
+        return _finish(run, SyncRun.Status.FAILED, reason, integration, owner, code="database")
     except BaseException:
         with contextlib.suppress(DatabaseError):  # if not, the lease runs out by itself in seconds
             release(integration.pk, owner)
@@ -396,7 +396,7 @@ def _drain(integration, run, owner, lease, max_messages, max_seconds) -> SyncRun
                 SyncState.objects.filter(integration_id=integration.pk).update(
                     stuck_reason=reason, stuck_since=timezone.now()
                 )
-                return _finish(run, SyncRun.Status.STUCK, reason, integration, owner)
+                return _finish(run, SyncRun.Status.STUCK, reason, integration, owner, code="stuck")
             attempt = acknowledge(client, row)
             # Everything after the acknowledge commits together: one commit per message.
             with transaction.atomic():
@@ -417,7 +417,7 @@ def _drain(integration, run, owner, lease, max_messages, max_seconds) -> SyncRun
                     )
     except JakamoHTTPError as exc:
         reason = exc.explanation.explanation if exc.explanation else str(exc)
-        return _finish(run, SyncRun.Status.FAILED, reason, integration, owner)
+        return _finish(run, SyncRun.Status.FAILED, reason, integration, owner, code="jakamo")
     return _finish(run, SyncRun.Status.DONE, "", integration, owner)
 
 
@@ -439,7 +439,9 @@ def _resume_stored(integration: Integration, run: SyncRun, lease: Lease, via: st
                 run.failed += 1
 
 
-def _finish(run: SyncRun, status: str, error: str, integration: Integration | None = None, owner: str = "") -> SyncRun:
+def _finish(
+    run: SyncRun, status: str, error: str, integration: Integration | None = None, owner: str = "", *, code: str = ""
+) -> SyncRun:
     finished_at = timezone.now()
     try:
         transitions.move(
@@ -448,6 +450,7 @@ def _finish(run: SyncRun, status: str, error: str, integration: Integration | No
             why=error[:500],
             via=f"sync run {run.pk}",
             error=error,
+            error_code=code,
             finished_at=finished_at,
             fetched=run.fetched,
             processed=run.processed,

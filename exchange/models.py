@@ -63,6 +63,9 @@ class SyncRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Why it stopped, for code to decide by (never the English in ``error``): no_queue, lease_taken,
+    # lease_lost, database, jakamo, stuck; blank when it drained what it could.
+    error_code = models.CharField(max_length=20, blank=True)
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:

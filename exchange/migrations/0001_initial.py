@@ -178,6 +178,7 @@ class Migration(migrations.Migration):
                 ('failed', models.PositiveIntegerField(default=0)),
                 ('duplicates', models.PositiveIntegerField(default=0)),
                 ('error', models.TextField(blank=True)),
+                ('error_code', models.CharField(blank=True, max_length=20)),
                 ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sync_runs', to='mappings.integration')),
                 ('triggered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
             ],

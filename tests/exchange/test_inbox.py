@@ -285,3 +285,27 @@ def test_a_duplicate_whose_acknowledge_failed_is_not_stored_again(network, po_in
     assert InboxMessage.objects.count() == 2
     first.refresh_from_db()
     assert first.times_seen == 2
+
+
+def test_the_sync_task_goes_again_at_once_after_a_lost_database_connection(network, po_integration, monkeypatch):
+    from django.db import OperationalError
+
+    from exchange import tasks
+
+    numbers = queue_confirmations(network, 2)
+    real, calls = inbox.process, []
+
+    def connection_lost_once(row, **kwargs):
+        calls.append(row.pk)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(row, **kwargs)
+
+    monkeypatch.setattr(inbox, "process", connection_lost_once)
+    monkeypatch.setattr(tasks.time, "sleep", lambda seconds: None)
+    last = SyncRun.objects.get(pk=tasks.sync_integration(po_integration.pk))
+    first = SyncRun.objects.order_by("id").first()
+    assert (first.status, first.error_code) == (SyncRun.Status.FAILED, "database")
+    assert last.status == SyncRun.Status.DONE and last.processed == 2  # the resumed first, then the second
+    assert stored_keys(po_integration) == numbers
+    assert InboxMessage.objects.filter(status=InboxMessage.Status.PROCESSED).count() == 2

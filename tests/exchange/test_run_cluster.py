@@ -41,6 +41,10 @@ def test_sigterm_to_the_whole_group_stops_the_cluster_in_seconds(tmp_path):
         while "running." not in (tmp_path / "cluster.log").read_text():
             assert time.monotonic() < deadline and wrapper.poll() is None, (tmp_path / "cluster.log").read_text()
             time.sleep(0.2)
+        # A restarted cluster resumes the queues now and once a dead run's lease has run out.
+        from django_q.models import Schedule
+
+        assert Schedule.objects.filter(name__startswith="tick-after-start-", func="exchange.tasks.tick").exists()
         started = time.monotonic()
         os.killpg(wrapper.pid, signal.SIGTERM)  # as honcho and systemd's default KillMode do
         wrapper.wait(timeout=15)

@@ -8,7 +8,9 @@ sentinel and the workers die at once while the main waits on them, and the clust
 is SIGKILLed. This command runs ``qcluster`` in a new session, so signals meant for a group reach
 only this process, and passes SIGTERM/SIGINT to the cluster's main process alone. If the cluster has
 not stopped ``--grace`` seconds later (a sync is mid-run: it is safe to kill, the next run resumes
-it), its whole group is SIGKILLed. If this process dies, the kernel sends the cluster SIGTERM."""
+it), its whole group is SIGKILLed. If this process dies, the kernel sends the cluster SIGTERM. On
+start it queues a tick at once and one more after a lease's length, so a cluster restarted after a
+crash resumes its queues in seconds."""
 
 from __future__ import annotations
 
@@ -33,6 +35,28 @@ def _die_with_parent():  # runs in the child between fork and exec
 
 
 class Command(BaseCommand):
+    def _resume_queues_soon(self):
+        """A cluster (re)started after a crash resumes its queues now and again once a dead run's
+        lease has run out, not at the next minute's tick: the tick starts what is due and skips a
+        queue whose lease is still held."""
+        from datetime import timedelta
+
+        from django.db import DatabaseError
+        from django.utils import timezone
+        from django_q.models import Schedule
+        from django_q.tasks import async_task, schedule
+
+        try:
+            async_task("exchange.tasks.tick", task_name="tick-on-start", group="tick")
+            schedule(
+                "exchange.tasks.tick",
+                name=f"tick-after-start-{os.getpid()}",
+                schedule_type=Schedule.ONCE,
+                next_run=timezone.now() + timedelta(seconds=settings.JAKAMO_SYNC_LEASE_SECONDS + 1),
+            )
+        except DatabaseError as exc:  # the cluster's own schedule will do it when the database is back
+            self.stderr.write(f"run_cluster: could not queue a tick on start: {exc}")
+
     help = "Run the django-q2 cluster so that SIGTERM to this process or its whole group stops it cleanly."
 
     def add_arguments(self, parser):
@@ -46,6 +70,7 @@ class Command(BaseCommand):
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
+        self._resume_queues_soon()
         stopping: list[float] = []
 
         def stop(signum, frame):
