@@ -65,8 +65,9 @@ class LeaseLost(Exception):
     code = "lease_lost"
 
 
-class Refused(Exception):
-    """A person's request about a message that is refused; ``code`` says why."""
+class Refused(ValueError):
+    """A person's request about a message that is refused; ``code`` says why. A ValueError, as the
+    callers that show a refusal's sentence (the ShipHero replay) expect."""
 
     def __init__(self, code: str, message: str, *, superseded_by: InboxMessage | None = None):
         super().__init__(message)
@@ -279,16 +280,27 @@ def process(row: InboxMessage, *, via: str = "", why: str = "", by=None) -> bool
     return False
 
 
+# Documents that carry the whole order, so that a later one replaces an earlier one outright: the
+# supplier's answer (OrderResponse), and on the supplier's side the customer's order and its changes.
+# A Delivered or an ASN may be about other lines or another shipment, so it supersedes nothing.
+SUPERSEDED_BY = {
+    "OrderResponse": ("OrderResponse",),
+    "Order": ("Order", "OrderChange"),
+    "OrderChange": ("Order", "OrderChange"),
+}
+
+
 def superseded_by(row: InboxMessage) -> InboxMessage | None:
-    """A later message of the same type about the same order (or shipment) on the same queue that
-    has been applied: applying ``row`` now would put an older answer over a newer one."""
-    if row.status == InboxMessage.Status.PROCESSED or not row.document_key or not row.document_type:
+    """A later message about the same order on the same queue, applied, that replaces ``row``
+    outright: applying ``row`` now would put an older answer over a newer one."""
+    later_types = SUPERSEDED_BY.get(row.document_type)
+    if row.status == InboxMessage.Status.PROCESSED or not row.document_key or not later_types:
         return None
     return (
         InboxMessage.objects.filter(
             integration_id=row.integration_id,
             document_key=row.document_key,
-            document_type=row.document_type,
+            document_type__in=later_types,
             status=InboxMessage.Status.PROCESSED,
             pk__gt=row.pk,
         )
