@@ -124,6 +124,7 @@ def drain_queue(pk: int):
                 run = inbox.sync(pk, max_messages=50)
             except DatabaseError:  # the connection was terminated where the sync could not catch it
                 connection.close()
+                time.sleep(0.2)
                 continue
             if run.status == "done" and run.fetched == 0:
                 return
