@@ -1,5 +1,7 @@
 import pytest
 
+from tests.helpers import record_only_routes
+
 
 @pytest.fixture(autouse=True)
 def record_only_handlers(monkeypatch):
@@ -8,9 +10,4 @@ def record_only_handlers(monkeypatch):
     flows test their handlers in their own modules)."""
     from exchange import handlers
 
-    def record_only(inbox, identified):
-        pass
-
-    monkeypatch.setattr(
-        handlers, "HANDLERS", {(t, kind): record_only for kind, types in handlers.IDENTIFIABLE.items() for t in types}
-    )
+    monkeypatch.setattr(handlers, "HANDLERS", record_only_routes())
