@@ -7,8 +7,12 @@ Inbound: messages of mixed kinds (OrderResponses, Delivered StatusMessages, ASNs
 the sandbox, served by gunicorn. While a worker process drains both queues, the sandbox answers
 10% of requests with 500, lets 5% time out (it acts, then answers too late), drops 5% of the
 acknowledges and puts 2% of acknowledged messages back in the queue; the worker is SIGKILLed at
-random points (after it has started draining) and restarted. Afterwards every message must be
-stored and applied exactly once, the queues empty, and nothing left stuck.
+random points (after it has started draining) and restarted, and on PostgreSQL its database
+connections are also terminated as many times (pg_terminate_backend) while it drains. Afterwards
+every message must be stored and applied exactly once, in queue order (per order, the confirmation
+versions and Delivered statuses in the order the sandbox queued them), every order's final state
+must equal what the sandbox holds, the queues be empty, and nothing left stuck. It prints the time
+from each kill to the queue moving again.
 
 Outbound: orders are sent while the sandbox answers 30% 503 and lets 5% arrive but time out.
 Afterwards each order must exist once in the sandbox and every outbox row be sent, or say why not.
@@ -27,6 +31,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +46,6 @@ FAST = {
     "JAKAMO_SANDBOX_ENABLED": "true",
     "JAKAMO_READ_TIMEOUT": "1.0",
     "JAKAMO_SANDBOX_HANG_SECONDS": "1.3",
-    "JAKAMO_SYNC_LEASE_SECONDS": "3",
     "JAKAMO_OUTBOX_BACKOFF_SECONDS": "0.2",
 }
 
@@ -69,7 +73,7 @@ def main(argv=None) -> int:
     server, base = stack.gunicorn(env, workers=2, threads=4)
     try:
         if args.mode == "inbound":
-            ok = inbound(env, base, args.messages, args.kills)
+            ok = inbound(env, base, args.messages, args.kills, db_url)
         else:
             ok = outbound(env, base, args.orders)
     finally:
@@ -85,23 +89,49 @@ def worker(mode: str) -> int:
     import django
 
     django.setup()
-    from exchange import inbox, outbox
+
+    from exchange import outbox
     from exchange.models import OutboxMessage
     from mappings.models import Integration
 
     print("ready", flush=True)
     if mode == "worker-inbound":
+        import threading
+
+        # One thread per queue, as the cluster runs each integration's sync as a task of its own:
+        # a queue whose lease a killed worker left behind does not hold up the other.
         pks = list(Integration.objects.filter(name__startswith="chaos").values_list("pk", flat=True))
-        while True:
-            runs = [inbox.sync(pk, max_messages=50) for pk in pks]
-            if all(run.status == "done" and run.fetched == 0 for run in runs):
-                return 0
-            if any(run.status == "skipped" for run in runs):
-                time.sleep(0.5)  # a killed worker's lease has yet to run out
+        threads = [threading.Thread(target=drain_queue, args=(pk,)) for pk in pks]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return 0
     while OutboxMessage.objects.filter(status__in=["pending", "retry", "sending"]).exists():
         if not outbox.send_due(limit=50):
             time.sleep(0.1)
     return 0
+
+
+def drain_queue(pk: int):
+    from django.db import DatabaseError, connection
+
+    from exchange import inbox
+
+    try:
+        while True:
+            try:
+                run = inbox.sync(pk, max_messages=50)
+            except DatabaseError:  # the connection was terminated where the sync could not catch it
+                connection.close()
+                time.sleep(0.2)
+                continue
+            if run.status == "done" and run.fetched == 0:
+                return
+            if run.status in ("skipped", "failed"):
+                time.sleep(0.2)  # a killed worker's lease has yet to run out, or Jakamo failed
+    finally:
+        connection.close()
 
 
 def start_worker(env, mode: str) -> subprocess.Popen:
@@ -116,25 +146,92 @@ def start_worker(env, mode: str) -> subprocess.Popen:
     return process
 
 
-def drain_with_kills(env, mode: str, kills: int, *, earliest: float, latest: float) -> tuple[int, float]:
-    """Run workers until one finishes on its own, killing the first ``kills`` of them at random
-    moments after they start working. Returns (kills done, seconds)."""
+WORKER_APP = "chaos-worker"
+
+
+def held_queues() -> list[int]:
+    """The integrations whose queue a worker held a lease on just now: the ones a kill stalls."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from exchange.models import SyncState
+
+    try:
+        return list(
+            SyncState.objects.filter(lease_until__gt=timezone.now()).exclude(owner="").values_list("pk", flat=True)
+        )
+    finally:
+        connection.close()  # called from the connection killer's thread too
+
+
+def drain_with_kills(
+    env,
+    mode: str,
+    kills: int,
+    *,
+    earliest: float,
+    latest: float,
+    kill_log: list | None = None,
+    terminate: Callable[[], bool] | None = None,
+) -> tuple[int, float]:
+    """Run workers until one finishes on its own, SIGKILLing the first ``kills`` of them at random
+    moments after they start working. With ``terminate`` (PostgreSQL), each of those first has its
+    database connections terminated at a random moment, and lives on a few seconds more before its
+    SIGKILL, so that each recovery is seen on its own. Each kill (kind, wall-clock time, the queues
+    the worker held) goes to ``kill_log``. Returns (SIGKILLs done, seconds)."""
     done, started = 0, time.perf_counter()
+    log = kill_log if kill_log is not None else []
     while True:
         process = start_worker(env, mode)
         if done < kills:
             try:
                 process.wait(timeout=random.uniform(earliest, latest))
             except subprocess.TimeoutExpired:
+                if terminate is not None:
+                    held = held_queues()
+                    if terminate():
+                        log.append(("connections", time.time(), held))
+                    try:
+                        process.wait(timeout=random.uniform(3, 4))
+                    except subprocess.TimeoutExpired:
+                        pass
+                    else:
+                        break_returncode(process)
+                        return done, time.perf_counter() - started
+                held = held_queues()
                 process.send_signal(signal.SIGKILL)
+                log.append(("SIGKILL", time.time(), held))
                 process.wait()
                 done += 1
                 continue
         else:
             process.wait(timeout=1800)
-        if process.returncode != 0:
-            raise RuntimeError(f"worker exited with {process.returncode}")
+        break_returncode(process)
         return done, time.perf_counter() - started
+
+
+def break_returncode(process):
+    if process.returncode != 0:
+        raise RuntimeError(f"worker exited with {process.returncode}")
+
+
+def connection_terminator(db_url: str) -> Callable[[], bool]:
+    """On PostgreSQL: a function that terminates every database connection the worker holds (its
+    syncs' and its lease heartbeats'), as a failover or an administrator would; True if it did."""
+
+    def terminate() -> bool:
+        import psycopg
+
+        url = db_url.split("?")[0].replace("postgres://", "postgresql://", 1)
+        with psycopg.connect(url, autocommit=True) as conn:
+            return bool(
+                conn.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
+                    [WORKER_APP],
+                ).fetchone()[0]
+            )
+
+    return terminate
 
 
 def faults_fired(budget: dict[str, int]) -> dict[str, int]:
@@ -157,9 +254,10 @@ def arm(faults: dict[str, float], integrations, budget: int) -> dict[str, int]:
 
 
 # -- inbound ---------------------------------------------------------------------------------------
-def inbound(env, base: str, messages: int, kills: int) -> bool:
+def inbound(env, base: str, messages: int, kills: int, db_url: str = "") -> bool:
     from django.db.models import Count
 
+    from exchange import transitions
     from exchange.inbox import content_hash
     from exchange.models import InboxMessage, OutboxMessage, SyncRun, SyncState
     from jakamo.ubl_build import build_order_document
@@ -197,25 +295,45 @@ def inbound(env, base: str, messages: int, kills: int) -> bool:
         doc = demo.sample_order(f"CH-{n:05d}")
         services.purchase_order_create(integration=portal["po"], document=doc, user=None)
         orders.append(sandbox.receive_po_document(network["po"], build_order_document(doc)))
-    OutboxMessage.objects.update(status="sent", note="Placed directly in the sandbox by the chaos setup.")
+    for row in OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING):
+        transitions.move(
+            row, OutboxMessage.Status.SENT, via="chaos setup", note="Placed directly in the sandbox by the chaos setup."
+        )
 
     kinds = Counter()
+    last: dict[str, dict[str, str]] = {}  # order number -> the last note and tracking number queued
     for n in range(messages):
         order = JakamoOrder.objects.get(pk=orders[n % order_count].pk)
         slot = n % 10
         if slot < 6:
             party.supplier_confirm(order, note=f"chaos confirmation {n}")
             kinds["OrderResponse"] += 1
+            last.setdefault(order.order_number, {})["confirmation"] = f"chaos confirmation {n}<"
         elif slot < 8:
             party.supplier_deliver(order, tracking_number=f"TRACK-{n}")
             kinds["StatusMessage Delivered"] += 1
+            last.setdefault(order.order_number, {})["tracking"] = f"TRACK-{n}"
         else:
             party.supplier_dispatch_asn(order, shipment_number=f"SHIP-{n}")
             kinds["ASN"] += 1
     originals = list(Message.objects.values_list("pk", "body", "integration_id"))
     budget = arm(INBOUND_FAULTS, [network["po"], network["asn"]], messages * 10)
 
-    done, seconds = drain_with_kills(env, "inbound", kills, earliest=0.3, latest=max(1.0, messages / 150))
+    postgres = db_url.startswith("postgres")
+    worker_env = dict(env)
+    if postgres:  # the worker's connections carry a name, so that they alone can be terminated
+        worker_env["DATABASE_URL"] = f"{db_url}{'&' if '?' in db_url else '?'}application_name={WORKER_APP}"
+    kill_log: list[tuple[str, float, list[int]]] = []
+    done, seconds = drain_with_kills(
+        worker_env,
+        "inbound",
+        kills,
+        earliest=0.3,
+        latest=max(1.0, messages / 150),
+        kill_log=kill_log,
+        terminate=connection_terminator(db_url) if postgres else None,
+    )
+    connection_kills = sum(1 for kind, *_ in kill_log if kind == "connections")
 
     fired = faults_fired(budget)
     stored = InboxMessage.objects.filter(integration__in=portal.values())
@@ -245,14 +363,136 @@ def inbound(env, base: str, messages: int, kills: int) -> bool:
         "no run left running": not SyncRun.objects.filter(status="running").exists(),
         f"the worker was killed at least {kills} times": done >= kills,
     }
+    order_problems = queue_order_problems(portal, originals)
+    state_problems = final_state_problems(portal["po"], orders, last)
+    recoveries = recovery_seconds(stored, kill_log)
+    checks.update(
+        {
+            "per order and queue, messages applied in the order the sandbox queued them": not order_problems,
+            "per order, confirmation versions in queue order": not version_problems(originals),
+            "every order's final state equals the sandbox's": not state_problems,
+        }
+    )
+    if postgres:
+        checks[f"the worker's connections were terminated at least {kills} times"] = connection_kills >= kills
     runs = Counter(SyncRun.objects.values_list("status", flat=True))
-    print(f"inbound chaos: {messages} messages ({dict(kinds)}) in {seconds:.1f} s, {done} SIGKILLs")
+    print(
+        f"inbound chaos: {messages} messages ({dict(kinds)}) in {seconds:.1f} s, {done} SIGKILLs, "
+        f"{connection_kills} connection kills"
+    )
+    if recoveries:
+        times = sorted(t for _, t in recoveries)
+        print(
+            f"  kill to queue moving again: max {times[-1]:.1f} s, median {times[len(times) // 2]:.1f} s over "
+            f"{len(times)} kills ({', '.join(f'{kind} {t:.1f}' for kind, t in recoveries)})"
+        )
+    for problem in (order_problems + version_problems(originals) + state_problems)[:10]:
+        print(f"  out of order or stale: {problem}")
     print(f"  faults fired: {fired}; messages put back by 'repeat': {repeats}")
     print(f"  inbox rows: {dict(statuses)}; sync runs: {dict(runs)}")
     print(f"  confirmation versions: {confirmations}; shipments: {shipments}")
     for name, ok in checks.items():
         print(f"  [{'ok' if ok else 'FAILED'}] {name}")
     return all(checks.values())
+
+
+def _queue_position(originals) -> dict[str, int]:
+    """Content hash -> the sandbox's queue position of the first message with that body (a
+    'repeat' puts a copy back later; the portal keeps it as a duplicate of the first)."""
+    from exchange.inbox import content_hash
+
+    position = {}
+    for pk, body, _ in sorted(originals):
+        position.setdefault(content_hash(body.encode()), pk)
+    return position
+
+
+def queue_order_problems(portal, originals) -> list[str]:
+    """For each queue and order (or shipment), the applied messages sorted by when they were
+    applied must be in the order the sandbox queued them."""
+    from exchange.models import InboxMessage
+
+    position = _queue_position(originals)
+    problems = []
+    for integration in portal.values():
+        applied = (
+            InboxMessage.objects.filter(integration=integration, status="processed")
+            .order_by("processed_at", "id")
+            .values_list("document_key", "content_hash", "pk")
+        )
+        seen: dict[str, tuple[int, int]] = {}
+        for key, digest, pk in applied:
+            queued = position[digest]
+            if key in seen and seen[key][0] > queued:
+                problems.append(f"{key}: message {pk} (queued {queued}) applied after message {seen[key][1]}")
+            seen[key] = max(seen.get(key, (queued, pk)), (queued, pk))
+    return problems
+
+
+def version_problems(originals) -> list[str]:
+    from orders.models import Confirmation
+
+    position = _queue_position(originals)
+    problems, previous = [], {}
+    for number, version, digest in Confirmation.objects.order_by("order__order_number", "version").values_list(
+        "order__order_number", "version", "inbox__content_hash"
+    ):
+        queued = position[digest]
+        if number in previous and previous[number] > queued:
+            problems.append(f"{number}: confirmation version {version} was queued before the version before it")
+        previous[number] = queued
+    return problems
+
+
+def final_state_problems(integration, orders, last) -> list[str]:
+    """The portal's view of each order equals the sandbox's: its status, its latest confirmation is
+    the last one queued, and its lines carry the last Delivered's tracking number."""
+    from orders.models import OrderStatus, PurchaseOrder
+    from sandbox.models import Order as JakamoOrder
+    from sandbox.models import OrderStatus as JakamoStatus
+
+    problems = []
+    for jakamo in JakamoOrder.objects.filter(pk__in=[o.pk for o in orders]):
+        order = PurchaseOrder.objects.get(integration=integration, order_number=jakamo.order_number)
+        expected = OrderStatus[JakamoStatus(jakamo.status).name]
+        if order.status != expected:
+            problems.append(f"{order.order_number}: the portal says {order.status}, the sandbox {jakamo.status}")
+        wanted = last.get(order.order_number, {})
+        latest = order.confirmations.order_by("-version").first()
+        if "confirmation" in wanted and (latest is None or wanted["confirmation"] not in latest.document_xml):
+            problems.append(f"{order.order_number}: the latest confirmation is not the last one queued")
+        if "tracking" in wanted:
+            tracking = set(order.lines.values_list("tracking_number", flat=True))
+            if tracking != {wanted["tracking"]}:
+                problems.append(
+                    f"{order.order_number}: tracking {sorted(tracking)}, last Delivered {wanted['tracking']}"
+                )
+    return problems
+
+
+def recovery_seconds(stored, kill_log) -> list[tuple[str, float]]:
+    """For each kill (SIGKILL or terminated connections), the seconds until the next message of the
+    queue the worker held was stored or applied: that queue moving again. Kills after which it did
+    not move (it had run empty) are left out."""
+    from datetime import UTC, datetime
+
+    from django.db.models import Min, Q
+
+    result = []
+    for kind, at, held in kill_log:
+        when = datetime.fromtimestamp(at, UTC)
+        moved = (
+            (stored.filter(integration_id__in=held) if held else stored)
+            .filter(Q(processed_at__gt=when) | Q(received_at__gt=when))
+            .aggregate(
+                p=Min("processed_at", filter=Q(processed_at__gt=when)),
+                r=Min("received_at", filter=Q(received_at__gt=when)),
+            )
+        )
+        first = min(t for t in moved.values() if t is not None) if any(moved.values()) else None
+        if first is not None:
+            result.append((kind, (first - when).total_seconds()))
+    return result
 
 
 # -- outbound --------------------------------------------------------------------------------------

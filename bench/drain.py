@@ -45,7 +45,11 @@ def main():
 
     # The engine alone (as the issue defines the benchmark): each message is recorded, not applied
     # to a purchase order (the queued confirmations are for orders the portal does not have).
+    # A type with no route fails (no_route), so every type is routed to a function that does nothing.
     handlers.HANDLERS.clear()
+    handlers.HANDLERS.update(
+        {(t, kind): lambda inbox, identified: None for kind, types in handlers.IDENTIFIABLE.items() for t in types}
+    )
     network = demo.setup_network()
     Message.objects.all().delete()
     from jakamo.ubl_build import build_order_document

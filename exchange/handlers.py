@@ -6,9 +6,10 @@ visible line per route in its ``AppConfig.ready()`` (orders/apps.py, shipments/a
 ``handlers.route("OrderResponse", Kind.PURCHASE_ORDER, purchase.on_order_response)``;
 ``routing_table()`` lists them and ``unrouted()`` what arrives with no route.
 
-A message no app routes is only recorded (type, key, partner) and marked processed; ``handle``
-returns False for it. Subscribers (``subscribe``, the ERP gateway in gateway/apps.py) see every
-handled message, routed or not, in the same transaction."""
+A message no app routes (a StatusMessage Cancelled on the PO queue, Received on the SO queue, JSON
+on a queue of XML) is refused with ``NoRoute``: the inbox stores it as failed with a sentence a
+person can act on, never as processed with no effect. Subscribers (``subscribe``, the ERP gateway in
+gateway/apps.py) see every applied message in the same transaction."""
 
 from __future__ import annotations
 
@@ -36,6 +37,22 @@ class Identified:
     key: str
     partner: str
     document: object
+
+
+class NoRoute(DocumentError):
+    """Nothing in the portal applies this document type on this kind of queue."""
+
+    code = "no_route"
+
+    def __init__(self, document_type: str, kind: str):
+        self.document_type, self.kind = document_type, kind
+        expected = ", ".join(sorted(t for t, k in HANDLERS if k == kind)) or "nothing"
+        super().__init__(
+            f"A {document_type or 'message of unknown type'} arrived on a {Kind(kind).label} queue, where the "
+            f"portal applies only {expected}. It was acknowledged and kept here, and it changed nothing. If "
+            "the other party sent it to the wrong queue, ask them to send it to the right integration; if "
+            "the integration's kind is wrong, fix it and reprocess this message."
+        )
 
 
 Handler = Callable[["InboxMessage", Identified], None]  # noqa: F821
@@ -119,7 +136,7 @@ def routing_table() -> list[Route]:
 
 def unrouted() -> list[tuple[str, str]]:
     """(document type, kind) of every message ``identify`` can name that no route handles: these are
-    recorded and marked processed with no effect."""
+    refused (``NoRoute``) and stored as failed with the reason."""
     return [(t, k.value) for k, types in IDENTIFIABLE.items() for t in types if handler_for(t, k) is None]
 
 
@@ -148,15 +165,13 @@ def identify(body: bytes, content_type: str, integration_kind: str) -> Identifie
     raise DocumentError(f"Unknown message: the root element is <{kind}>.")
 
 
-def handle(inbox, identified: Identified) -> bool:
-    """Apply a message: its route's handler, then every subscriber. Returns whether a route's handler
-    ran (False: no app routes this type on this kind; the message is only recorded)."""
+def handle(inbox, identified: Identified) -> None:
+    """Apply a message: its route's handler, then every subscriber. Raises NoRoute when no app
+    applies this type on this kind of integration (nothing is called then)."""
     kind = inbox.integration.kind
     handler = handler_for(identified.document_type, kind)
-    if handler is not None:
-        handler(inbox, identified)
-    else:
-        log.info("no route for %s on %s (message %s): recorded only", identified.document_type, kind, inbox.pk)
+    if handler is None:
+        raise NoRoute(identified.document_type, kind)
+    handler(inbox, identified)
     for subscriber in SUBSCRIBERS:
         subscriber(inbox, identified)
-    return handler is not None

@@ -13,7 +13,7 @@ from common.params import LARGEST_ID, whole_number
 from mappings.forms import CompanyMappingForm, CsvImportForm, UserMappingForm
 from mappings.models import Integration
 
-from . import inbox
+from . import inbox, transitions
 from .models import OutboxMessage, SyncRun, SyncState
 
 admin_only = permission_required("common.manage_integrations", raise_exception=True)
@@ -53,7 +53,7 @@ def sync_now(request, pk):
     from django_q.tasks import async_task
 
     integration = get_object_or_404(Integration, pk=pk)
-    run = SyncRun.objects.create(integration=integration, triggered_by=request.user)
+    run = transitions.create(SyncRun, status=SyncRun.Status.RUNNING, integration=integration, triggered_by=request.user)
     async_task("exchange.tasks.sync_integration", integration.pk, run.pk, task_name=f"sync-now-{run.pk}", group="sync")
     messages.info(request, _("Sync started."))
     return redirect(f"{integration.get_absolute_url()}?run={run.pk}#sync")

@@ -63,6 +63,9 @@ class SyncRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Why it stopped, for code to decide by (never the English in ``error``): no_queue, lease_taken,
+    # lease_lost, database, jakamo, stuck; blank when it drained what it could.
+    error_code = models.CharField(max_length=20, blank=True)
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
@@ -217,3 +220,31 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} by {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class StatusChange(models.Model):
+    """One status change of an inbox or outbox message or a sync run, written by
+    ``exchange.transitions.move`` and nothing else: from, to, who (a person, or none for the
+    engine), when, why, and what carried it (the sync run or task that made the move)."""
+
+    inbox = models.ForeignKey(
+        InboxMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    outbox = models.ForeignKey(
+        OutboxMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    sync_run = models.ForeignKey(
+        SyncRun, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=15)
+    to_status = models.CharField(max_length=15)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    why = models.TextField(blank=True)
+    via = models.CharField(max_length=100, blank=True, help_text="What carried the change: a sync run, a task")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -11,6 +11,7 @@ worker, retried only where that is safe.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -20,11 +21,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from common.errors import Refused
 from jakamo.errors import JakamoHTTPError, OutcomeUnknownError, RejectedError, TransientError
 from mappings.models import Integration
 from mappings.preflight import missing_mappings
 
+from . import transitions
 from .models import Attempt, AuditEntry, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -53,7 +57,9 @@ def enqueue(
     queued only once that transaction commits."""
     required = required_mappings or {}
     missing = missing_mappings(integration, required) if required else []
-    row = OutboxMessage.objects.create(
+    row = transitions.create(
+        OutboxMessage,
+        status=Status.BLOCKED if missing else Status.PENDING,
         integration=integration,
         operation=operation,
         document_type=document_type,
@@ -63,7 +69,6 @@ def enqueue(
         partner=partner,
         repeat_safe=repeat_safe,
         required_mappings=required,
-        status=Status.BLOCKED if missing else Status.PENDING,
         blocked_reason=" ".join(m.sentence for m in missing),
         next_attempt_at=None if missing else timezone.now(),
         created_by=user,
@@ -107,8 +112,14 @@ def release_blocked(integration: Integration) -> int:
             if reason != row.blocked_reason:
                 OutboxMessage.objects.filter(pk=row.pk).update(blocked_reason=reason)
             continue
-        if OutboxMessage.objects.filter(pk=row.pk, status=Status.BLOCKED).update(
-            status=Status.PENDING, blocked_reason="", next_attempt_at=timezone.now()
+        if transitions.claim(
+            OutboxMessage,
+            row.pk,
+            [Status.BLOCKED],
+            Status.PENDING,
+            via="mapping saved",
+            blocked_reason="",
+            next_attempt_at=timezone.now(),
         ):
             released += 1
             transaction.on_commit(lambda pk=row.pk: schedule_send(pk))
@@ -122,10 +133,16 @@ def backoff(attempts: int) -> timedelta:
 
 def _claim(pk: int) -> bool:
     return (
-        OutboxMessage.objects.filter(pk=pk, status__in=[Status.PENDING, Status.RETRY]).update(
-            status=Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=timezone.now()
+        transitions.claim(
+            OutboxMessage,
+            pk,
+            [Status.PENDING, Status.RETRY],
+            Status.SENDING,
+            via=f"send-outbox-{pk}",
+            attempts=F("attempts") + 1,
+            next_attempt_at=timezone.now(),
         )
-        == 1
+        is not None
     )
 
 
@@ -182,28 +199,28 @@ def send(pk: int) -> OutboxMessage | None:
             _log(row, started, exc.status, "already-there", exc.reason)
             return _set(
                 row,
-                status=Status.SENT,
+                Status.SENT,
                 sent_at=now,
                 note="Jakamo already had this order: an earlier attempt whose answer was lost had arrived.",
                 last_error="",
             )
         _log(row, started, exc.status, "rejected", exc.reason)
         return _set(
-            row, status=Status.REJECTED, last_error=str(exc), explanation=explanation.explanation if explanation else ""
+            row, Status.REJECTED, last_error=str(exc), explanation=explanation.explanation if explanation else ""
         )
     except OutcomeUnknownError as exc:
         _log(row, started, exc.status, "unknown", str(exc))
         if row.repeat_safe:
             return _set(
                 row,
-                status=Status.RETRY,
+                Status.RETRY,
                 last_error=str(exc),
                 next_attempt_at=now + backoff(row.attempts),
                 note="The last attempt may have arrived; repeating is harmless for this message.",
             )
         return _set(
             row,
-            status=Status.UNKNOWN,
+            Status.UNKNOWN,
             last_error=str(exc),
             explanation="The request was sent but no answer came, so Jakamo may or may not have applied it. "
             "Repeating it could apply it twice (for a partial receipt: count the goods twice). Check the order "
@@ -211,12 +228,12 @@ def send(pk: int) -> OutboxMessage | None:
         )
     except TransientError as exc:
         _log(row, started, exc.status, "retry", str(exc))
-        return _set(row, status=Status.RETRY, last_error=str(exc), next_attempt_at=now + backoff(row.attempts))
+        return _set(row, Status.RETRY, last_error=str(exc), next_attempt_at=now + backoff(row.attempts))
     except JakamoHTTPError as exc:  # ProtocolError: Jakamo answered something unexpected
         _log(row, started, exc.status, "unknown", str(exc))
-        return _set(row, status=Status.UNKNOWN, last_error=str(exc))
+        return _set(row, Status.UNKNOWN, last_error=str(exc))
     _log(row, started, result.status, "sent", result.body[:500])
-    return _set(row, status=Status.SENT, sent_at=now, last_error="", explanation="")
+    return _set(row, Status.SENT, sent_at=now, last_error="", explanation="")
 
 
 def _log(row, started, status, outcome, detail):
@@ -230,27 +247,25 @@ def _log(row, started, status, outcome, detail):
     )
 
 
-def _set(row: OutboxMessage, **fields) -> OutboxMessage:
-    OutboxMessage.objects.filter(pk=row.pk).update(**fields)
-    for key, value in fields.items():
-        setattr(row, key, value)
-    return row
+def _set(row: OutboxMessage, status: str, *, by=None, why: str = "", **fields) -> OutboxMessage:
+    return transitions.move(row, status, by=by, why=why, via=f"send-outbox-{row.pk}" if by is None else "", **fields)
 
 
 def send_due(limit: int = 200) -> int:
     """Send what is due; recover rows whose worker died mid-send."""
     now = timezone.now()
     for row in OutboxMessage.objects.filter(status=Status.SENDING, next_attempt_at__lt=now - SENDING_TIMEOUT):
-        if row.repeat_safe:
-            OutboxMessage.objects.filter(pk=row.pk, status=Status.SENDING).update(
-                status=Status.RETRY, next_attempt_at=now
-            )
-        else:
-            OutboxMessage.objects.filter(pk=row.pk, status=Status.SENDING).update(
-                status=Status.UNKNOWN,
-                explanation="The worker sending this message stopped mid-send; it may or may not have reached "
-                "Jakamo. Check the order in Jakamo, then mark it sent or resend it.",
-            )
+        with contextlib.suppress(transitions.StatusChanged):  # its worker finished after all
+            if row.repeat_safe:
+                _set(row, Status.RETRY, why="its worker stopped mid-send; repeating is harmless", next_attempt_at=now)
+            else:
+                _set(
+                    row,
+                    Status.UNKNOWN,
+                    why="its worker stopped mid-send",
+                    explanation="The worker sending this message stopped mid-send; it may or may not have reached "
+                    "Jakamo. Check the order in Jakamo, then mark it sent or resend it.",
+                )
     due = (
         OutboxMessage.objects.filter(status__in=[Status.PENDING, Status.RETRY], next_attempt_at__lte=now)
         .order_by("next_attempt_at", "id")
@@ -267,25 +282,36 @@ def send_due(limit: int = 200) -> int:
 def resend(row: OutboxMessage, user, note: str = "") -> OutboxMessage:
     with transaction.atomic():
         AuditEntry.objects.create(user=user, action="resend", outbox=row, note=note or f"status was {row.status}")
-        _set(row, status=Status.PENDING, next_attempt_at=timezone.now(), explanation="")
+        _set(row, Status.PENDING, by=user, why=note, next_attempt_at=timezone.now(), explanation="")
         transaction.on_commit(lambda: schedule_send(row.pk))
     return row
 
 
 def cancel(row: OutboxMessage, user, note: str = "") -> OutboxMessage:
     if row.status in (Status.SENT, Status.SENDING):
-        raise ValueError(f"A message that is {row.get_status_display().lower()} cannot be cancelled.")
+        raise Refused(
+            "not_cancellable",
+            _("A message that is “%(status)s” cannot be cancelled."),
+            status=row.get_status_display(),
+        )
     with transaction.atomic():
         AuditEntry.objects.create(user=user, action="cancel", outbox=row, note=note)
-        _set(row, status=Status.CANCELLED)
+        _set(row, Status.CANCELLED, by=user, why=note)
     return row
 
 
 def mark_sent(row: OutboxMessage, user, note: str = "") -> OutboxMessage:
     """A person checked Jakamo and found the message applied."""
     if row.status != Status.UNKNOWN:
-        raise ValueError("Only a message whose outcome is unknown can be marked as sent by hand.")
+        raise Refused("outcome_known", _("Only a message whose outcome is unknown can be marked as sent by hand."))
     with transaction.atomic():
         AuditEntry.objects.create(user=user, action="mark_sent", outbox=row, note=note)
-        _set(row, status=Status.SENT, sent_at=timezone.now(), note=f"Marked sent by {user}: {note}".strip(": "))
+        _set(
+            row,
+            Status.SENT,
+            by=user,
+            why=note,
+            sent_at=timezone.now(),
+            note=f"Marked sent by {user}: {note}".strip(": "),
+        )
     return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -12,12 +13,22 @@ from mappings.models import Integration, Kind
 
 from . import inbox, outbox
 
+# A run cut short by a lost database connection has already released its lease; going again at
+# once (on a new connection) keeps the queue moving instead of leaving it to the next tick.
+DATABASE_RETRIES = 3
+
 
 def sync_integration(integration_id: int, run_id: int | None = None, user_id: int | None = None):
     from .models import SyncRun
 
     run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
-    return inbox.sync(integration_id, run=run).pk
+    run = inbox.sync(integration_id, run=run)
+    for _ in range(DATABASE_RETRIES):
+        if run.error_code != "database":
+            break
+        time.sleep(1)
+        run = inbox.sync(integration_id)
+    return run.pk
 
 
 def send_outbox_message(outbox_id: int):

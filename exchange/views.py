@@ -2,14 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common.csv_export import csv_response, wants_csv
+from common.errors import Refused
 from mappings.models import Integration
 
-from . import inbox, outbox, selectors
+from . import inbox, outbox, selectors, transitions
 from .models import InboxMessage, OutboxMessage
 
 history = permission_required("common.view_message_history", raise_exception=True)
@@ -63,6 +66,8 @@ def _detail(request, row, direction: str, attempts, content_type: str):
             "pretty": selectors.pretty(bytes(row.body), content_type),
             "attempts": attempts,
             "audit": row.audit.select_related("user"),
+            "status_changes": row.status_changes.select_related("by"),
+            "superseded_by": inbox.superseded_by(row) if direction == "in" else None,
             "can_operate": request.user.has_perm("common.reprocess_messages"),
         },
     )
@@ -86,12 +91,29 @@ def inbox_reprocess(request, pk):
     row = get_object_or_404(InboxMessage, pk=pk)
     if row.status not in (InboxMessage.Status.FAILED, InboxMessage.Status.PROCESSED, InboxMessage.Status.ACKNOWLEDGED):
         messages.error(request, _("A message that is “%(v1)s” is not reprocessed.") % {"v1": row.get_status_display()})
-    elif row.body_removed_at:
-        messages.error(request, _("The body of this message was removed by retention; there is nothing to reprocess."))
-    elif inbox.reprocess(row, request.user):
-        messages.success(request, _("Reprocessed."))
-    else:
-        messages.error(request, _("Reprocessing failed again: %(v1)s") % {"v1": row.error})
+        return redirect(row)
+    try:
+        if inbox.reprocess(row, request.user):
+            messages.success(request, _("Reprocessed."))
+        else:
+            messages.error(request, _("Reprocessing failed again: %(v1)s") % {"v1": row.error})
+    except inbox.Refused as refused:
+        if refused.code == "superseded":
+            later = refused.superseded_by
+            messages.error(
+                request,
+                _(
+                    "Not reprocessed: a later %(type)s about %(key)s (message %(pk)s) has been applied, so this "
+                    "one is superseded. Applying it now would put an answer that is no longer current over it."
+                )
+                % {"type": later.document_type, "key": later.document_key, "pk": later.pk},
+            )
+        else:
+            messages.error(
+                request, _("The body of this message was removed by retention; there is nothing to reprocess.")
+            )
+    except transitions.TransitionError:
+        messages.error(request, _("Someone else changed this message meanwhile; look at it again."))
     return redirect(row)
 
 
@@ -108,7 +130,11 @@ def outbox_action(request, pk, action):
                 OutboxMessage.Status.CANCELLED,
                 OutboxMessage.Status.RETRY,
             ):
-                raise ValueError(f"A message that is “{row.get_status_display()}” is not resent.")
+                raise Refused(
+                    "not_resendable",
+                    gettext_lazy("A message that is “%(status)s” is not resent."),
+                    status=row.get_status_display(),
+                )
             outbox.resend(row, request.user, note)
             messages.success(request, _("Queued to send again."))
         elif action == "cancel":
@@ -118,7 +144,13 @@ def outbox_action(request, pk, action):
             outbox.mark_sent(row, request.user, note)
             messages.success(request, _("Marked as sent."))
         else:
-            raise ValueError("Unknown action.")
-    except ValueError as exc:
-        messages.error(request, str(exc))
+            raise Http404("No such action.")
+    except Refused as exc:
+        messages.error(request, exc.message)
+    except transitions.TransitionError:
+        messages.error(
+            request,
+            _("A message that is “%(v1)s” cannot be moved that way; look at it again.")
+            % {"v1": row.get_status_display()},
+        )
     return redirect(row)

@@ -54,6 +54,11 @@ INSTALLED_APPS = [
     "sandbox",
 ]
 
+# The receive form posts one field per delivery batch and one per line: a 5,000-line order with a
+# batch a line is 10,000 fields, and Django's default (1,000) refused it with a 400. The body stays
+# bounded by DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), far above such a form (~150 kB) and far below harm.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 25_000
+
 MIDDLEWARE = [
     "common.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -199,8 +204,9 @@ if REDIS_URL:
 # Outbound HTTP to Jakamo: (connect, read) seconds.
 JAKAMO_CONNECT_TIMEOUT = env.float("JAKAMO_CONNECT_TIMEOUT", default=5.0)
 JAKAMO_READ_TIMEOUT = env.float("JAKAMO_READ_TIMEOUT", default=30.0)
-# A sync holds its queue this long and renews it as it goes; a killed worker's hold runs out.
-JAKAMO_SYNC_LEASE_SECONDS = env.float("JAKAMO_SYNC_LEASE_SECONDS", default=60.0)
+# A sync holds its queue this long at a time; a heartbeat renews it every quarter of it while the
+# run waits on Jakamo, so a killed worker's hold runs out within this and the next run takes over.
+JAKAMO_SYNC_LEASE_SECONDS = env.float("JAKAMO_SYNC_LEASE_SECONDS", default=8.0)
 # The outbox's first retry waits this long, then twice as long each time (capped at an hour).
 JAKAMO_OUTBOX_BACKOFF_SECONDS = env.float("JAKAMO_OUTBOX_BACKOFF_SECONDS", default=30.0)
 

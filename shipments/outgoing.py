@@ -24,9 +24,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.errors import Refused
 from common.params import max_body
+from exchange import transitions
 from exchange.handlers import Identified
 from exchange.inbox import content_hash
 from exchange.models import AuditEntry, InboxMessage
@@ -40,6 +42,7 @@ from orders.models import SalesOrder
 from orders.sales.services import sales_deliver
 
 from . import bounds
+from . import transitions as calls
 from .models import ShipHeroOrderLink, ShipHeroWebhook, WebhookRejection, WebhookState
 
 log = logging.getLogger(__name__)
@@ -131,14 +134,15 @@ def receive(
                 return Answer(400, {"code": "400", "Status": "Error", "message": original.problem})
             return Answer(200, SUCCESS)
         now = timezone.now()
-        inbox = InboxMessage.objects.create(
+        inbox = transitions.create(
+            InboxMessage,
+            # Answering ShipHero is the acknowledgement; the row is committed before it.
+            status=InboxMessage.Status.FAILED if problems else InboxMessage.Status.ACKNOWLEDGED,
             integration=integration,
             body=body,
             content_type=lowered.get("content-type", "")[:100],
             headers=redact_headers(headers, integration.secrets()),
             content_hash=digest,
-            # Answering ShipHero is the acknowledgement; the row is committed before it.
-            status=InboxMessage.Status.FAILED if problems else InboxMessage.Status.ACKNOWLEDGED,
             acknowledged_at=now,
             error=problems[:5000],
             document_type="ShipHeroShipmentASN",
@@ -149,7 +153,7 @@ def receive(
             integration=integration,
             inbox=inbox,
             message_id=message_id,
-            state=WebhookState.INVALID if problems else WebhookState.RECEIVED,
+            state=calls.initial(calls.SHIPHERO_CALL, WebhookState.INVALID if problems else WebhookState.RECEIVED),
             problem=problems[:5000],
             **(_summary(doc) if doc else {}),
         )
@@ -208,9 +212,10 @@ def replay(hook: ShipHeroWebhook, user) -> ShipHeroWebhook:
     from exchange import inbox as inbox_engine
 
     if hook.state == WebhookState.INVALID:
-        raise ValueError("This call was refused as invalid; replaying it would refuse it again.")
+        raise Refused("invalid_call", _("This call was refused as invalid; replaying it would refuse it again."))
     if hook.state != WebhookState.DELIVERED:
-        ShipHeroWebhook.objects.filter(pk=hook.pk).update(state=WebhookState.RECEIVED, problem="")
+        hook.problem = ""
+        calls.move(calls.SHIPHERO_CALL, hook, WebhookState.RECEIVED, by=user, why="replayed", also=["problem"])
     inbox_engine.reprocess(hook.inbox, user=user)
     return _after(hook)
 
@@ -222,11 +227,13 @@ def on_shipment_asn(inbox, identified: Identified):
     apply(hook, identified.document)
 
 
-def _set(hook: ShipHeroWebhook, state: str, problem: str = "", **fields):
-    hook.state, hook.problem, hook.processed_at = state, problem, timezone.now()
+def _set(hook: ShipHeroWebhook, state: str, problem: str = "", *, by=None, **fields):
+    hook.problem, hook.processed_at = problem, timezone.now()
     for key, value in fields.items():
         setattr(hook, key, value)
-    hook.save()
+    also = ["problem", "processed_at", *fields]
+    if not calls.move(calls.SHIPHERO_CALL, hook, state, by=by, why=problem[:500], also=also):
+        hook.save(update_fields=also)
 
 
 def apply(hook: ShipHeroWebhook, doc: shiphero.ShipmentAsn):
@@ -409,9 +416,13 @@ def link_by_hand(
     """Link the ShipHero order to our sales order (and optionally line items to lines), then
     process the call again. Later calls for the same ShipHero order use the link."""
     if hook.state in (WebhookState.INVALID, WebhookState.DELIVERED):
-        raise ValueError(f"This call is {hook.get_state_display().lower()}; there is nothing to link.")
+        raise Refused(
+            "nothing_to_link",
+            _("This call is “%(state)s”; there is nothing to link."),
+            state=hook.get_state_display(),
+        )
     if not hook.shiphero_order_id:
-        raise ValueError("The call has no ShipHero order id.")
+        raise Refused("no_shiphero_order", _("The call has no ShipHero order id."))
     with transaction.atomic():
         ShipHeroOrderLink.objects.update_or_create(
             integration=hook.integration,

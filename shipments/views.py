@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from common.csv_export import csv_response, wants_csv
+from common.errors import Refused
 from common.params import declared_length
 from jakamo import shiphero
 from jakamo.errors import DocumentError
@@ -197,8 +198,8 @@ def webhook_link(request, pk):
         return redirect(hook)
     try:
         hook = outgoing.link_by_hand(hook=hook, order=form.sales_order, user=request.user, line_map=form.line_map())
-    except ValueError as exc:
-        messages.error(request, _("Not linked: %(v1)s") % {"v1": exc})
+    except Refused as exc:
+        messages.error(request, _("Not linked: %(v1)s") % {"v1": exc.message})
     else:
         level = messages.warning if hook.state == "needs_attention" else messages.success
         level(request, f"Linked to {form.sales_order.order_number}: {hook.get_state_display()}. {hook.problem}".strip())
@@ -211,8 +212,8 @@ def webhook_replay(request, pk):
     hook = get_object_or_404(ShipHeroWebhook, pk=pk)
     try:
         hook = outgoing.replay(hook, request.user)
-    except ValueError as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        messages.error(request, exc.message)
     else:
         messages.info(
             request, (_("Replayed: %(v1)s. %(v2)s") % {"v1": hook.get_state_display(), "v2": hook.problem}).strip()

@@ -236,3 +236,60 @@ def put_text(xml: bytes, path: str, value: str, *, under: str = "") -> bytes:
     else:
         node.text = value
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+# ---------------------------------------------------------------- a worker that dies
+def sync_in_a_dying_process(integration, function: str, *, on_call: int, record_only: bool = True) -> int:
+    """Run a sync in another process that SIGKILLs itself (no cleanup at all) on call ``on_call`` of
+    ``exchange.inbox.<function>``, then let its lease run out. With ``record_only`` every message is
+    only recorded (no business handler), as in tests/exchange; otherwise the apps' handlers apply it.
+    Returns the process's exit code (-9)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    from exchange.models import SyncState
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    record = (
+        "handlers.HANDLERS.clear()\n"
+        "handlers.HANDLERS.update({(t, k): lambda *a: None for k, ts in handlers.IDENTIFIABLE.items() for t in ts})\n"
+        if record_only
+        else ""
+    )
+    script = (
+        "import os, signal, django; django.setup()\n"
+        "from exchange import handlers, inbox\n"
+        f"{record}"
+        f"real = inbox.{function}; seen = []\n"
+        "def dying(*args, **kwargs):\n"
+        "    seen.append(1)\n"
+        f"    if len(seen) == {on_call}: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real(*args, **kwargs)\n"
+        f"inbox.{function} = dying\n"
+        f"inbox.sync({integration.pk})\n"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "jakamo_portal.settings"}
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, timeout=60)
+    SyncState.objects.filter(integration=integration).update(lease_until=None)  # as if the lease ran out
+    return result.returncode
+
+
+def record_only_routes() -> dict:
+    """A routing table that sends every type that can arrive on each kind to a function that does
+    nothing: the engine alone, recording each message with its type and key (a type with no route
+    at all would fail, as it does in production)."""
+    from exchange import handlers
+
+    def record_only(inbox, identified):
+        pass
+
+    return {(t, kind): record_only for kind, types in handlers.IDENTIFIABLE.items() for t in types}

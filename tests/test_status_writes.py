@@ -69,6 +69,9 @@ def _writes(tree: ast.AST, models: dict[str, set[str]] | None = None):
                         yield node.lineno, f".{t.attr} = …"
         elif isinstance(node, ast.Call):
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            owner = getattr(node.func, "value", None)
+            if isinstance(owner, ast.Name) and owner.id == "transitions":
+                continue  # a transition module's own create/move: it checks the status itself
             model = _model_of(node)
             model_like = isinstance(node.func, ast.Name) and name in models
             fields = models.get(model, set()) if model in models else STATUS_FIELDS
@@ -127,12 +130,11 @@ def test_the_walk_lets_reads_and_initial_statuses_pass():
 
 
 def test_the_readme_shows_the_tables_as_the_code_has_them():
-    from io import StringIO
+    from django.utils import translation
 
-    from django.core.management import call_command
+    from jakamo_portal.management.commands.transitions import markdown_tables
 
-    out = StringIO()
-    call_command("transitions", "--markdown", stdout=out)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = readme.split("<!-- transitions:start -->")[1].split("<!-- transitions:end -->")[0]
-    assert shown.strip() == out.getvalue().strip(), "run `manage.py transitions --markdown` into the README"
+    with translation.override("en"):
+        assert shown.strip() == markdown_tables().strip(), "run `manage.py transitions --markdown` into the README"

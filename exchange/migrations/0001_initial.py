@@ -178,6 +178,7 @@ class Migration(migrations.Migration):
                 ('failed', models.PositiveIntegerField(default=0)),
                 ('duplicates', models.PositiveIntegerField(default=0)),
                 ('error', models.TextField(blank=True)),
+                ('error_code', models.CharField(blank=True, max_length=20)),
                 ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sync_runs', to='mappings.integration')),
                 ('triggered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
             ],
@@ -213,6 +214,24 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='inboxmessage',
             index=models.Index(fields=['document_key'], name='exchange_in_documen_e41313_idx'),
+        ),
+        migrations.CreateModel(
+            name='StatusChange',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('from_status', models.CharField(max_length=15)),
+                ('to_status', models.CharField(max_length=15)),
+                ('why', models.TextField(blank=True)),
+                ('via', models.CharField(blank=True, help_text='What carried the change: a sync run, a task', max_length=100)),
+                ('at', models.DateTimeField(auto_now_add=True)),
+                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('inbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='exchange.inboxmessage')),
+                ('outbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='exchange.outboxmessage')),
+                ('sync_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='exchange.syncrun')),
+            ],
+            options={
+                'ordering': ['at', 'id'],
+            },
         ),
         migrations.RunPython(create_schedule, remove_schedule),
         migrations.RunPython(create, drop),

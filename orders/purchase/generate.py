@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common import roles
+from exchange import transitions
 from exchange.models import InboxMessage, OutboxMessage
 from jakamo import ubl
 from jakamo.ubl_build import build_order_document
@@ -28,6 +29,7 @@ CHUNK = 2000
 DAYS = 90
 SUPPLIERS = 50
 TEMPLATE = "GEN-TEMPLATE"
+LOCAL_SANDBOX = "http://127.0.0.1:8000/sandbox/jakamo"
 # How the orders spread over Jakamo's statuses (out of 20).
 SPREAD = [OrderStatus.CONFIRMED] * 9 + [OrderStatus.WAITING_SUPPLIER] * 4 + [OrderStatus.WAITING_CUSTOMER] * 2
 SPREAD += [OrderStatus.STARTED_RECEIVING, OrderStatus.RECEIVED, OrderStatus.RECEIVED]
@@ -43,6 +45,7 @@ def generate(
     messages: int = 200_000,
     prefix: str = "GEN",
     seed: int = 2026,
+    environment: str = "",
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, int]:
     """Add the data beside whatever is there (order numbers start with ``prefix``).
@@ -54,8 +57,15 @@ def generate(
     roles.ensure_roles()
     purchaser, _ = User.objects.get_or_create(username="gen-purchaser", defaults={"first_name": "Pat"})
     purchaser.groups.add(Group.objects.get(name=roles.PURCHASERS))
+    # A cluster started on this data would sync the integration: unless a real Jakamo environment
+    # is asked for, it points at the local sandbox and is switched off, so it never reaches one.
+    where = (
+        {"environment": environment, "enabled": True}
+        if environment
+        else {"environment": Environment.CUSTOM, "base_url": LOCAL_SANDBOX, "enabled": False}
+    )
     integration, _ = Integration.objects.get_or_create(
-        name=f"{prefix} Jakamo PO", defaults={"kind": Kind.PURCHASE_ORDER, "environment": Environment.TEST}
+        name=f"{prefix} Jakamo PO", defaults={"kind": Kind.PURCHASE_ORDER, **where}
     )
     for s in range(SUPPLIERS):
         CompanyMapping.objects.get_or_create(
@@ -204,7 +214,7 @@ def _messages(integration, rng, orders, messages, prefix, response_xml, order_xm
                 (OutboxMessage, outbox_rows, "created_at"),
             ):
                 if rows:
-                    created = model.objects.bulk_create(rows)
+                    created = transitions.create_history(rows)
                     # Spread over the last 90 days, oldest first, as a real history would be.
                     model.objects.filter(pk__in=[r.pk for r in created]).update(
                         **{field: now - timedelta(days=DAYS - 1 - day, minutes=rng.randrange(1440))}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import queue_confirmations
+from tests.helpers import queue_confirmations, record_only_routes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +15,7 @@ def test_sync_now_shows_live_progress(
     from exchange import handlers
 
     monkeypatch.setattr(Conf, "SYNC", True)  # the task runs in the server instead of a cluster
-    monkeypatch.setattr(handlers, "HANDLERS", {})
+    monkeypatch.setattr(handlers, "HANDLERS", record_only_routes())  # the engine alone: record each message
     queue_confirmations(network, 4)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "integrator")

@@ -1,7 +1,8 @@
 """The chaos runs of bench/chaos.py in a reduced size: a misbehaving sandbox (500s, timeouts,
 dropped acknowledges, repeats; 503s and "arrived but timed out" on sends) and a worker SIGKILLed
-five times. The run checks exactly-once, empty queues and explained outbox rows itself; this test
-holds it to that."""
+five times (on PostgreSQL also its connections terminated five times). The run checks exactly-once,
+queue order per order, every order's final state against the sandbox, empty queues and explained
+outbox rows itself; this test holds it to that, and to the queue moving again within 10 s of a kill."""
 
 import os
 import subprocess
@@ -35,6 +36,12 @@ def test_inbound_chaos_loses_nothing_and_applies_everything_once():
     out = chaos("inbound", "--messages", "150", "--kills", "5")
     assert "RESULT: PASS" in out and "5 SIGKILLs" in out, out
     assert "[FAILED]" not in out
+    assert "[ok] per order and queue, messages applied in the order the sandbox queued them" in out
+    assert "[ok] every order's final state equals the sandbox's" in out
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        assert "5 connection kills" in out, out
+    slowest = float(out.split("kill to queue moving again: max ")[1].split(" s")[0])
+    assert slowest < 10, out
 
 
 def test_outbound_chaos_sends_each_order_exactly_once():

@@ -1,9 +1,6 @@
 """Draining a queue through the inbox: stored once, in order, acknowledged, processed; every
 sandbox fault ends with nothing lost and nothing doubled."""
 
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -13,7 +10,7 @@ from exchange import inbox
 from exchange.models import InboxMessage, SyncRun, SyncState
 from sandbox import services
 from sandbox.models import Message
-from tests.helpers import queue_confirmations
+from tests.helpers import queue_confirmations, sync_in_a_dying_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -158,29 +155,7 @@ def test_concurrent_syncs_do_not_double_process(network, po_integration):
 
 
 def run_dying_worker(integration, function: str) -> int:
-    """Run a sync in another process that SIGKILLs itself (no cleanup at all) on the second call
-    of ``exchange.inbox.<function>``."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    script = (
-        "import os, signal, django; django.setup()\n"
-        "from exchange import handlers, inbox\n"
-        "handlers.HANDLERS.clear()\n"
-        f"real = inbox.{function}; seen = []\n"
-        "def dying(*args, **kwargs):\n"
-        "    seen.append(1)\n"
-        "    if len(seen) == 2: os.kill(os.getpid(), signal.SIGKILL)\n"
-        "    return real(*args, **kwargs)\n"
-        f"inbox.{function} = dying\n"
-        f"inbox.sync({integration.pk})\n"
-    )
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "jakamo_portal.settings"}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=60)
-    SyncState.objects.filter(integration=integration).update(lease_until=None)  # as if the lease ran out
-    return result.returncode
+    return sync_in_a_dying_process(integration, function, on_call=2)
 
 
 def test_a_worker_killed_between_store_and_acknowledge_loses_nothing(network, po_integration, live_server):
@@ -239,3 +214,98 @@ def test_secrets_never_reach_the_stored_messages(network, po_integration, caplog
     for attempt in SyncRun.objects.all():
         assert demo.PO.password not in attempt.error
     assert demo.PO.password not in caplog.text
+
+
+def test_a_sync_that_dies_on_a_database_error_hands_the_queue_over_at_once(network, po_integration, monkeypatch):
+    from django.db import OperationalError
+
+    numbers = queue_confirmations(network, 3)
+    real, calls = inbox.process, []
+
+    def connection_lost(row, **kwargs):
+        calls.append(row.pk)
+        if len(calls) == 2:
+            raise OperationalError("terminating connection due to administrator command")
+        return real(row, **kwargs)
+
+    monkeypatch.setattr(inbox, "process", connection_lost)
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.FAILED and "database connection failed" in run.error
+    state = SyncState.of(po_integration)
+    assert state.owner == "" and state.lease_until is None  # released, not left to run out
+    # The second was acknowledged at Jakamo when the database failed: stored, not applied.
+    assert InboxMessage.objects.get(document_key=numbers[1]).status == InboxMessage.Status.RECEIVED
+    assert sandbox_pending(network) == 1
+    monkeypatch.setattr(inbox, "process", real)
+    assert inbox.sync(po_integration.pk).status == SyncRun.Status.DONE
+    applied = InboxMessage.objects.filter(status=InboxMessage.Status.PROCESSED).order_by("processed_at", "id")
+    assert [row.document_key for row in applied] == numbers
+
+
+def test_a_heartbeat_keeps_a_short_lease_while_the_run_waits_on_jakamo(network, po_integration, settings):
+    settings.JAKAMO_SYNC_LEASE_SECONDS = 0.4
+    settings.JAKAMO_READ_TIMEOUT = 5
+    settings.SANDBOX_HANG_SECONDS = 1.5
+    queue_confirmations(network, 1)
+    services.add_fault("hang", 1, network["po"])
+    runs = []
+
+    def drain():
+        try:
+            runs.append(inbox.sync(po_integration.pk))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=drain)
+    worker.start()
+    import time
+
+    time.sleep(1.0)  # more than twice the lease, inside the hanging GET
+    assert not inbox.claim(po_integration.pk, "another-worker")
+    worker.join()
+    assert runs[0].status == SyncRun.Status.DONE and runs[0].processed == 1
+    state = SyncState.of(po_integration)
+    assert state.owner == "" and state.lease_until is None
+
+
+def test_a_duplicate_whose_acknowledge_failed_is_not_stored_again(network, po_integration):
+    from jakamo.errors import QueueMessage
+
+    queue_confirmations(network, 1)
+    inbox.sync(po_integration.pk)
+    original = InboxMessage.objects.get()
+    again = QueueMessage(
+        body=bytes(original.body), content_type="application/xml", acknowledge_uri="http://x/api/ack/repeated"
+    )
+    first, needs = inbox.store(po_integration, again, None)
+    assert first.status == InboxMessage.Status.DUPLICATE and first.duplicate_of == original and not needs
+    # Its acknowledge failed, so Jakamo gives it again under the same acknowledge URI.
+    second, needs = inbox.store(po_integration, again, None)
+    assert second.pk == first.pk and not needs
+    assert InboxMessage.objects.count() == 2
+    first.refresh_from_db()
+    assert first.times_seen == 2
+
+
+def test_the_sync_task_goes_again_at_once_after_a_lost_database_connection(network, po_integration, monkeypatch):
+    from django.db import OperationalError
+
+    from exchange import tasks
+
+    numbers = queue_confirmations(network, 2)
+    real, calls = inbox.process, []
+
+    def connection_lost_once(row, **kwargs):
+        calls.append(row.pk)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(row, **kwargs)
+
+    monkeypatch.setattr(inbox, "process", connection_lost_once)
+    monkeypatch.setattr(tasks.time, "sleep", lambda seconds: None)
+    last = SyncRun.objects.get(pk=tasks.sync_integration(po_integration.pk))
+    first = SyncRun.objects.order_by("id").first()
+    assert (first.status, first.error_code) == (SyncRun.Status.FAILED, "database")
+    assert last.status == SyncRun.Status.DONE and last.processed == 2  # the resumed first, then the second
+    assert stored_keys(po_integration) == numbers
+    assert InboxMessage.objects.filter(status=InboxMessage.Status.PROCESSED).count() == 2

@@ -33,7 +33,7 @@ ROUTES = [
     ("ShipHeroShipmentASN", "shiphero", "shipments.outgoing.on_shipment_asn"),
 ]
 
-# What can arrive but no app applies: today each is recorded, marked processed and has no effect.
+# What can arrive but no app applies: each is stored as failed, with a reason a person can act on.
 UNROUTED = [
     ("Order", "purchase_order"),
     ("OrderChange", "purchase_order"),
@@ -75,7 +75,7 @@ def test_the_unrouted_types_are_listed():
 def test_manage_py_routes_prints_both():
     out = StringIO()
     call_command("routes", stdout=out)
-    routes, unrouted = out.getvalue().split("No route (recorded and marked processed, no effect):")
+    routes, unrouted = out.getvalue().split("No route (stored as failed, with the reason):")
     assert [line.split() for line in routes.strip().splitlines()] == [[*t.split(), k, h] for t, k, h in ROUTES]
     assert [line.split() for line in unrouted.strip().splitlines()] == [[*t.split(), k] for t, k in UNROUTED]
 
@@ -91,13 +91,16 @@ def test_the_most_specific_route_wins(own_table):
     assert handlers.handler_for("StatusMessage Received", "sales_order") is None
 
 
-def test_an_unrouted_message_is_reported_as_not_handled_and_subscribers_still_see_it(own_table):
+def test_an_unrouted_message_is_refused_with_a_code_and_no_subscriber_sees_it(own_table):
     seen = []
     handlers.subscribe(lambda inbox, identified: seen.append(identified.document_type))
     message = SimpleNamespace(pk=1, integration=SimpleNamespace(kind="purchase_order"))
     received = handlers.Identified("StatusMessage Received", "PO-1", "V-100", None)
-    assert handlers.handle(message, received) is False
-    assert seen == ["StatusMessage Received"]
+    with pytest.raises(handlers.NoRoute) as refused:
+        handlers.handle(message, received)
+    assert refused.value.code == "no_route" and refused.value.document_type == "StatusMessage Received"
+    assert "OrderResponse, StatusMessage Delivered" in str(refused.value)
+    assert seen == []
 
 
 def test_a_routed_message_is_reported_as_handled(own_table):
@@ -105,7 +108,7 @@ def test_a_routed_message_is_reported_as_handled(own_table):
     handlers.HANDLERS.clear()
     handlers.route("OrderResponse", Kind.PURCHASE_ORDER, lambda inbox, identified: applied.append(identified.key))
     message = SimpleNamespace(pk=1, integration=SimpleNamespace(kind="purchase_order"))
-    assert handlers.handle(message, handlers.Identified("OrderResponse", "PO-1", "V-100", None)) is True
+    handlers.handle(message, handlers.Identified("OrderResponse", "PO-1", "V-100", None))
     assert applied == ["PO-1"]
 
 

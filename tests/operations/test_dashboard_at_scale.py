@@ -57,6 +57,11 @@ def test_supplier_figures_are_reused_for_five_minutes_and_the_page_says_when(cli
 def test_generated_volume_data_renders_on_the_pages_it_feeds(client, support, purchaser):
     call_command("generate_data", orders=40, lines=120, messages=400, prefix="VOL", stderr=io.StringIO())
     assert PurchaseOrder.objects.filter(order_number__startswith="VOL-").count() == 40
+    # Never a real Jakamo environment unless asked: the local sandbox, switched off.
+    from mappings.models import Integration
+
+    generated = Integration.objects.get(name="VOL Jakamo PO")
+    assert not generated.enabled and generated.effective_base_url == "http://127.0.0.1:8000/sandbox/jakamo"
     assert InboxMessage.objects.count() == 300 and InboxMessage.objects.filter(status="failed").count() < 30
     pending = PurchaseOrder.objects.filter(status="waiting_customer").first()
     assert pending is not None and pending.lines.count() == 3

@@ -114,6 +114,7 @@ def portal_integrations(base_url: str):
 def portal_orders():
     """The demo purchase orders as the portal sent them. The sandbox is not running yet, so the
     Order is handed to it directly (sandbox.demo.seed_orders) and the outbox row recorded as sent."""
+    from exchange import transitions
     from exchange.models import OutboxMessage
     from mappings.models import Integration
     from orders.models import PurchaseOrder
@@ -128,6 +129,13 @@ def portal_orders():
         services.purchase_order_create(
             integration=integration, document=demo.sample_order(number, vendor_id=vendor), user=purchaser
         )
-        OutboxMessage.objects.filter(integration=integration, document_key=number).update(
-            status=OutboxMessage.Status.SENT, note="Delivered to the sandbox by demo_setup."
-        )
+        for row in OutboxMessage.objects.filter(
+            integration=integration, document_key=number, status=OutboxMessage.Status.PENDING
+        ):
+            transitions.move(
+                row,
+                OutboxMessage.Status.SENT,
+                why="demo_setup placed the order in the sandbox itself",
+                via="demo_setup",
+                note="Delivered to the sandbox by demo_setup.",
+            )

@@ -6,6 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from jakamo import ubl
+from mappings.models import Environment
 from orders.models import PurchaseOrder
 from orders.purchase.generate import generate
 from sandbox import demo
@@ -20,8 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("--lines", type=int, default=50_000, help="In all (spread evenly over the orders)")
         parser.add_argument("--messages", type=int, default=200_000, help="Inbox and outbox together")
         parser.add_argument("--prefix", default="GEN", help="Order numbers start with this")
+        parser.add_argument("--seed", type=int, default=2026, help="The same seed makes the same data")
+        parser.add_argument(
+            "--jakamo-environment",
+            choices=[Environment.TEST, Environment.PRODUCTION],
+            default="",
+            help="Point the generated integration at this real Jakamo environment and enable it. Without it, it "
+            "points at the local sandbox and is disabled, so a task cluster never reaches Jakamo with it.",
+        )
 
-    def handle(self, *args, orders, lines, messages, prefix, **options):
+    def handle(self, *args, orders, lines, messages, prefix, seed, jakamo_environment, **options):
         if PurchaseOrder.objects.filter(order_number__startswith=f"{prefix}-").exists():
             raise CommandError(f"Orders numbered {prefix}-… exist already; choose another --prefix.")
         started = time.perf_counter()
@@ -32,6 +41,8 @@ class Command(BaseCommand):
             lines=lines,
             messages=messages,
             prefix=prefix,
+            seed=seed,
+            environment=jakamo_environment,
             progress=lambda text: self.stderr.write(f"\r{text}   ", ending=""),
         )
         self.stderr.write("")
