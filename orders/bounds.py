@@ -281,22 +281,26 @@ def total_problems(doc: ubl.OrderDocument, model: type = PurchaseOrder, field: s
 
 def duplicate_batches(doc: ubl.OrderDocument) -> list[Problem]:
     """A batch id twice in one line: the portal keeps one batch per id (and Jakamo one external id),
-    so the second would be lost here while it is sent on."""
+    so the second would be lost here while it is sent on. A batch without an id is kept under its
+    line's id, so two of them in one line (or one beside a batch named like the line) collide too."""
     problems = []
     root = _root(doc)
     for n, line in enumerate(doc.lines, 1):
         seen: set[str] = set()
         for d in line.deliveries:
-            if d.id and d.id in seen:
-                problems.append(
-                    Problem(
-                        _("batch id “%(id)s” appears twice in this line; each delivery batch needs its own id")
-                        % {"id": d.id},
-                        f"{_line_where(root, n, line.id)}/LineItem/Delivery",
-                    )
+            key = d.id or line.id
+            if key and key in seen:
+                message = (
+                    _("batch id “%(id)s” appears twice in this line; each delivery batch needs its own id")
+                    % {"id": d.id}
+                    if d.id
+                    else _("a delivery batch has no ID, beside another; each delivery batch needs its own id")
                 )
-            if d.id:
-                seen.add(d.id)
+                problems.append(
+                    Problem(message, f"{_line_where(root, n, line.id)}/LineItem/Delivery", code="repeated_batch")
+                )
+            if key:
+                seen.add(key)
     return problems
 
 

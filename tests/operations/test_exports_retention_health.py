@@ -133,8 +133,9 @@ def test_retention_removes_only_settled_old_bodies(po_integration):
         assert bytes(row.body) == b"<b/>" and row.body_removed_at is None
     assert remove_old_bodies(90).inbox == 0  # nothing twice
 
-    with pytest.raises(ValueError, match="removed by retention"):
+    with pytest.raises(inbox_engine.Refused, match="removed by retention") as refused:
         inbox_engine.reprocess(old_processed)
+    assert refused.value.code
 
 
 def test_the_retention_command_and_the_page_after_it(client, support, po_integration):
