@@ -281,6 +281,7 @@ def receive_po_document(integration: Integration, body: bytes) -> Order:
             for line in doc.lines:
                 if rules.line_is_cancelled(line):
                     order.state[line.id]["status"] = ubl.CANCELLED
+            relabel_receiving(order, doc)
         refresh_status(order, actor="buyer")
         order.save()
         if supplier_so is not None and (kind == ubl.ORDER or supplier_so.pass_order_changes):
@@ -357,6 +358,19 @@ def apply_received(order: Order, msg: jstatus.StatusMessage):
         line_state["status"] = ubl.RECEIVED if all_done else ubl.STARTED_RECEIVING
 
 
+def relabel_receiving(order: Order, requested: ubl.OrderDocument):
+    """After the agreed quantities change (the buyer's OrderChange, an accepted confirmation), a
+    line whose goods already came in full is Received."""
+    for line in requested.lines:
+        line_state = order.state.get(line.id) or {}
+        if line_state.get("status") != ubl.STARTED_RECEIVING:
+            continue
+        batches = line_state.get("batches", {})
+        targets = rules.batch_targets(line, None)
+        if all(Decimal(batches.get(b, {}).get("received", "0")) >= t for b, t in targets.items()):
+            line_state["status"] = ubl.RECEIVED
+
+
 # -- simple confirmation ----------------------------------------------------------------------
 def simple_confirm(token: str, integration: Integration, note: str = "", emphasize: bool | None = None) -> Order:
     """Confirm through a Jakamo-Confirm-Url. ``emphasize`` (EmphasizeOriginalAgreedDetails) None is
@@ -379,6 +393,7 @@ def simple_confirm(token: str, integration: Integration, note: str = "", emphasi
                 raise Refusal("cannot_find_order")
             requested = requested_doc(order)
             accept_confirmed_values(requested, confirmed)
+            relabel_receiving(order, requested)
             order.requested_xml = build_order_document(requested).decode()
             if emphasize is not None:
                 order.emphasize_original = emphasize
