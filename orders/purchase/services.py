@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import hooks
+from common.bulk import bulk_update
 from common.errors import Refused
 from exchange import outbox
 from exchange.handlers import Identified
@@ -154,9 +155,10 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
                 setattr(row, name, values[name])
         row.agreed_quantity, row.agreed_unit_price = values["quantity"], values["unit_price"]
     PurchaseOrderLine.objects.bulk_create(new_rows, batch_size=1000)
-    existing = [row for row in rows.values() if row not in new_rows]
-    PurchaseOrderLine.objects.bulk_update(
-        existing, [*(_ORDERED_LINE if ordered else []), "agreed_quantity", "agreed_unit_price"], batch_size=1000
+    created = {id(row) for row in new_rows}
+    bulk_update(
+        [row for row in rows.values() if id(row) not in created],
+        [*(_ORDERED_LINE if ordered else []), "agreed_quantity", "agreed_unit_price"],
     )
 
     batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order)}
@@ -189,9 +191,7 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
         if key not in seen and batch.line_id in in_doc:
             batch.agreed_quantity = batch.agreed_date = None
     DeliveryBatch.objects.bulk_create(new_batches, batch_size=1000)
-    DeliveryBatch.objects.bulk_update(
-        list(batches.values()), ["quantity", "requested_date", "agreed_quantity", "agreed_date"], batch_size=1000
-    )
+    bulk_update(batches.values(), ["quantity", "requested_date", "agreed_quantity", "agreed_date"])
 
 
 def _total(doc: ubl.OrderDocument) -> Decimal:
@@ -378,14 +378,12 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *
             if agreed and batch.confirmed_quantity is not None:
                 batch.agreed_quantity = batch.confirmed_quantity
                 batch.agreed_date = batch.promised_date or batch.requested_date
-    PurchaseOrderLine.objects.bulk_update(
-        touched_lines, ["confirmed_quantity", "confirmed_unit_price", "agreed_quantity", "agreed_unit_price"]
-    )
-    DeliveryBatch.objects.bulk_create(new_batches)
-    DeliveryBatch.objects.bulk_update(
-        [b for b in batches.values() if b not in new_batches],
+    bulk_update(touched_lines, ["confirmed_quantity", "confirmed_unit_price", "agreed_quantity", "agreed_unit_price"])
+    DeliveryBatch.objects.bulk_create(new_batches, batch_size=1000)
+    created = {id(b) for b in new_batches}
+    bulk_update(
+        [b for b in batches.values() if id(b) not in created],
         ["confirmed_quantity", "promised_date", "agreed_quantity", "agreed_date"],
-        batch_size=1000,
     )
     tr.move_many(tr.PURCHASE_LINE, touched_lines, lambda line: statuses.get(line.pk), why=why, inbox=inbox)
 
@@ -740,7 +738,7 @@ def goods_receive(
             lines.setdefault(line_id, jstatus.LineStatus(line_id)).deliveries.append(
                 jstatus.DeliveryStatus(batch_id, received_quantity=amount, received_date=received_date)
             )
-        DeliveryBatch.objects.bulk_update({r.batch for r in receipts}, ["received_quantity", "received_date"])
+        bulk_update({id(r.batch): r.batch for r in receipts}.values(), ["received_quantity", "received_date"])
         msg = jstatus.StatusMessage(
             order.order_number, jstatus.RECEIVED, event_date=event_date, lines=list(lines.values())
         )
@@ -750,7 +748,7 @@ def goods_receive(
         )
         for receipt in receipts:
             receipt.outbox = row
-        Receipt.objects.bulk_create(receipts)
+        Receipt.objects.bulk_create(receipts, batch_size=1000)
         _refresh_receiving(order, by=user, why="goods received", outbox=row)
     return receipts[0] if receipts else None
 
