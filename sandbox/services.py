@@ -327,12 +327,13 @@ def apply_received(order: Order, msg: jstatus.StatusMessage):
     confirmed = confirmed_doc(order)
     event = (msg.event_date or date.today()).isoformat()
     lines = msg.lines or [jstatus.LineStatus(line.id) for line in requested.lines]
+    requested_lines, confirmed_lines = rules.lines_by_id(requested), rules.lines_by_id(confirmed)
     for line_msg in lines:
-        req_line = requested.line(line_msg.order_line_id)
+        req_line = requested_lines.get(line_msg.order_line_id)
         if req_line is None:
             raise Refusal("incorrect_order_data")
         line_state = order.state.setdefault(req_line.id, {"status": None, "batches": {}})
-        targets = rules.batch_targets(req_line, confirmed.line(req_line.id) if confirmed else None)
+        targets = rules.batch_targets(req_line, confirmed_lines.get(req_line.id))
         batches = line_state.setdefault("batches", {})
         if not line_msg.deliveries:
             for batch_id, target in targets.items():
@@ -393,8 +394,9 @@ def simple_confirm(token: str, integration: Integration, note: str = "", emphasi
 
 def accept_confirmed_values(requested: ubl.OrderDocument, confirmed: ubl.OrderDocument):
     """Set the requested values to the supplier's confirmed ones (what simple confirmation does)."""
+    confirmed_lines = rules.lines_by_id(confirmed)
     for line in requested.lines:
-        conf = confirmed.line(line.id)
+        conf = confirmed_lines.get(line.id)
         if conf is None or conf.line_status_code in (ubl.OPEN, ubl.DRAFT):
             continue
         if conf.line_status_code == ubl.CANCELLED:
