@@ -458,7 +458,9 @@ def confirmation_accept(
             repeat_safe=True,  # accepting twice accepts once
             user=user,
         )
-        new_doc = documents.adopt_confirmed(order_document(order), parse_order_document(confirmation.document_xml))
+        new_doc = documents.adopt_confirmed(
+            order_document(order), parse_order_document(confirmation.document_xml), in_place=True
+        )
         owed = _owes_lines(d["kind"] for d in confirmation.deviations)
         decision = _decide(
             confirmation,
@@ -482,10 +484,11 @@ def confirmation_reject(*, confirmation: Confirmation, user, note: str = "") -> 
         confirmation = Confirmation.objects.select_for_update().select_related("order").get(pk=confirmation.pk)
         _pending(confirmation)
         order = confirmation.order
-        change = documents.restate(order_document(order))
+        change = documents.restate(order_document(order), in_place=True)
         if note:
             change.notes = [*change.notes, note]
-        row = _send_document(order, change, build_order_document(change), user)
+        body = build_order_document(change)
+        row = _send_document(order, change, body, user)
         return _decide(
             confirmation,
             Decision.Kind.REJECT,
@@ -495,6 +498,7 @@ def confirmation_reject(*, confirmation: Confirmation, user, note: str = "") -> 
             row,
             user,
             note,
+            body=body,
         )
 
 
@@ -510,13 +514,13 @@ def confirmation_decide_lines(
         unknown = set(accepted_lines) - {line.id for line in current.lines}
         if unknown:
             raise _no_line(order, unknown)
-        change = documents.adopt_confirmed(
-            current, parse_order_document(confirmation.document_xml), set(accepted_lines)
-        )
+        confirmed = parse_order_document(confirmation.document_xml)
+        change = documents.adopt_confirmed(current, confirmed, set(accepted_lines), in_place=True)
         if note:
             change.notes = [*change.notes, note]
-        row = _send_document(order, change, build_order_document(change), user)
-        remaining = dv.compare(change, parse_order_document(confirmation.document_xml))
+        body = build_order_document(change)
+        row = _send_document(order, change, body, user)
+        remaining = dv.compare(change, confirmed)
         status = OrderStatus.CONFIRMED if remaining.matches else OrderStatus.WAITING_SUPPLIER
         return _decide(
             confirmation,
@@ -527,18 +531,22 @@ def confirmation_decide_lines(
             row,
             user,
             note,
+            body=body,
             accepted_lines=sorted(accepted_lines),
         )
 
 
-def _decide(confirmation, kind, confirmation_decision, status, new_doc, row, user, note, **extra) -> Decision:
+def _decide(
+    confirmation, kind, confirmation_decision, status, new_doc, row, user, note, *, body: bytes | None = None, **extra
+) -> Decision:
     """Record the purchaser's decision: the confirmation decided, the order's status, and the
-    decided document as what is agreed from now on (its values; what was ordered stays)."""
+    decided document as what is agreed from now on (its values; what was ordered stays). ``body``:
+    ``new_doc`` as built already (the OrderChange sent), not built again."""
     order = confirmation.order
     _not_below_received(order, new_doc)
     why = f"{Decision.Kind(kind).label} (version {confirmation.version})"
     tr.move(tr.CONFIRMATION, confirmation, confirmation_decision, by=user, why=why, outbox=row)
-    order.document_xml = build_order_document(new_doc).decode()
+    order.document_xml = (body if body is not None else build_order_document(new_doc)).decode()
     order.agreed_total = _total(new_doc)
     order.awaiting_decision_since = None
     _sync_lines(order, new_doc, ordered=False)
