@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 from bench import stack  # noqa: E402
 
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/bench_big"
+# --profile: the sandbox server's requests during a profiled step are profiled too.
+SERVER_PROFILE: dict = {}
 
 # Rows of the table, in the order a document goes through them.
 STEPS = [
@@ -142,8 +144,16 @@ def serve_sandbox() -> str:
         def log_message(self, *args):
             pass
 
+    application = get_wsgi_application()
+
+    def app(environ, start_response):
+        profiler = SERVER_PROFILE.get("profiler")
+        if profiler is not None:
+            return profiler.runcall(application, environ, start_response)
+        return application(environ, start_response)
+
     server = WSGIServer(("127.0.0.1", 0), Quiet)
-    server.set_app(get_wsgi_application())
+    server.set_app(app)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/sandbox/jakamo"
 
@@ -251,10 +261,14 @@ def flow(ctx: dict, size: int, rep: int, counter: Counter, profile: str = ""):
             import cProfile
             import pstats
 
-            profiler = cProfile.Profile()
-            result = profiler.runcall(fn)
-            print(f"--- profile of {step}")
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            profiler = SERVER_PROFILE["profiler"] = cProfile.Profile()  # the sandbox's requests
+            try:
+                result = _profiled(step, fn)
+            finally:
+                del SERVER_PROFILE["profiler"]
+            if profiler.getstats():
+                print(f"--- profile of {step}: the sandbox")
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         else:
             result = fn()
         seconds = time.perf_counter() - started
@@ -374,6 +388,17 @@ def flow(ctx: dict, size: int, rep: int, counter: Counter, profile: str = ""):
     jakamo_order.refresh_from_db()
     assert jakamo_order.status == "Received", jakamo_order.status
     yield "send_received", figure
+
+
+def _profiled(step, fn):
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    result = profiler.runcall(fn)
+    print(f"--- profile of {step}")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    return result
 
 
 def median_figure(figures):
