@@ -6,6 +6,10 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -96,6 +100,7 @@ def purchase_detail(request, pk):
         {
             "order": order,
             "lines": lines,
+            "line_rows": _line_rows(lines, confirmations[0] if confirmations else None),
             "confirmations": confirmations,
             "latest": confirmations[0] if confirmations else None,
             "pending": next((c for c in confirmations if c.decision == Confirmation.Decision.PENDING), None),
@@ -111,6 +116,92 @@ def purchase_detail(request, pk):
             "can_manage": request.user.has_perm("common.manage_purchase_orders"),
         },
     )
+
+
+def _line_rows(lines, latest) -> str:
+    """The rows of the order page's lines table (a row per delivery batch), as its template wrote
+    them. Written here rather than in the template: the template engine spent some 300 µs a row
+    resolving and filtering a dozen values, seconds for 10,000 batches; here each distinct number
+    and date is formatted once (with the same filters, in the request's language)."""
+    numbers, dates = {}, {}
+
+    def number(value, places):
+        key = (value, places)
+        if key not in numbers:
+            numbers[key] = floatformat(value, places)
+        return numbers[key]
+
+    def day(value, empty):
+        if value is None:
+            return empty
+        if value not in dates:
+            dates[value] = date_filter(value, "SHORT_DATE_FORMAT")
+        return dates[value] or empty
+
+    added = format_html(' <span class="badge warn">{}</span>', _("added by supplier"))
+    not_agreed = format_html('<span class="muted">{}</span>', _("not agreed"))
+    differs = format_html(
+        ' <span class="badge warn">{}</span>',
+        _("awaiting decision") if latest is not None and latest.decision == "pending" else _("not agreed"),
+    )
+    per = _("per")
+    rows = []
+    for line in lines:
+        span = len(line.batch_rows)
+        for n, b in enumerate(line.batch_rows):
+            cells = [format_html("<tr{}>", mark_safe(' class="muted"') if line.is_cancelled else "")]
+            if n == 0:
+                price = line.agreed_unit_price if line.agreed_unit_price is not None else line.unit_price
+                cells.append(
+                    format_html(
+                        '<th rowspan="{}">{}</th>\n      <td rowspan="{}">{}<br><span class="muted">{}{} · {} {} {}'
+                        "</span></td>",
+                        span,
+                        line.line_id,
+                        span,
+                        line.item_name,
+                        line.buyers_item_id,
+                        format_html(" / {}", line.sellers_item_id) if line.sellers_item_id else "",
+                        number(price, 4),
+                        per,
+                        line.unit_code or "unit",
+                    )
+                )
+            if b.confirmed_quantity is not None:
+                confirmed = format_html(
+                    "{} {}{}",
+                    number(b.confirmed_quantity, -4),
+                    day(b.promised_date, ""),
+                    differs if b.confirmation_differs else "",
+                )
+            else:
+                confirmed = "—"
+            cells.append(
+                format_html(
+                    "\n      <td>{}{}</td>\n"
+                    '      <td class="num">{}<br><span class="muted">{}</span></td>\n'
+                    '      <td class="num agreed">{}</td>\n'
+                    "      <td>{}</td>\n"
+                    '      <td class="confirmed">{}</td>\n'
+                    "      <td>{}{}</td>\n"
+                    '      <td class="num">{}</td>\n      ',
+                    b.batch_id,
+                    added if b.added_by_supplier else "",
+                    number(b.quantity, -4) if b.quantity is not None else "",
+                    day(b.requested_date, ""),
+                    not_agreed if b.agreed_quantity is None else number(b.agreed_quantity, -4),
+                    day(b.agreed_date, "—"),
+                    confirmed,
+                    day(b.delivered_date, ""),
+                    format_html(" <code>{}</code>", b.tracking_number) if b.tracking_number else "",
+                    number(b.received_quantity, -4),
+                )
+            )
+            if n == 0:
+                cells.append(format_html('<td rowspan="{}" class="line-status">{}</td>', span, line.status_label))
+            cells.append(mark_safe("\n    </tr>"))
+            rows.append("".join(cells))
+    return mark_safe("\n    ".join(rows))
 
 
 def _not_receivable(order, receivable: bool) -> str:
