@@ -239,6 +239,7 @@ class Rollback(Exception):
 def flow(ctx: dict, size: int, rep: int, counter: Counter, profile: str = ""):
     """Yields (step, (seconds, portal queries, sandbox queries)) for one order of ``size`` lines."""
     from datetime import date
+    from urllib.parse import urlencode
 
     from django.db import transaction
     from django.urls import reverse
@@ -373,7 +374,15 @@ def flow(ctx: dict, size: int, rep: int, counter: Counter, profile: str = ""):
     for pk, agreed in DeliveryBatch.objects.filter(line__order=order).values_list("pk", "agreed_quantity"):
         if agreed:
             data[f"qty_{pk}"] = str(min(agreed, 5))
-    _, figure = measure("receive_form", lambda: client.post(reverse("orders:receive", args=[order.pk]), data))
+    _, figure = measure(
+        "receive_form",
+        # As a browser posts the form (urlencoded; the test client's default is multipart).
+        lambda: client.post(
+            reverse("orders:receive", args=[order.pk]),
+            urlencode(data),
+            content_type="application/x-www-form-urlencoded",
+        ),
+    )
     order.refresh_from_db()
     assert order.status == OrderStatus.STARTED_RECEIVING, order.status
     yield "receive_form", figure
