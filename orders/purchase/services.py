@@ -757,7 +757,7 @@ def goods_receive(
         for receipt in receipts:
             receipt.outbox = row
         Receipt.objects.bulk_create(receipts, batch_size=1000)
-        _refresh_receiving(order, by=user, why="goods received", outbox=row)
+        _refresh_receiving(order, by=user, why="goods received", outbox=row, batches=batches.values())
     return receipts[0] if receipts else None
 
 
@@ -780,14 +780,22 @@ def _n(value) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def _refresh_receiving(order: PurchaseOrder, *, by=None, why="", outbox=None):
-    """Line and order statuses from what is received against what is agreed (as Jakamo does)."""
+def _refresh_receiving(order: PurchaseOrder, *, by=None, why="", outbox=None, batches=None):
+    """Line and order statuses from what is received against what is agreed (as Jakamo does).
+    ``batches``: every batch of the order as the caller holds them (just received), not read again."""
     targets, all_done, any_received = {}, True, False
-    rows = list(order.lines.prefetch_related("batches"))
+    if batches is None:
+        rows = list(order.lines.prefetch_related("batches"))
+        of_line = {line.pk: list(line.batches.all()) for line in rows}
+    else:
+        rows = list(order.lines.all())
+        of_line = {line.pk: [] for line in rows}
+        for batch in batches:
+            of_line[batch.line_id].append(batch)
     for line in rows:
         if line.is_cancelled:
             continue
-        batches = [b for b in line.batches.all() if b.agreed_quantity is not None or b.received_quantity > 0]
+        batches = [b for b in of_line[line.pk] if b.agreed_quantity is not None or b.received_quantity > 0]
         line_done = bool(batches) and all(b.received_quantity >= b.receivable_quantity for b in batches)
         line_started = any(b.received_quantity > 0 for b in batches)
         any_received |= line_started
