@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
+from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -221,6 +222,56 @@ def _line_boxes(line_ids, *, receive: bool) -> str:
     )
 
 
+def _compare_rows(comparison, fmt: _Formats) -> str:
+    """The review page's side-by-side rows (a row per line and per batch), as its template wrote
+    them, without the template engine's work per value (seconds at 5,000 lines)."""
+    dash = "—"
+
+    def plain(value) -> str:  # {{ value|default_if_none:"—" }}
+        return dash if value is None else escape(localize(value))
+
+    added = f' <span class="badge warn">{escape(_("added"))}</span>'
+    rows = []
+    for line in comparison.lines:
+        quantity_differs = any(d.kind == dv.QUANTITY and not d.batch_id for d in line.deviations)
+        price_differs = any(d.kind == dv.PRICE for d in line.deviations)
+        rows.append(
+            '<tr class="line">\n'
+            f"      <th>{escape(line.line_id)}</th><td></td><td>{escape(line.status or dash)}</td>\n"
+            f'      <td class="num">{plain(line.ordered_quantity)}</td>\n'
+            f'      <td class="num{" deviates" if quantity_differs else ""}">{plain(line.confirmed_quantity)}</td>\n'
+            f'      <td class="num">{fmt.number(line.ordered_unit_price, 4) if line.ordered_unit_price is not None else ""}'
+            "</td>\n"
+            f'      <td class="num{" deviates" if price_differs else ""}">'
+            f"{fmt.number(line.confirmed_unit_price, 4) if line.confirmed_unit_price is not None else ''}</td>\n"
+            "      <td></td><td></td>\n    </tr>"
+        )
+        for b in line.batches:
+            later = b.promised_date and b.requested_date and b.promised_date != b.requested_date
+            rows.append(
+                f'<tr class="batch{" added" if b.added else ""}">\n'
+                f"      <td></td><td>{escape(b.batch_id)}{added if b.added else ''}</td><td></td>\n"
+                f'      <td class="num">{plain(b.ordered_quantity)}</td>\n'
+                f'      <td class="num{" deviates" if b.ordered_quantity != b.confirmed_quantity else ""}">'
+                f"{plain(b.confirmed_quantity)}</td>\n"
+                "      <td></td><td></td>\n"
+                f"      <td>{fmt.day(b.requested_date, dash)}</td>\n"
+                f'      <td class="{"deviates" if later else ""}">{fmt.day(b.promised_date, dash)}</td>\n    </tr>'
+            )
+    return mark_safe("\n    ".join(rows))
+
+
+def _accept_boxes(line_ids) -> str:
+    """Line by line: a box per line (accept_<line id>, LinesForm's names)."""
+    return mark_safe(
+        "".join(
+            f'<p><label for="id_accept_{i}">Accept line {i}:</label> <input type="checkbox" name="accept_{i}" '
+            f'id="id_accept_{i}"></p>'
+            for i in map(escape, line_ids)
+        )
+    )
+
+
 def _not_receivable(order, receivable: bool) -> str:
     """Why the page offers no receiving, when it offers none."""
     if order.status == OrderStatus.REJECTED:
@@ -258,7 +309,8 @@ def confirmation_review(request, pk, version):
             # One checkbox per line, written by the template (accept_<line id>: LinesForm's names);
             # rendering a bound field per line through the form renderer took seconds at 5,000 lines.
             "lines_form": LinesForm(),
-            "line_ids": [line.line_id for line in comparison.lines],
+            "accept_boxes": _accept_boxes([line.line_id for line in comparison.lines]),
+            "compare_rows": _compare_rows(comparison, _Formats()),
         },
     )
 
