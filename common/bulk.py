@@ -5,7 +5,8 @@ builds one expression per row and field (about a third of a millisecond each), a
 the CASE for every row it updates, so both grow with the square of a batch. A 5,000-line order
 (10,000 delivery batches) spent most of its confirmation, decisions and receipts there. On
 PostgreSQL ``bulk_update`` here sends one ``UPDATE … FROM unnest(array, array, …)`` instead: one
-array parameter per field, whatever the number of rows, joined on the primary key. Elsewhere
+array parameter per field, whatever the number of rows, joined on the primary key (the way Django
+5.2's ``bulk_create`` already inserts on PostgreSQL: call it without a ``batch_size``). Elsewhere
 (SQLite: the tests, the demo) it is Django's own. Like Django's, it saves the named fields only and
 runs no ``save()`` or ``pre_save`` (``auto_now`` fields are not touched)."""
 

@@ -120,7 +120,7 @@ def move_many(table: Table, objs: Sequence, after, *, by=None, why: str = "", in
         records.append(_record(table, obj, before, target, by=by, why=why, inbox=inbox, outbox=outbox, at=now))
     if changed:
         bulk_update(changed, [table.field])
-        StatusChange.objects.bulk_create(records, batch_size=1000)
+        StatusChange.objects.bulk_create(records)
     return len(changed)
 
 

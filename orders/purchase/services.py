@@ -154,7 +154,7 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
             for name in _ORDERED_LINE:
                 setattr(row, name, values[name])
         row.agreed_quantity, row.agreed_unit_price = values["quantity"], values["unit_price"]
-    PurchaseOrderLine.objects.bulk_create(new_rows, batch_size=1000)
+    PurchaseOrderLine.objects.bulk_create(new_rows)
     created = {id(row) for row in new_rows}
     bulk_update(
         [row for row in rows.values() if id(row) not in created],
@@ -190,7 +190,7 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
     for key, batch in batches.items():
         if key not in seen and batch.line_id in in_doc:
             batch.agreed_quantity = batch.agreed_date = None
-    DeliveryBatch.objects.bulk_create(new_batches, batch_size=1000)
+    DeliveryBatch.objects.bulk_create(new_batches)
     bulk_update(batches.values(), ["quantity", "requested_date", "agreed_quantity", "agreed_date"])
 
 
@@ -379,7 +379,7 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *
                 batch.agreed_quantity = batch.confirmed_quantity
                 batch.agreed_date = batch.promised_date or batch.requested_date
     bulk_update(touched_lines, ["confirmed_quantity", "confirmed_unit_price", "agreed_quantity", "agreed_unit_price"])
-    DeliveryBatch.objects.bulk_create(new_batches, batch_size=1000)
+    DeliveryBatch.objects.bulk_create(new_batches)
     created = {id(b) for b in new_batches}
     bulk_update(
         [b for b in batches.values() if id(b) not in created],
@@ -756,7 +756,7 @@ def goods_receive(
         )
         for receipt in receipts:
             receipt.outbox = row
-        Receipt.objects.bulk_create(receipts, batch_size=1000)
+        Receipt.objects.bulk_create(receipts)
         _refresh_receiving(order, by=user, why="goods received", outbox=row, batches=batches.values())
     return receipts[0] if receipts else None
 

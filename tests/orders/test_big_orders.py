@@ -26,8 +26,8 @@ from sandbox.services import response_from_order
 from tests.helpers import buyer_integration
 
 # 30 lines, not more: SQLite takes at most 999 parameters a query, so Django splits a bulk insert
-# of 60 batch rows (13 columns) into more queries beyond about 76 rows; PostgreSQL's chunks are of
-# 1,000 rows (a query more per 1,000 lines, which bench/big_orders.py shows).
+# of 60 batch rows (13 columns) into more queries beyond about 76 rows. PostgreSQL inserts any
+# number of rows in one query (Django's UNNEST insert), and bench/big_orders.py shows it flat.
 SMALL, BIG = 5, 30
 WARM = 2  # a first run fills the caches (session, permissions, content types) before counting
 SIZES = (WARM, SMALL, BIG)
