@@ -80,7 +80,7 @@ def supplier_confirm(order: Order, changes: dict[str, LineChange] | None = None,
             response.notes = [note]
         body = build_order_document(response).decode()
         order.confirmed_xml = body
-        refresh_status(order, confirmed=response)
+        refresh_status(order, requested=requested, confirmed=response)
         order.save()
         _po_queue_send(order, ubl.ORDER_RESPONSE, body, confirmable=True)
     return order

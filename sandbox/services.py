@@ -3,6 +3,7 @@ actions (the other company's moves) are in ``sandbox.party``."""
 
 from __future__ import annotations
 
+import copy
 import random
 import secrets
 import uuid
@@ -456,7 +457,8 @@ def response_from_order(doc: ubl.OrderDocument, *, status: str) -> ubl.OrderDocu
                 line_status_code=line_status,
                 deliveries=deliveries,
                 price=line.price,
-                item=line.item,
+                # A copy: the supplier's changes (its item id) must not change ``doc`` underneath.
+                item=copy.copy(line.item),
             )
         )
     return ubl.OrderDocument(
