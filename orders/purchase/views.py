@@ -1,6 +1,8 @@
 """Purchasers' and sales pages. Thin: load with a permission check, validate with a form, call a
 service, redirect with a message."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -365,13 +367,12 @@ def confirmation_decide(request, pk, version, action):
 @require_POST
 def goods_receive(request, pk):
     order = get_object_or_404(PurchaseOrder, pk=pk)
-    batches = DeliveryBatch.objects.filter(line__order=order).select_related("line")
     if request.POST.get("everything"):
         quantities = None
         form = ReceiveForm({"received_date": request.POST.get("received_date")}, batches=[])
         valid = "received_date" not in form.errors if not form.is_valid() else True
     else:
-        form = ReceiveForm(request.POST, batches=batches)
+        form = ReceiveForm(request.POST, batches=_posted_batches(order, request.POST))
         valid = form.is_valid()
         quantities = form.quantities() if valid else None
     if not valid:
@@ -391,6 +392,31 @@ def goods_receive(request, pk):
     else:
         messages.success(request, _("Received: the Received status is on its way to Jakamo."))
     return redirect(order)
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    line_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What ReceiveForm reads of a batch, without a model instance for it and its line."""
+
+    pk: int
+    batch_id: str
+    line: _Line
+
+
+def _posted_batches(order, posted) -> list[_Batch]:
+    """The batches the receive form posted a field for (qty_<pk>, or line_<line id> for the whole
+    line): a field left out is a field left empty, and the page posts one per open batch."""
+    rows = DeliveryBatch.objects.filter(line__order=order).values_list("pk", "batch_id", "line__line_id")
+    return [
+        _Batch(pk, batch_id, _Line(line_id))
+        for pk, batch_id, line_id in rows
+        if f"qty_{pk}" in posted or f"line_{line_id}" in posted
+    ]
 
 
 manage_po = permission_required("common.manage_purchase_orders", raise_exception=True)
