@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .bulk import bulk_update
 from .errors import Refused
 
 
@@ -118,8 +119,8 @@ def move_many(table: Table, objs: Sequence, after, *, by=None, why: str = "", in
         changed.append(obj)
         records.append(_record(table, obj, before, target, by=by, why=why, inbox=inbox, outbox=outbox, at=now))
     if changed:
-        type(changed[0]).objects.bulk_update(changed, [table.field], batch_size=1000)
-        StatusChange.objects.bulk_create(records, batch_size=1000)
+        bulk_update(changed, [table.field])
+        StatusChange.objects.bulk_create(records)
     return len(changed)
 
 

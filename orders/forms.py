@@ -73,6 +73,7 @@ class ReceiveForm(forms.Form):
     )
 
     def __init__(self, *args, batches=(), **kwargs):
+        # The order page writes these inputs itself (purchase_detail.html): keep the names alike.
         super().__init__(*args, **kwargs)
         self.line_keys = []
         for line_id in dict.fromkeys(b.line.line_id for b in batches):

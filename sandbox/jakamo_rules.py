@@ -20,6 +20,16 @@ class Refusal(Exception):
         super().__init__(self.text)
 
 
+def lines_by_id(doc: ubl.OrderDocument | None) -> dict[str, ubl.OrderLine]:
+    """``doc.line`` for every line at once: looking each line up in a loop over another document's
+    lines walked the whole list each time (25 million steps for two 5,000-line documents). The
+    first line with an id wins, as with ``doc.line``."""
+    found: dict[str, ubl.OrderLine] = {}
+    for line in doc.lines if doc is not None else ():
+        found.setdefault(line.id, line)
+    return found
+
+
 def check_order(doc: ubl.OrderDocument, *, new: bool):
     """The PO API's checks, in the order Jakamo applies them (first failure answers)."""
     if doc.issue_date is None:
@@ -102,10 +112,11 @@ def confirmation_status(
         # The buyer's OrderChange after a rejection puts the order before the supplier again.
         return OrderStatus.REJECTED if actor == "supplier" else OrderStatus.WAITING_SUPPLIER
     mismatch = False
+    confirmed_lines = lines_by_id(confirmed)
     for req_line in requested.lines:
         if line_is_cancelled(req_line):
             continue
-        conf_line = confirmed.line(req_line.id)
+        conf_line = confirmed_lines.get(req_line.id)
         if conf_line is not None and conf_line.line_status_code in (ubl.OPEN, ubl.DRAFT):
             # A line not (finally) confirmed: the supplier still owes a confirmation.
             return OrderStatus.WAITING_SUPPLIER
@@ -120,6 +131,7 @@ def receiving_status(requested: ubl.OrderDocument, state: dict, confirmed: ubl.O
     """Started receiving / Received from the per-batch received quantities, or None."""
     any_received = False
     all_received = True
+    confirmed_lines = lines_by_id(confirmed)
     for line in requested.lines:
         if line_is_cancelled(line):
             continue
@@ -128,7 +140,7 @@ def receiving_status(requested: ubl.OrderDocument, state: dict, confirmed: ubl.O
             any_received = True
             continue
         batches = line_state.get("batches", {})
-        targets = batch_targets(line, confirmed.line(line.id) if confirmed else None)
+        targets = batch_targets(line, confirmed_lines.get(line.id))
         line_done = bool(targets)
         for batch_id, target in targets.items():
             received = Decimal(batches.get(batch_id, {}).get("received", "0"))

@@ -80,7 +80,7 @@ def supplier_confirm(order: Order, changes: dict[str, LineChange] | None = None,
             response.notes = [note]
         body = build_order_document(response).decode()
         order.confirmed_xml = body
-        refresh_status(order)
+        refresh_status(order, requested=requested, confirmed=response)
         order.save()
         _po_queue_send(order, ubl.ORDER_RESPONSE, body, confirmable=True)
     return order
@@ -185,8 +185,9 @@ def supplier_deliver(
         confirmed = confirmed_doc(order)
         wanted = line_ids or [line.id for line in requested.lines if not rules.line_is_cancelled(line)]
         lines = []
+        known = rules.lines_by_id(confirmed or requested)
         for line_id in wanted:
-            line = (confirmed or requested).line(line_id)
+            line = known.get(line_id)
             if line is None:
                 raise PartyActionError(f"Order {order.order_number} has no line {line_id}.")
             lines.append(
@@ -227,10 +228,11 @@ def supplier_dispatch_asn(
     requested = requested_doc(order)
     confirmed = confirmed_doc(order)
     items = []
+    confirmed_lines = rules.lines_by_id(confirmed)
     for line in requested.lines:
         if rules.line_is_cancelled(line):
             continue
-        conf = confirmed.line(line.id) if confirmed else None
+        conf = confirmed_lines.get(line.id)
         qty = (quantities or {}).get(line.id)
         if qty is None:
             qty = (conf or line).quantity.value if (conf or line).quantity else Decimal(0)

@@ -1,0 +1,245 @@
+"""Big orders: what the portal does with an order must not cost a query per line or batch. Each
+test runs the same step on a 5-line and a 30-line order (after a 2-line one) (two delivery batches a line) and requires
+the same number of queries, so a per-line query that comes back fails here, whatever the bound.
+bench/big_orders.py measures the times at 100, 1,000 and 5,000 lines."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from common.bulk import bulk_update
+from exchange.models import InboxMessage
+from jakamo import ubl
+from jakamo.ubl_build import build_order_document
+from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder
+from orders.purchase import services
+from sandbox import demo
+from sandbox.services import response_from_order
+from tests.helpers import buyer_integration
+
+# 30 lines, not more: SQLite takes at most 999 parameters a query, so Django splits a bulk insert
+# of 60 batch rows (13 columns) into more queries beyond about 76 rows. PostgreSQL inserts any
+# number of rows in one query (Django's UNNEST insert), and bench/big_orders.py shows it flat.
+SMALL, BIG = 5, 30
+WARM = 2  # a first run fills the caches (session, permissions, content types) before counting
+SIZES = (WARM, SMALL, BIG)
+LATER = date.today() + timedelta(days=60)
+
+
+def big_order(number: str, lines: int) -> ubl.OrderDocument:
+    """demo.sample_order with ``lines`` lines of 100, each in two batches of 50 a fortnight apart."""
+    doc = demo.sample_order(number, lines=lines)
+    for line in doc.lines:
+        first = line.deliveries[0]
+        first.quantity = ubl.Quantity(Decimal(50), "PCE")
+        line.deliveries.append(
+            ubl.Delivery(
+                id=f"{number}-{line.id}-2",
+                quantity=ubl.Quantity(Decimal(50), "PCE"),
+                requested_end_date=first.requested_end_date + timedelta(days=14),
+            )
+        )
+    return doc
+
+
+def placed(number: str, lines: int, purchaser) -> PurchaseOrder:
+    return services.purchase_order_create(
+        integration=buyer_integration(purchaser), document=big_order(number, lines), user=purchaser
+    )
+
+
+def response_for(order: PurchaseOrder) -> ubl.OrderDocument:
+    """The supplier's answer: every line confirmed, and on some lines a later date, a higher price
+    or a batch added (split off the first), as the benchmark's supplier answers."""
+    response = response_from_order(services.order_document(order), status=ubl.CONFIRMED)
+    for n, line in enumerate(response.lines, 1):
+        if n % 3 == 1:
+            for d in line.deliveries:
+                d.promised_start_date = d.promised_end_date = LATER
+        elif n % 3 == 2:
+            line.price = ubl.Price(ubl.Amount(Decimal(135), "EUR"), ubl.Quantity(Decimal(10), "PCE"))
+        else:
+            line.deliveries[0].quantity = ubl.Quantity(Decimal(40), "PCE")
+            line.deliveries.append(
+                ubl.Delivery(
+                    id=f"{line.deliveries[0].id}.1",
+                    quantity=ubl.Quantity(Decimal(10), "PCE"),
+                    promised_end_date=LATER,
+                    status="Open",
+                )
+            )
+        line.line_status_code = ubl.CONFIRMED_WITH_CHANGES
+    return response
+
+
+def inbox_for(order: PurchaseOrder, response: ubl.OrderDocument) -> InboxMessage:
+    body = build_order_document(response)
+    return InboxMessage.objects.create(
+        integration=order.integration,
+        body=body,
+        content_type="application/xml",
+        content_hash=hashlib.sha256(body).hexdigest(),
+        acknowledge_uri=f"http://x/ack/{uuid.uuid4()}",
+        confirm_url=f"http://127.0.0.1:9/confirm/{uuid.uuid4()}",
+        status="acknowledged",
+        document_type="OrderResponse",
+        document_key=order.order_number,
+    )
+
+
+def confirmed(number: str, lines: int, purchaser) -> tuple[PurchaseOrder, Confirmation]:
+    order = placed(number, lines, purchaser)
+    response = response_for(order)
+    confirmation = services.confirmation_record(inbox=inbox_for(order, response), response=response)
+    order.refresh_from_db()
+    assert confirmation.decision == Confirmation.Decision.PENDING
+    return order, confirmation
+
+
+def queries(fn) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def same_for_both(step, bound: int):
+    """``step(size)`` costs as many queries at BIG lines as at SMALL, and at most ``bound``."""
+    step(WARM)
+    small, big = queries(lambda: step(SMALL)), queries(lambda: step(BIG))
+    assert big == small, f"{small} queries at {SMALL} lines, {big} at {BIG}: a query per line came back"
+    assert big <= bound, f"{big} queries (at most {bound} expected)"
+
+
+@pytest.mark.django_db
+def test_creating_an_order_costs_the_same_queries_at_any_size(purchaser):
+    same_for_both(lambda size: placed(f"C-{size}", size, purchaser), bound=25)
+
+
+@pytest.mark.django_db
+def test_the_erp_endpoint_costs_the_same_queries_at_any_size(client, purchaser):
+    from orders.purchase.intake import erp_client_create
+
+    token = erp_client_create(name="ERP", integration=buyer_integration(purchaser))[1]
+
+    def post(size):
+        body = build_order_document(big_order(f"E-{size}", size))
+        response = client.post(
+            "/orders/erp/orders/", body, content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        assert response.status_code == 201, response.content
+
+    same_for_both(post, bound=25)
+
+
+@pytest.mark.django_db
+def test_applying_an_order_response_costs_the_same_queries_at_any_size(purchaser):
+    def apply(size):
+        order = PurchaseOrder.objects.get(order_number=f"A-{size}")
+        response = response_for(order)
+        inbox = inbox_for(order, response)
+        confirmation = services.confirmation_record(inbox=inbox, response=response)
+        assert confirmation.decision == Confirmation.Decision.PENDING
+        assert DeliveryBatch.objects.filter(line__order=order, added_by_supplier=True).count() == size // 3
+
+    for size in SIZES:
+        placed(f"A-{size}", size, purchaser)
+    same_for_both(apply, bound=30)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["order", "review"])
+def test_the_order_and_review_pages_cost_the_same_queries_at_any_size(client, purchaser, page):
+    client.force_login(purchaser)
+    urls = {}
+    for size in SIZES:
+        order, confirmation = confirmed(f"P-{size}", size, purchaser)
+        urls[size] = (
+            order.get_absolute_url()
+            if page == "order"
+            else reverse("orders:confirmation_review", args=[order.pk, confirmation.version])
+        )
+
+    def get(size):
+        response = client.get(urls[size])
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert text.count('name="accept_' if page == "review" else "<tr") >= size
+
+    same_for_both(get, bound=20)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["accept", "reject", "lines"])
+def test_deciding_costs_the_same_queries_at_any_size(client, purchaser, action):
+    client.force_login(purchaser)
+    orders = {size: confirmed(f"D-{size}", size, purchaser)[0] for size in SIZES}
+
+    def decide(size):
+        data = {"note": "ok"}
+        if action == "lines":
+            data.update({f"accept_{n}": "on" for n in range(1, size + 1, 2)})
+        response = client.post(reverse("orders:confirmation_decide", args=[orders[size].pk, 1, action]), data)
+        assert response.status_code == 302
+        assert Confirmation.objects.get(order=orders[size]).decision != Confirmation.Decision.PENDING
+
+    same_for_both(decide, bound=30)
+
+
+@pytest.mark.django_db
+def test_receiving_costs_the_same_queries_at_any_size(client, purchaser):
+    client.force_login(purchaser)
+    orders = {}
+    for size in SIZES:
+        order, confirmation = confirmed(f"G-{size}", size, purchaser)
+        services.confirmation_accept(confirmation=confirmation, user=purchaser)
+        orders[size] = order
+
+    def page(size):
+        text = client.get(orders[size].get_absolute_url()).content.decode()
+        assert text.count('name="qty_') == DeliveryBatch.objects.filter(line__order=orders[size]).count()
+
+    def every_batch(size):
+        data = {"received_date": date.today().isoformat()}
+        for pk in DeliveryBatch.objects.filter(line__order=orders[size]).values_list("pk", flat=True):
+            data[f"qty_{pk}"] = "5"
+        client.post(reverse("orders:receive", args=[orders[size].pk]), data)
+        assert PurchaseOrder.objects.get(pk=orders[size].pk).status == OrderStatus.STARTED_RECEIVING
+
+    def everything(size):
+        client.post(
+            reverse("orders:receive", args=[orders[size].pk]), {"received_date": "2026-12-01", "everything": "on"}
+        )
+        assert PurchaseOrder.objects.get(pk=orders[size].pk).status == OrderStatus.RECEIVED
+
+    same_for_both(page, bound=20)
+    same_for_both(every_batch, bound=30)
+    same_for_both(everything, bound=30)
+
+
+@pytest.mark.django_db
+def test_bulk_update_saves_what_djangos_would(purchaser):
+    """common.bulk.bulk_update (one UPDATE … FROM unnest on PostgreSQL) against the values set:
+    numbers, dates, text, None, and a column that is None on every row."""
+    order = placed("B-1", 3, purchaser)
+    batches = list(DeliveryBatch.objects.filter(line__order=order).order_by("pk"))
+    for n, batch in enumerate(batches):
+        batch.agreed_quantity = None if n % 2 else Decimal("12.3456")
+        batch.agreed_date = date(2027, 1, n + 1)
+        batch.tracking_number = f"T-{n} ’quoted’"
+        batch.promised_date = None
+    assert bulk_update(batches, ["agreed_quantity", "agreed_date", "tracking_number", "promised_date"]) == len(batches)
+    assert bulk_update([], ["agreed_quantity"]) == 0
+    for n, batch in enumerate(DeliveryBatch.objects.filter(line__order=order).order_by("pk")):
+        assert batch.agreed_quantity == (None if n % 2 else Decimal("12.3456"))
+        assert batch.agreed_date == date(2027, 1, n + 1)
+        assert batch.tracking_number == f"T-{n} ’quoted’"
+        assert batch.promised_date is None
+        assert batch.quantity == 50  # untouched
