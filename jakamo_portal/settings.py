@@ -56,7 +56,7 @@ INSTALLED_APPS = [
 
 # The receive form posts one field per delivery batch and one per line: a 5,000-line order with a
 # batch a line is 10,000 fields, and Django's default (1,000) refused it with a 400. The body stays
-# bounded by DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), far above such a form (~150 kB) and far below harm.
+# bounded by DATA_UPLOAD_MAX_MEMORY_SIZE (MAX_BODY_BYTES, below), far above such a form (~150 kB).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 25_000
 
 MIDDLEWARE = [

@@ -71,6 +71,7 @@ class ReceiveForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("When the receipt happened, if not the received date"),
     )
+    everything = forms.BooleanField(required=False, label=_("Receive everything still open"))
 
     def __init__(self, *args, batches=(), **kwargs):
         # The order page writes these inputs itself (purchase_detail.html): keep the names alike.

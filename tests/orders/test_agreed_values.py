@@ -102,6 +102,7 @@ def test_a_cancelled_line_is_not_offered_for_receiving(network, buyer, purchaser
     client.force_login(purchaser)
     page = client.get(order.get_absolute_url()).content.decode()
     assert f'name="qty_{cancelled.pk}"' not in page and 'name="line_2"' not in page
+    assert 'name="everything"' in page and "Receive everything still open" in page
 
 
 def test_every_status_change_has_its_audit_row(network, buyer, purchaser):
