@@ -33,7 +33,16 @@ from orders.models import (
     SalesOrderVersion,
     SalesStatus,
 )
-from orders.transitions import DELIVERED, NOT_CONFIRMED, SALES_LINE, SALES_ORDER, initial, move, move_many
+from orders.transitions import (
+    DELIVERED,
+    NOT_CONFIRMED,
+    SALES_LINE,
+    SALES_ORDER,
+    initial,
+    move,
+    move_many,
+    record_start,
+)
 
 from .answer import LineAnswer, build_lines, check_answer, line_changes, together
 
@@ -148,6 +157,7 @@ def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
                 awaiting_since=timezone.now(),
                 delivery_due=delivery_due(document),
             )
+            record_start(SALES_ORDER, order, why=f"{document.kind} v1 from the customer", inbox=inbox)
             SalesOrderVersion.objects.create(
                 order=order, version=1, document_type=document.kind, document_xml=body, inbox=inbox
             )

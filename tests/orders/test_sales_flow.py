@@ -340,7 +340,12 @@ def test_the_rows_follow_every_version_and_answer_and_each_status_change_is_reco
     line = order.lines.get(line_id="1")
     assert (line.confirmed_quantity, line.confirmed_unit_price, line.status) == (40, Decimal("4.2"), CHANGED)
     assert [(b.confirmed_quantity, b.promised_date) for b in line.batches.all()] == [(40, LATER)]
-    change = StatusChange.objects.get(model="orders.salesorder", object_id=order.pk)
+    arrival, change = StatusChange.objects.filter(model="orders.salesorder", object_id=order.pk)
+    assert (arrival.before, arrival.after, arrival.inbox_id) == (
+        "",
+        SalesStatus.WAITING_US,
+        order.versions.get().inbox_id,
+    )
     assert (change.before, change.after, change.user, change.outbox_id) == (
         SalesStatus.WAITING_US,
         SalesStatus.WAITING_CUSTOMER,
