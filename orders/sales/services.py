@@ -359,7 +359,15 @@ def _record_answer(order: SalesOrder, requested: ubl.OrderDocument, response: ub
     SalesOrderBatch.objects.bulk_update(update, ["confirmed_quantity", "promised_date"], batch_size=1000)
     if remove:
         SalesOrderBatch.objects.filter(pk__in=remove).delete()
-    move_many(SALES_LINE, rows, lambda row: statuses.get(row.line_id), by=by, why=why, outbox=outbox)
+    # A line delivered (or cancelled) keeps its status whatever a later answer says of it.
+    move_many(
+        SALES_LINE,
+        rows,
+        lambda row: None if SALES_LINE.is_final(row.status) else statuses.get(row.line_id),
+        by=by,
+        why=why,
+        outbox=outbox,
+    )
 
 
 def sales_rows_backfill(order: SalesOrder) -> bool:

@@ -530,3 +530,20 @@ def test_orders_recorded_before_rows_get_them_from_their_stored_xml(network, sup
     assert order.lines.get(line_id="2").status == "Confirmed"
     call_command("sales_rows")  # twice changes nothing
     assert order.lines.count() == 2
+
+
+# -- found by the state machine (tests/machines.py, SalesOrders) ---------------------------------------------
+def test_a_line_delivered_before_our_confirmation_stays_delivered_through_later_answers(network, supplier, seller):
+    # Single lines may be reported delivered before the order is confirmed; our next answer (as
+    # requested, with changes, or a rejection) tried to make the line Confirmed again and was refused.
+    customer_orders(network, "C-30")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_deliver(order=order, user=seller, line_ids=["1"])
+    sales.sales_confirm_with_changes(order=order, user=seller, answers={"2": sales.LineAnswer(promised_date=LATER)})
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    send_all()
+    order.refresh_from_db()
+    assert order.status == SalesStatus.CONFIRMED
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": "Delivered", "2": "Confirmed"}
+    assert JakamoOrder.objects.get(order_number="C-30").status == JakamoStatus.CONFIRMED
