@@ -666,15 +666,15 @@ def _answer(order, user, requested, response, kind, note) -> SalesConfirmation:
 
 def _status_after_answer(order: SalesOrder, requested, response, rejected: bool):
     """Rejected when every line is cancelled; Confirmed when our answer matches the request; still
-    ours to confirm while it only leaves lines Open or Draft (as a purchaser's review reads such a
-    confirmation, and Jakamo shows it: it keeps waiting since it arrived); else the customer
-    decides on our changes. With the order's awaiting_since."""
+    ours to confirm while it leaves any line Open or Draft, changes or not (as a purchaser's review
+    reads such a confirmation, and Jakamo shows it: it keeps waiting since it arrived); else the
+    customer decides on our changes. With the order's awaiting_since."""
     if rejected:
         return SalesStatus.REJECTED, None
     changed = dv.compare(requested, response)
     if changed.matches:
         return SalesStatus.CONFIRMED, None
-    if changed.only_unconfirmed:
+    if changed.kinds & {dv.OPEN_LINE, dv.DRAFT_LINE}:
         return SalesStatus.WAITING_US, order.awaiting_since
     return SalesStatus.WAITING_CUSTOMER, None
 

@@ -547,3 +547,22 @@ def test_a_line_delivered_before_our_confirmation_stays_delivered_through_later_
     assert order.status == SalesStatus.CONFIRMED
     assert dict(order.lines.values_list("line_id", "status")) == {"1": "Delivered", "2": "Confirmed"}
     assert JakamoOrder.objects.get(order_number="C-30").status == JakamoStatus.CONFIRMED
+
+
+def test_an_answer_with_changes_and_a_line_left_open_keeps_the_order_ours_to_confirm(network, supplier, seller):
+    # Jakamo shows the order waiting for the supplier while any line is Open or Draft, changes or
+    # not (as the purchase side reads it); the portal said "Waiting for the customer".
+    customer_orders(network, "C-31")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    arrived = order.awaiting_since
+    sales.sales_confirm_with_changes(
+        order=order,
+        user=seller,
+        answers={"1": sales.LineAnswer(leave_open=True), "2": sales.LineAnswer(quantity=Decimal(8))},
+    )
+    send_all()
+    order.refresh_from_db()
+    assert (order.status, order.awaiting_since) == (SalesStatus.WAITING_US, arrived)
+    assert JakamoOrder.objects.get(order_number="C-31").status == JakamoStatus.WAITING_SUPPLIER
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": "Open", "2": CHANGED}
