@@ -413,6 +413,9 @@ def customer_cancel(order: Order, *, line_ids: list[str] | None = None) -> Order
             raise PartyActionError(f"Order {order.order_number} is already {order.status.lower()}.")
         if not line_ids:
             order.status = OrderStatus.CANCELLED
+            # Every line of a cancelled order is cancelled too (as receive_po_status does).
+            for line in requested_doc(order).lines:
+                order.state.setdefault(line.id, {"status": None, "batches": {}})["status"] = ubl.CANCELLED
             order.save()
             body = jstatus.build_status_message(jstatus.StatusMessage(order.order_number, jstatus.CANCELLED)).decode()
             if order.supplier_integration:

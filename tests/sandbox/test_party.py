@@ -199,6 +199,9 @@ def test_customer_places_changes_and_cancels_orders_in_the_so_queue(network, so_
     assert cancelled.status == "Cancelled" and cancelled.order_id == "C-7"
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
+    # Every line of the cancelled order is cancelled too, as on the PO side (the state machine found
+    # the lines still showing what the supplier had confirmed).
+    assert {line_id: state["status"] for line_id, state in order.state.items()} == {"1": "Cancelled", "2": "Cancelled"}
 
 
 def test_supplier_delivered_over_the_so_api(network, so_client):
