@@ -451,6 +451,10 @@ def customer_accept(order: Order) -> Order:
         order.requested_xml = build_order_document(requested).decode()
         refresh_status(order, actor="buyer")
         order.save()
+        # The accepted values are the customer's new version of the order: an OrderChange, which
+        # reaches the supplier's SO queue like any other change (SO document 6.4).
+        if order.supplier_integration and order.supplier_integration.pass_order_changes:
+            enqueue(order.supplier_integration, ubl.ORDER_CHANGE, order.requested_xml, order=order, confirmable=True)
     return order
 
 

@@ -297,10 +297,21 @@ def jakamo_batches_delivered(order: JakamoOrder, line_id: str) -> bool:
     return bool(ids) and all(batches.get(b, {}).get("delivered") for b in ids)
 
 
-def jakamo_sales_line_status(order: JakamoOrder, line_id: str) -> str:
+def jakamo_sales_line_status(order: JakamoOrder, line_id: str, changed: bool = False) -> str:
+    """A sales line's status as Jakamo holds it: Delivered, else as ``jakamo_line_status`` reads it,
+    where the line's status code is read against what is requested now (PO document 6.4's table):
+    a line "Confirmed with changes" whose request took up our values is Confirmed; a line the
+    customer ``changed`` since our last answer is not confirmed any more unless it still matches."""
     if jakamo_batches_delivered(order, line_id):
         return DELIVERED
-    return jakamo_line_status(order, line_id)
+    status = jakamo_line_status(order, line_id)
+    if status not in (ubl.CONFIRMED, ubl.CONFIRMED_WITH_CHANGES, ubl.OPEN, ubl.DRAFT):
+        return status
+    requested, confirmed = jakamo.requested_doc(order).line(line_id), jakamo.confirmed_doc(order).line(line_id)
+    matches = status != ubl.OPEN and rules.line_matches(requested, confirmed, compare_sellers_item_id=False)
+    if changed and not matches:
+        return ""
+    return ubl.CONFIRMED if matches and status == ubl.CONFIRMED_WITH_CHANGES else status
 
 
 def jakamo_sales_status(order: JakamoOrder) -> str:
@@ -327,6 +338,7 @@ class SalesOrders(RuleBasedStateMachine):
         super().__init__()
         self.seen_final: dict[int, str] = {}
         self.mine: list[str] = []  # order numbers: the database outlives a sequence
+        self.changed: dict[str, set[str]] = {}  # lines the customer changed since our last answer
         STATS["sales sequences"] += 1
 
     def settle(self, move: str):
@@ -414,6 +426,8 @@ class SalesOrders(RuleBasedStateMachine):
             "price": party.CustomerChange(price=Decimal(data.draw(st.sampled_from([3, 5])))),
         }[what]
         party.customer_change_order(self.jakamo(number), {line.id: change})
+        if jakamo.requested_doc(self.jakamo(number)).line(line.id) != line:
+            self.changed.setdefault(number, set()).add(line.id)
         self.settle(f"customer changes {what}")
 
     @rule(number=orders, data=st.data())
@@ -446,6 +460,7 @@ class SalesOrders(RuleBasedStateMachine):
     def we_confirm_as_requested(self, number):
         try:
             sales.sales_confirm_as_requested(order=self.portal(number), user=self.seller)
+            self.changed.pop(number, None)
         except Refused as refused:
             assert refused.code in {"order_closed", "transition_not_allowed"}, refused.code
             assert SALES_ORDER.is_final(self.portal(number).status), refused.code
@@ -486,6 +501,7 @@ class SalesOrders(RuleBasedStateMachine):
                 explained.add("draft_not_allowed")
         try:
             sales.sales_confirm_with_changes(order=order, user=self.seller, answers=answers, note="machine")
+            self.changed.pop(number, None)
         except Refused as refused:
             codes = {p.code for p in getattr(refused, "problems", [refused])}
             assert codes <= explained, (codes, explained)
@@ -496,6 +512,7 @@ class SalesOrders(RuleBasedStateMachine):
         order = self.portal(number)
         try:
             sales.sales_reject(order=order, user=self.seller, reason="no capacity")
+            self.changed.pop(number, None)
         except Refused as refused:
             assert refused.code in {"order_closed", "transition_not_allowed"}, refused.code
             assert SALES_ORDER.is_final(order.status) or not SALES_ORDER.allows(order.status, SalesStatus.REJECTED)
@@ -535,7 +552,9 @@ class SalesOrders(RuleBasedStateMachine):
             for line in order.lines.all():
                 if requested.line(line.line_id) is None:
                     continue
-                held = jakamo_sales_line_status(jorder, line.line_id)
+                held = jakamo_sales_line_status(
+                    jorder, line.line_id, line.line_id in self.changed.get(order.order_number, ())
+                )
                 assert line.status == held, (order.order_number, line.line_id, line.status, held)
 
     @invariant()
