@@ -566,3 +566,20 @@ def test_an_answer_with_changes_and_a_line_left_open_keeps_the_order_ours_to_con
     assert (order.status, order.awaiting_since) == (SalesStatus.WAITING_US, arrived)
     assert JakamoOrder.objects.get(order_number="C-31").status == JakamoStatus.WAITING_SUPPLIER
     assert dict(order.lines.values_list("line_id", "status")) == {"1": "Open", "2": CHANGED}
+
+
+def test_the_customer_accepting_our_changes_confirms_the_order_here_too(network, supplier, seller):
+    # The customer's acceptance changed the order at the sandbox (Confirmed) but never reached the
+    # SO queue: the portal kept waiting for the customer.
+    customer_orders(network, "C-32")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_with_changes(order=order, user=seller, answers={"1": sales.LineAnswer(quantity=Decimal(40))})
+    send_all()
+    party.customer_accept(JakamoOrder.objects.get(order_number="C-32"))
+    assert JakamoOrder.objects.get(order_number="C-32").status == JakamoStatus.CONFIRMED
+    inbox.sync(supplier.pk)
+    order.refresh_from_db()
+    assert (order.status, order.version) == (SalesStatus.CONFIRMED, 2)
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": "Confirmed", "2": "Confirmed"}
+    assert order.lines.get(line_id="1").quantity == 40
