@@ -276,6 +276,12 @@ def receive_po_document(integration: Integration, body: bytes) -> Order:
             for line in doc.lines:
                 if rules.line_is_cancelled(line):
                     order.state[line.id]["status"] = ubl.CANCELLED
+                elif order.state[line.id].get("status") == ubl.STARTED_RECEIVING:
+                    # Revised down to what came: the line is Received, as the order's status says.
+                    batches = order.state[line.id].get("batches", {})
+                    targets = rules.batch_targets(line, None)
+                    if all(Decimal(batches.get(b, {}).get("received", "0")) >= t for b, t in targets.items()):
+                        order.state[line.id]["status"] = ubl.RECEIVED
         refresh_status(order, actor="buyer")
         order.save()
         if supplier_so is not None and (kind == ubl.ORDER or supplier_so.pass_order_changes):
