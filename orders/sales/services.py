@@ -737,7 +737,10 @@ def sales_deliver(
             batches = [b for b in row.batches.all() if b.batch_id and (not batch_ids or b.batch_id in batch_ids)]
             if (batch_ids and not batches) or (not batch_ids and row.line_id not in (line_ids or known)):
                 continue
-            whole = not batch_ids or {b.batch_id for b in row.batches.all() if b.batch_id} <= set(batch_ids)
+            # The line is delivered once every batch of it is, now or in an earlier report.
+            whole = not batch_ids or all(
+                b.batch_id in batch_ids or b.delivered_date for b in row.batches.all() if b.batch_id
+            )
             chosen.append((row, batches, whole))
         delivered = {row.line_id for row in rows if row.status == DELIVERED}
         delivered |= {row.line_id for row, _batches, whole in chosen if whole}

@@ -583,3 +583,18 @@ def test_the_customer_accepting_our_changes_confirms_the_order_here_too(network,
     assert (order.status, order.version) == (SalesStatus.CONFIRMED, 2)
     assert dict(order.lines.values_list("line_id", "status")) == {"1": "Confirmed", "2": "Confirmed"}
     assert order.lines.get(line_id="1").quantity == 40
+
+
+def test_a_line_is_delivered_once_its_last_batch_is_even_in_separate_reports(network, supplier, seller):
+    # The state machine delivered a two-batch line one batch at a time: Jakamo held both batches
+    # delivered, the portal's line stayed not delivered.
+    order = two_batch_order(network, supplier, "C-33")
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    sales.sales_deliver(order=order, user=seller, batch_ids=["C-33-1-1"])
+    assert order.lines.get().status == "Confirmed"
+    sales.sales_deliver(order=order, user=seller, batch_ids=["C-33-1-2"])
+    send_all()
+    order.refresh_from_db()
+    assert (order.status, order.lines.get().status) == (SalesStatus.DELIVERED, "Delivered")
+    batches = JakamoOrder.objects.get(order_number="C-33").state["1"]["batches"]
+    assert batches["C-33-1-1"]["delivered"] and batches["C-33-1-2"]["delivered"]
