@@ -20,14 +20,16 @@ def test_random_moves_of_customer_and_seller_keep_the_portal_true_to_jakamo(netw
         seller,
     )
     count = int(os.environ.get("STATE_MACHINE_EXAMPLES", 0)) or examples(12)
-    run_state_machine_as_test(
-        machines.SalesOrders,
-        settings=settings(
-            max_examples=count,
-            stateful_step_count=int(os.environ.get("STATE_MACHINE_STEPS", 12)),
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-        ),
-    )
-    stats = machines.STATS
-    print(f"sales state machine: {stats['sales sequences']} sequences, {stats['sales steps']} steps")
+    try:
+        run_state_machine_as_test(
+            machines.SalesOrders,
+            settings=settings(
+                max_examples=count,
+                stateful_step_count=int(os.environ.get("STATE_MACHINE_STEPS", 12)),
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    finally:  # the soak reads this line, also when a sequence failed
+        stats = machines.STATS
+        print(f"sales state machine: {stats['sales sequences']} sequences, {stats['sales steps']} steps")

@@ -16,13 +16,15 @@ from tests.strategies import examples
 def test_random_moves_of_both_parties_keep_the_portal_true_to_jakamo(network, buyer, purchaser):
     machines.PurchaseOrders.buyer, machines.PurchaseOrders.purchaser = buyer, purchaser
     count = int(os.environ.get("STATE_MACHINE_EXAMPLES", 0)) or examples(12)
-    run_state_machine_as_test(
-        machines.PurchaseOrders,
-        settings=settings(
-            max_examples=count,
-            stateful_step_count=int(os.environ.get("STATE_MACHINE_STEPS", 12)),
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-        ),
-    )
-    print(f"state machine: {machines.STATS['sequences']} sequences, {machines.STATS['steps']} steps")
+    try:
+        run_state_machine_as_test(
+            machines.PurchaseOrders,
+            settings=settings(
+                max_examples=count,
+                stateful_step_count=int(os.environ.get("STATE_MACHINE_STEPS", 12)),
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    finally:  # the soak reads this line, also when a sequence failed
+        print(f"state machine: {machines.STATS['sequences']} sequences, {machines.STATS['steps']} steps")
