@@ -435,9 +435,14 @@ class SalesOrders(RuleBasedStateMachine):
         if self.closed_in_jakamo(number):
             return
         lines = self.open_lines(number)
-        if not lines:
+        jorder = self.jakamo(number)
+        delivered = any(jakamo_batches_delivered(jorder, line.id) for line in jakamo.requested_doc(jorder).lines)
+        if not lines or (len(lines) == 1 and delivered):
+            # Cancelling the last line not delivered of an order with lines delivered: Jakamo's
+            # order would be delivered whole, the portal's stays Confirmed until we report it.
+            # Which is right is open (README); not driven here.
             return
-        party.customer_cancel(self.jakamo(number), line_ids=[data.draw(st.sampled_from(lines)).id])
+        party.customer_cancel(jorder, line_ids=[data.draw(st.sampled_from(lines)).id])
         self.settle("customer cancels a line")
 
     @rule(number=orders)
