@@ -415,6 +415,9 @@ def customer_cancel(order: Order, *, line_ids: list[str] | None = None) -> Order
             raise PartyActionError(f"Order {order.order_number} is already {order.status.lower()}.")
         if not line_ids:
             order.status = OrderStatus.CANCELLED
+            # Every line of a cancelled order is cancelled too (as receive_po_status does).
+            for line in requested_doc(order).lines:
+                order.state.setdefault(line.id, {"status": None, "batches": {}})["status"] = ubl.CANCELLED
             order.save()
             body = jstatus.build_status_message(jstatus.StatusMessage(order.order_number, jstatus.CANCELLED)).decode()
             if order.supplier_integration:
@@ -450,6 +453,10 @@ def customer_accept(order: Order) -> Order:
         order.requested_xml = build_order_document(requested).decode()
         refresh_status(order, actor="buyer")
         order.save()
+        # The accepted values are the customer's new version of the order: an OrderChange, which
+        # reaches the supplier's SO queue like any other change (SO document 6.4).
+        if order.supplier_integration and order.supplier_integration.pass_order_changes:
+            enqueue(order.supplier_integration, ubl.ORDER_CHANGE, order.requested_xml, order=order, confirmable=True)
     return order
 
 

@@ -93,8 +93,9 @@ def order_xml(number: str, **kwargs) -> bytes:
 
 
 def send_all():
-    """What the task cluster does: send every pending or retrying outgoing message now."""
-    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]):
+    """What the task cluster does: send every pending or retrying outgoing message now, oldest
+    first as the dispatcher does (the model's own ordering is newest first)."""
+    for row in OutboxMessage.objects.filter(status__in=["pending", "retry"]).order_by("id"):
         outbox.send(row.pk)
 
 

@@ -1,7 +1,8 @@
-"""Random sequences of both parties' moves on purchase orders, through the real outbox and inbox
-against the sandbox over HTTP, checking after every step that the portal says what Jakamo holds
-(hypothesis ``RuleBasedStateMachine``). tests/orders/test_state_machine.py runs a bounded number of
-sequences; ``bench/soak.py`` runs thousands and prints how many steps and sequences it tried.
+"""Random sequences of both parties' moves on purchase orders (``PurchaseOrders``) and on customer
+orders (``SalesOrders``), through the real outbox and inbox against the sandbox over HTTP, checking
+after every step that the portal says what Jakamo holds (hypothesis ``RuleBasedStateMachine``).
+tests/orders/test_state_machine.py and test_sales_state_machine.py run a bounded number of
+sequences; ``bench/soak.py`` runs thousands and prints how many steps and sequences they tried.
 
 Not a test module: the test and the soak both take the machine from here."""
 
@@ -18,11 +19,14 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from common.errors import Refused
 from common.transitions import StatusChange
 from exchange import inbox
+from exchange.models import InboxMessage, OutboxMessage
 from jakamo import ubl
 from jakamo.ubl_parse import parse_order_document
 from orders import transitions as tr
-from orders.models import DeliveryBatch, PurchaseOrder
+from orders.models import DeliveryBatch, PurchaseOrder, SalesOrder, SalesOrderLine, SalesStatus
 from orders.purchase import services
+from orders.sales import services as sales
+from orders.transitions import DELIVERED, SALES_ORDER
 from sandbox import demo, party
 from sandbox import jakamo_rules as rules
 from sandbox import services as jakamo
@@ -133,7 +137,7 @@ class PurchaseOrders(RuleBasedStateMachine):
         try:
             services.purchase_order_revise(order=order, document=document, user=self.purchaser)
         except Refused as refused:
-            assert refused.code in {"below_received", "order_closed"}, refused.code
+            assert refused.code in {"below_received", "order_closed", "line_received"}, refused.code
         self.settle("purchaser revises")
 
     @rule(pk=orders, data=st.data())
@@ -270,3 +274,328 @@ class PurchaseOrders(RuleBasedStateMachine):
 
 def ubl_cancelled(line: ubl.OrderLine) -> bool:
     return line.line_status_code == ubl.CANCELLED
+
+
+# -- the seller's side ------------------------------------------------------------------------------
+# The sandbox's order statuses, as the portal names them for a sales order.
+SALES_STATUS_OF = {
+    JakamoStatus.WAITING_SUPPLIER: SalesStatus.WAITING_US,
+    JakamoStatus.WAITING_CUSTOMER: SalesStatus.WAITING_CUSTOMER,
+    JakamoStatus.CONFIRMED: SalesStatus.CONFIRMED,
+    JakamoStatus.CANCELLED: SalesStatus.CANCELLED,
+    JakamoStatus.REJECTED: SalesStatus.REJECTED,
+}
+
+
+def jakamo_batches_delivered(order: JakamoOrder, line_id: str) -> bool:
+    """Whether Jakamo holds the line delivered: said of the line, or of every batch it has (the
+    customer's and the ones our answer added)."""
+    state = (order.state or {}).get(line_id, {})
+    if state.get("delivered"):
+        return True
+    ids = set()
+    for doc in (jakamo.requested_doc(order), jakamo.confirmed_doc(order)):
+        line = doc.line(line_id) if doc else None
+        ids |= {d.id for d in (line.deliveries if line else []) if d.id}
+    batches = state.get("batches", {})
+    return bool(ids) and all(batches.get(b, {}).get("delivered") for b in ids)
+
+
+def jakamo_sales_line_status(order: JakamoOrder, line_id: str, changed: bool = False) -> str:
+    """A sales line's status as Jakamo holds it: Delivered, else as ``jakamo_line_status`` reads it,
+    where the line's status code is read against what is requested now (PO document 6.4's table):
+    a line "Confirmed with changes" whose request took up our values is Confirmed; a line the
+    customer ``changed`` since our last answer is not confirmed any more unless it still matches."""
+    if jakamo_batches_delivered(order, line_id):
+        return DELIVERED
+    status = jakamo_line_status(order, line_id)
+    if status not in (ubl.CONFIRMED, ubl.CONFIRMED_WITH_CHANGES, ubl.OPEN, ubl.DRAFT):
+        return status
+    requested, confirmed = jakamo.requested_doc(order).line(line_id), jakamo.confirmed_doc(order).line(line_id)
+    matches = status != ubl.OPEN and rules.line_matches(requested, confirmed, compare_sellers_item_id=False)
+    if changed and not matches:
+        return ""
+    return ubl.CONFIRMED if matches and status == ubl.CONFIRMED_WITH_CHANGES else status
+
+
+def jakamo_sales_status(order: JakamoOrder) -> str:
+    """The sales order's status as Jakamo holds it: its order status, Delivered once every line not
+    cancelled is (Jakamo's "Delivered", SO document 6.6; the sandbox keeps it per line)."""
+    requested = jakamo.requested_doc(order)
+    live = [line.id for line in requested.lines if jakamo_line_status(order, line.id) != ubl.CANCELLED]
+    if order.status == JakamoStatus.CONFIRMED and live and all(jakamo_batches_delivered(order, i) for i in live):
+        return SalesStatus.DELIVERED
+    return SALES_STATUS_OF[order.status]
+
+
+class SalesOrders(RuleBasedStateMachine):
+    """Random sequences of the customer's moves (the sandbox's party) and ours (the portal's sales
+    services) on customer orders, each settled through the real inbox and outbox. Set ``network``,
+    ``supplier`` (the portal's SO integration) and ``seller`` on the class before running."""
+
+    network = None
+    supplier = None
+    seller = None
+    orders = Bundle("sales_orders")
+
+    def __init__(self):
+        super().__init__()
+        self.seen_final: dict[int, str] = {}
+        self.mine: list[str] = []  # order numbers: the database outlives a sequence
+        self.changed: dict[str, set[str]] = {}  # lines the customer changed since our last answer
+        STATS["sales sequences"] += 1
+
+    def settle(self, move: str):
+        send_all()
+        inbox.sync(self.supplier.pk)
+        STATS["sales steps"] += 1
+        STATS[f"sales: {move}"] += 1
+
+    @staticmethod
+    def jakamo(number) -> JakamoOrder:
+        return JakamoOrder.objects.get(order_number=number)
+
+    @staticmethod
+    def portal(number) -> SalesOrder:
+        return SalesOrder.objects.get(order_number=number)
+
+    def closed_in_jakamo(self, number) -> bool:
+        """Delivered or rejected: the customer has nothing to change (see ``customer_changes``)."""
+        jorder = self.jakamo(number)
+        return jorder.status != JakamoStatus.WAITING_CUSTOMER and jakamo_sales_status(jorder) in (
+            SalesStatus.DELIVERED,
+            SalesStatus.REJECTED,
+            SalesStatus.CANCELLED,
+        )
+
+    # -- the customer -------------------------------------------------------------------------
+    @initialize(
+        target=orders, lines=st.lists(st.booleans(), min_size=1, max_size=3), batches=st.booleans(), draft=st.booleans()
+    )
+    def first_order(self, lines, batches, draft):
+        type(self.supplier).objects.filter(pk=self.supplier.pk).update(allow_new_batches=batches, allow_draft=draft)
+        self.supplier.refresh_from_db()
+        return self.place(lines)
+
+    @rule(target=orders, lines=st.lists(st.booleans(), min_size=1, max_size=3))
+    def order(self, lines):
+        return self.place(lines)
+
+    def place(self, lines):
+        """One line per entry, of two batches where the entry is True."""
+        number = f"SS-{next(NUMBERS):06d}"
+        party.customer_place_order(
+            self.network["so"],
+            customer_company="Customer Company AB",
+            order_number=number,
+            lines=[
+                party.CustomerLine(
+                    f"Item {n}",
+                    Decimal(50),
+                    Decimal(4),
+                    SOON,
+                    batches=((Decimal(20), SOON), (Decimal(30), LATER)) if two else (),
+                )
+                for n, two in enumerate(lines, 1)
+            ],
+        )
+        self.mine.append(number)
+        self.settle("customer orders")
+        return number
+
+    def open_lines(self, number) -> list[ubl.OrderLine]:
+        jorder = self.jakamo(number)
+        return [
+            line
+            for line in jakamo.requested_doc(jorder).lines
+            if jakamo_sales_line_status(jorder, line.id) not in (ubl.CANCELLED, DELIVERED)
+        ]
+
+    @rule(number=orders, data=st.data())
+    def customer_changes(self, number, data):
+        # A customer's change of an order we rejected or delivered: the portal holds those closed
+        # (orders.transitions.SALES_ORDER); the sandbox would pass the change on. Not driven here.
+        if self.closed_in_jakamo(number):
+            return
+        lines = self.open_lines(number)
+        if not lines:
+            return
+        line = data.draw(st.sampled_from(lines))
+        what = data.draw(st.sampled_from(["quantity", "date", "price"]))
+        if what == "quantity" and len(line.deliveries) != 1:
+            what = "date"
+        change = {
+            "quantity": party.CustomerChange(quantity=Decimal(data.draw(st.integers(5, 80)))),
+            "date": party.CustomerChange(requested_date=data.draw(st.sampled_from([SOON, LATER]))),
+            "price": party.CustomerChange(price=Decimal(data.draw(st.sampled_from([3, 5])))),
+        }[what]
+        party.customer_change_order(self.jakamo(number), {line.id: change})
+        if jakamo.requested_doc(self.jakamo(number)).line(line.id) != line:
+            self.changed.setdefault(number, set()).add(line.id)
+        self.settle(f"customer changes {what}")
+
+    @rule(number=orders, data=st.data())
+    def customer_cancels_a_line(self, number, data):
+        if self.closed_in_jakamo(number):
+            return
+        lines = self.open_lines(number)
+        jorder = self.jakamo(number)
+        delivered = any(jakamo_batches_delivered(jorder, line.id) for line in jakamo.requested_doc(jorder).lines)
+        if not lines or (len(lines) == 1 and delivered):
+            # Cancelling the last line not delivered of an order with lines delivered: Jakamo's
+            # order would be delivered whole, the portal's stays Confirmed until we report it.
+            # Which is right is open (README); not driven here.
+            return
+        party.customer_cancel(jorder, line_ids=[data.draw(st.sampled_from(lines)).id])
+        self.settle("customer cancels a line")
+
+    @rule(number=orders)
+    def customer_cancels(self, number):
+        if self.closed_in_jakamo(number):
+            return
+        party.customer_cancel(self.jakamo(number))
+        self.settle("customer cancels")
+
+    @rule(number=orders)
+    def customer_accepts(self, number):
+        jorder = self.jakamo(number)
+        if jorder.status != JakamoStatus.WAITING_CUSTOMER:
+            return  # Jakamo offers the customer our proposal to accept only while it waits for them
+        party.customer_accept(jorder)
+        self.settle("customer accepts")
+
+    # -- the seller (us) ------------------------------------------------------------------------
+    @rule(number=orders)
+    def we_confirm_as_requested(self, number):
+        try:
+            sales.sales_confirm_as_requested(order=self.portal(number), user=self.seller)
+            self.changed.pop(number, None)
+        except Refused as refused:
+            assert refused.code in {"order_closed", "transition_not_allowed"}, refused.code
+            assert SALES_ORDER.is_final(self.portal(number).status), refused.code
+        self.settle("we confirm as requested")
+
+    @rule(number=orders, data=st.data())
+    def we_confirm_with_changes(self, number, data):
+        order = self.portal(number)
+        requested = parse_order_document(order.document_xml)
+        answers, explained = {}, {"order_closed"} if SALES_ORDER.is_final(order.status) else set()
+        for line in requested.lines:
+            how = data.draw(st.sampled_from(["as asked", "quantity", "price", "date", "split", "open", "draft"]))
+            single = len(line.deliveries) == 1
+            if how == "quantity":
+                answers[line.id] = sales.LineAnswer(quantity=Decimal(data.draw(st.integers(10, 80))))
+                if not single:
+                    explained.add("split_required")
+            elif how == "price":
+                answers[line.id] = sales.LineAnswer(unit_price=Decimal(data.draw(st.sampled_from([3, 6]))))
+            elif how == "date":
+                answers[line.id] = sales.LineAnswer(promised_date=LATER)
+            elif how == "split":
+                total = line.quantity.value
+                if single and total > 10:
+                    parts = [(total - 10, SOON), (Decimal(10), LATER)]
+                elif single:
+                    parts = [(total, LATER)]
+                else:
+                    first = data.draw(st.integers(0, int(total)))
+                    parts = [(Decimal(first), SOON), (total - first, LATER)]
+                if len(parts) > len(line.deliveries):
+                    explained.add("new_batches_not_allowed")
+                answers[line.id] = sales.LineAnswer(batches=parts)
+            elif how == "open":
+                answers[line.id] = sales.LineAnswer(leave_open=True)
+            elif how == "draft":
+                answers[line.id] = sales.LineAnswer(draft=True)
+                explained.add("draft_not_allowed")
+        try:
+            sales.sales_confirm_with_changes(order=order, user=self.seller, answers=answers, note="machine")
+            self.changed.pop(number, None)
+        except Refused as refused:
+            codes = {p.code for p in getattr(refused, "problems", [refused])}
+            assert codes <= explained, (codes, explained)
+        self.settle("we confirm with changes")
+
+    @rule(number=orders)
+    def we_reject(self, number):
+        order = self.portal(number)
+        try:
+            sales.sales_reject(order=order, user=self.seller, reason="no capacity")
+            self.changed.pop(number, None)
+        except Refused as refused:
+            assert refused.code in {"order_closed", "transition_not_allowed"}, refused.code
+            assert SALES_ORDER.is_final(order.status) or not SALES_ORDER.allows(order.status, SalesStatus.REJECTED)
+        self.settle("we reject")
+
+    @rule(number=orders, how=st.sampled_from(["order", "lines", "batch"]), data=st.data())
+    def we_deliver(self, number, how, data):
+        order = self.portal(number)
+        rows = list(order.lines.exclude(status__in=[ubl.CANCELLED, DELIVERED]).prefetch_related("batches"))
+        if not rows:
+            return
+        kwargs = {}
+        if how == "lines":
+            kwargs["line_ids"] = data.draw(
+                st.lists(st.sampled_from([r.line_id for r in rows]), min_size=1, unique=True)
+            )
+        elif how == "batch":
+            batches = [b.batch_id for r in rows for b in r.batches.all() if b.batch_id]
+            if not batches:
+                return
+            kwargs["batch_ids"] = [data.draw(st.sampled_from(batches))]
+        try:
+            sales.sales_deliver(order=order, user=self.seller, tracking_number=f"T{next(NUMBERS)}", **kwargs)
+        except Refused as refused:
+            assert refused.code in {"order_closed", "not_confirmed"}, refused.code
+            assert refused.code != "order_closed" or SALES_ORDER.is_final(order.status)
+        self.settle(f"we deliver ({how})")
+
+    # -- what must hold after every step --------------------------------------------------------
+    @invariant()
+    def the_portal_says_what_jakamo_holds(self):
+        for order in SalesOrder.objects.filter(order_number__in=self.mine).prefetch_related("lines"):
+            jorder = self.jakamo(order.order_number)
+            expected = jakamo_sales_status(jorder)
+            assert order.status == expected, (order.order_number, order.status, jorder.status, expected)
+            requested = jakamo.requested_doc(jorder)
+            for line in order.lines.all():
+                if requested.line(line.line_id) is None:
+                    continue
+                held = jakamo_sales_line_status(
+                    jorder, line.line_id, line.line_id in self.changed.get(order.order_number, ())
+                )
+                assert line.status == held, (order.order_number, line.line_id, line.status, held)
+
+    @invariant()
+    def every_message_went_through(self):
+        stuck = OutboxMessage.objects.filter(document_key__in=self.mine).exclude(status="sent")
+        assert not stuck.exists(), [(m.document_key, m.document_type, m.status, m.explanation) for m in stuck]
+        failed = InboxMessage.objects.filter(document_key__in=self.mine, status="failed")
+        assert not failed.exists(), [(m.document_key, m.document_type, m.error) for m in failed]
+
+    @invariant()
+    def batches_add_up_to_their_line(self):
+        for line in SalesOrderLine.objects.filter(order__order_number__in=self.mine).prefetch_related("batches"):
+            if line.is_cancelled:
+                continue
+            batches = list(line.batches.all())
+            asked = [b.quantity for b in batches if b.quantity is not None]
+            if line.quantity is not None and asked and len(asked) == len([b for b in batches if not b.added_by_us]):
+                assert sum(asked) == line.quantity, (str(line), "asked", asked, line.quantity)
+            confirmed = [b.confirmed_quantity for b in batches if b.confirmed_quantity is not None]
+            if line.confirmed_quantity is not None and confirmed:
+                assert sum(confirmed) == line.confirmed_quantity, (str(line), "confirmed", confirmed)
+
+    @invariant()
+    def nothing_leaves_a_final_state_and_every_status_has_its_audit_row(self):
+        for order in SalesOrder.objects.filter(order_number__in=self.mine).prefetch_related("lines"):
+            before = self.seen_final.get(order.pk)
+            assert before is None or before == order.status, (order.order_number, before, order.status)
+            if SALES_ORDER.is_final(order.status):
+                self.seen_final[order.pk] = order.status
+            last = StatusChange.objects.filter(model="orders.salesorder", object_id=order.pk).last()
+            assert last is not None and last.after == order.status, (order.order_number, order.status, last)
+            for line in order.lines.all():
+                if line.status:
+                    last = StatusChange.objects.filter(model="orders.salesorderline", object_id=line.pk).last()
+                    assert last is not None and last.after == line.status, (str(line), line.status, last)

@@ -601,6 +601,28 @@ def _not_below_received(order: PurchaseOrder, doc: ubl.OrderDocument):
             )
 
 
+def _received_lines_stay(order: PurchaseOrder, doc: ubl.OrderDocument):
+    """A line received in full stays as it was received: asking for more on it would reopen a
+    Received line (final in Jakamo). More of the same goods is a new line."""
+    received = {
+        row.line_id: {b.batch_id: b.received_quantity for b in row.batches.all()}
+        for row in order.lines.filter(status=ubl.RECEIVED).prefetch_related("batches")
+    }
+    for line in doc.lines:
+        got = received.get(line.id)
+        if got is None:
+            continue
+        for d in line.deliveries or [ubl.Delivery(id=line.id, quantity=line.quantity)]:
+            wanted = d.quantity.value if d.quantity else None
+            if wanted is not None and wanted > got.get(d.id or line.id, Decimal(0)):
+                raise Refused(
+                    "line_received",
+                    _("Line %(line)s is received in full and stays so; order more of it on a new line."),
+                    where=line.id,
+                    line=line.id,
+                )
+
+
 def _none_received(rows):
     received = sorted(row.line_id for row in rows if row.status in (ubl.STARTED_RECEIVING, ubl.RECEIVED))
     if received:
@@ -851,6 +873,7 @@ def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, 
         change = documents.restate(document)
         change.sequence_number_id = documents.next_sequence_number(current.sequence_number_id)
         _not_below_received(order, change)
+        _received_lines_stay(order, change)
         body = build_order_document(change)
         kept = {line.id for line in change.lines}
         cancelled = [line.id for line in change.lines if dv.is_cancelled(line)]

@@ -33,7 +33,16 @@ from orders.models import (
     SalesOrderVersion,
     SalesStatus,
 )
-from orders.transitions import DELIVERED, NOT_CONFIRMED, SALES_LINE, SALES_ORDER, initial, move, move_many
+from orders.transitions import (
+    DELIVERED,
+    NOT_CONFIRMED,
+    SALES_LINE,
+    SALES_ORDER,
+    initial,
+    move,
+    move_many,
+    record_start,
+)
 
 from .answer import LineAnswer, build_lines, check_answer, line_changes, together
 
@@ -148,6 +157,7 @@ def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
                 awaiting_since=timezone.now(),
                 delivery_due=delivery_due(document),
             )
+            record_start(SALES_ORDER, order, why=f"{document.kind} v1 from the customer", inbox=inbox)
             SalesOrderVersion.objects.create(
                 order=order, version=1, document_type=document.kind, document_xml=body, inbox=inbox
             )
@@ -349,7 +359,15 @@ def _record_answer(order: SalesOrder, requested: ubl.OrderDocument, response: ub
     SalesOrderBatch.objects.bulk_update(update, ["confirmed_quantity", "promised_date"], batch_size=1000)
     if remove:
         SalesOrderBatch.objects.filter(pk__in=remove).delete()
-    move_many(SALES_LINE, rows, lambda row: statuses.get(row.line_id), by=by, why=why, outbox=outbox)
+    # A line delivered (or cancelled) keeps its status whatever a later answer says of it.
+    move_many(
+        SALES_LINE,
+        rows,
+        lambda row: None if SALES_LINE.is_final(row.status) else statuses.get(row.line_id),
+        by=by,
+        why=why,
+        outbox=outbox,
+    )
 
 
 def sales_rows_backfill(order: SalesOrder) -> bool:
@@ -648,15 +666,15 @@ def _answer(order, user, requested, response, kind, note) -> SalesConfirmation:
 
 def _status_after_answer(order: SalesOrder, requested, response, rejected: bool):
     """Rejected when every line is cancelled; Confirmed when our answer matches the request; still
-    ours to confirm while it only leaves lines Open or Draft (as a purchaser's review reads such a
-    confirmation, and Jakamo shows it: it keeps waiting since it arrived); else the customer
-    decides on our changes. With the order's awaiting_since."""
+    ours to confirm while it leaves any line Open or Draft, changes or not (as a purchaser's review
+    reads such a confirmation, and Jakamo shows it: it keeps waiting since it arrived); else the
+    customer decides on our changes. With the order's awaiting_since."""
     if rejected:
         return SalesStatus.REJECTED, None
     changed = dv.compare(requested, response)
     if changed.matches:
         return SalesStatus.CONFIRMED, None
-    if changed.only_unconfirmed:
+    if changed.kinds & {dv.OPEN_LINE, dv.DRAFT_LINE}:
         return SalesStatus.WAITING_US, order.awaiting_since
     return SalesStatus.WAITING_CUSTOMER, None
 
@@ -727,7 +745,10 @@ def sales_deliver(
             batches = [b for b in row.batches.all() if b.batch_id and (not batch_ids or b.batch_id in batch_ids)]
             if (batch_ids and not batches) or (not batch_ids and row.line_id not in (line_ids or known)):
                 continue
-            whole = not batch_ids or {b.batch_id for b in row.batches.all() if b.batch_id} <= set(batch_ids)
+            # The line is delivered once every batch of it is, now or in an earlier report.
+            whole = not batch_ids or all(
+                b.batch_id in batch_ids or b.delivered_date for b in row.batches.all() if b.batch_id
+            )
             chosen.append((row, batches, whole))
         delivered = {row.line_id for row in rows if row.status == DELIVERED}
         delivered |= {row.line_id for row, _batches, whole in chosen if whole}

@@ -147,3 +147,28 @@ def test_a_transition_the_table_does_not_allow_is_refused(network, buyer, purcha
     assert refused.value.code == "transition_not_allowed"
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
+
+
+def test_a_line_received_in_full_is_not_revised_up_and_one_revised_down_to_what_came_is_received(
+    network, buyer, purchaser
+):
+    order = placed(buyer, purchaser)
+    services.goods_receive(order=order, user=purchaser, quantities={("1", "PO-1-1-1"): None})
+    services.goods_receive(order=order, user=purchaser, quantities={("2", "PO-1-2-1"): Decimal(60)})
+    document = services.order_document(order)
+    document.kind = "Order"
+    for line in document.lines:
+        line.quantity = line.deliveries[0].quantity = type(line.quantity)(Decimal(120), "PCE")
+    with pytest.raises(Refused) as refused:
+        services.purchase_order_revise(order=order, document=document, user=purchaser)
+    assert refused.value.code == "line_received" and refused.value.where == "1"
+
+    document = services.order_document(order)
+    document.kind = "Order"
+    line = document.line("2")
+    line.quantity = line.deliveries[0].quantity = type(line.quantity)(Decimal(60), "PCE")
+    services.purchase_order_revise(order=order, document=document, user=purchaser)
+    send_all()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RECEIVED and order.lines.get(line_id="2").status == "Received"
+    assert JakamoOrder.objects.get(order_number="PO-1").status == "Received"

@@ -345,7 +345,12 @@ def test_the_rows_follow_every_version_and_answer_and_each_status_change_is_reco
     line = order.lines.get(line_id="1")
     assert (line.confirmed_quantity, line.confirmed_unit_price, line.status) == (40, Decimal("4.2"), CHANGED)
     assert [(b.confirmed_quantity, b.promised_date) for b in line.batches.all()] == [(40, LATER)]
-    change = StatusChange.objects.get(model="orders.salesorder", object_id=order.pk)
+    arrival, change = StatusChange.objects.filter(model="orders.salesorder", object_id=order.pk)
+    assert (arrival.before, arrival.after, arrival.inbox_id) == (
+        "",
+        SalesStatus.WAITING_US,
+        order.versions.get().inbox_id,
+    )
     assert (change.before, change.after, change.user, change.outbox_id) == (
         SalesStatus.WAITING_US,
         SalesStatus.WAITING_CUSTOMER,
@@ -530,3 +535,71 @@ def test_orders_recorded_before_rows_get_them_from_their_stored_xml(network, sup
     assert order.lines.get(line_id="2").status == "Confirmed"
     call_command("sales_rows")  # twice changes nothing
     assert order.lines.count() == 2
+
+
+# -- found by the state machine (tests/machines.py, SalesOrders) ---------------------------------------------
+def test_a_line_delivered_before_our_confirmation_stays_delivered_through_later_answers(network, supplier, seller):
+    # Single lines may be reported delivered before the order is confirmed; our next answer (as
+    # requested, with changes, or a rejection) tried to make the line Confirmed again and was refused.
+    customer_orders(network, "C-30")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_deliver(order=order, user=seller, line_ids=["1"])
+    sales.sales_confirm_with_changes(order=order, user=seller, answers={"2": sales.LineAnswer(promised_date=LATER)})
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    send_all()
+    order.refresh_from_db()
+    assert order.status == SalesStatus.CONFIRMED
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": "Delivered", "2": "Confirmed"}
+    assert JakamoOrder.objects.get(order_number="C-30").status == JakamoStatus.CONFIRMED
+
+
+def test_an_answer_with_changes_and_a_line_left_open_keeps_the_order_ours_to_confirm(network, supplier, seller):
+    # Jakamo shows the order waiting for the supplier while any line is Open or Draft, changes or
+    # not (as the purchase side reads it); the portal said "Waiting for the customer".
+    customer_orders(network, "C-31")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    arrived = order.awaiting_since
+    sales.sales_confirm_with_changes(
+        order=order,
+        user=seller,
+        answers={"1": sales.LineAnswer(leave_open=True), "2": sales.LineAnswer(quantity=Decimal(8))},
+    )
+    send_all()
+    order.refresh_from_db()
+    assert (order.status, order.awaiting_since) == (SalesStatus.WAITING_US, arrived)
+    assert JakamoOrder.objects.get(order_number="C-31").status == JakamoStatus.WAITING_SUPPLIER
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": "Open", "2": CHANGED}
+
+
+def test_the_customer_accepting_our_changes_confirms_the_order_here_too(network, supplier, seller):
+    # The customer's acceptance changed the order at the sandbox (Confirmed) but never reached the
+    # SO queue: the portal kept waiting for the customer.
+    customer_orders(network, "C-32")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_with_changes(order=order, user=seller, answers={"1": sales.LineAnswer(quantity=Decimal(40))})
+    send_all()
+    party.customer_accept(JakamoOrder.objects.get(order_number="C-32"))
+    assert JakamoOrder.objects.get(order_number="C-32").status == JakamoStatus.CONFIRMED
+    inbox.sync(supplier.pk)
+    order.refresh_from_db()
+    assert (order.status, order.version) == (SalesStatus.CONFIRMED, 2)
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": "Confirmed", "2": "Confirmed"}
+    assert order.lines.get(line_id="1").quantity == 40
+
+
+def test_a_line_is_delivered_once_its_last_batch_is_even_in_separate_reports(network, supplier, seller):
+    # The state machine delivered a two-batch line one batch at a time: Jakamo held both batches
+    # delivered, the portal's line stayed not delivered.
+    order = two_batch_order(network, supplier, "C-33")
+    sales.sales_confirm_as_requested(order=order, user=seller)
+    sales.sales_deliver(order=order, user=seller, batch_ids=["C-33-1-1"])
+    assert order.lines.get().status == "Confirmed"
+    sales.sales_deliver(order=order, user=seller, batch_ids=["C-33-1-2"])
+    send_all()
+    order.refresh_from_db()
+    assert (order.status, order.lines.get().status) == (SalesStatus.DELIVERED, "Delivered")
+    batches = JakamoOrder.objects.get(order_number="C-33").state["1"]["batches"]
+    assert batches["C-33-1-1"]["delivered"] and batches["C-33-1-2"]["delivered"]

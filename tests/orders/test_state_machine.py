@@ -19,14 +19,16 @@ def test_random_moves_of_both_parties_keep_the_portal_true_to_jakamo(network, bu
     # the buyer's integration in Jakamo, off by default).
     network["po"].__class__.objects.filter(pk=network["po"].pk).update(allow_draft=True, allow_new_batches=True)
     count = int(os.environ.get("STATE_MACHINE_EXAMPLES", 0)) or examples(12)
-    run_state_machine_as_test(
-        machines.PurchaseOrders,
-        settings=settings(
-            max_examples=count,
-            stateful_step_count=int(os.environ.get("STATE_MACHINE_STEPS", 12)),
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-        ),
-    )
-    moves = ", ".join(f"{k} {v}" for k, v in sorted(machines.STATS.items()) if k not in ("sequences", "steps"))
-    print(f"state machine: {machines.STATS['sequences']} sequences, {machines.STATS['steps']} steps ({moves})")
+    try:
+        run_state_machine_as_test(
+            machines.PurchaseOrders,
+            settings=settings(
+                max_examples=count,
+                stateful_step_count=int(os.environ.get("STATE_MACHINE_STEPS", 12)),
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    finally:  # the soak reads this line, also when a sequence failed
+        moves = ", ".join(f"{k} {v}" for k, v in sorted(machines.STATS.items()) if k not in ("sequences", "steps"))
+        print(f"state machine: {machines.STATS['sequences']} sequences, {machines.STATS['steps']} steps ({moves})")

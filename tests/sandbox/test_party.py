@@ -150,6 +150,25 @@ def test_receiving_partially_then_fully(order, po_client):
     assert order.status == OrderStatus.RECEIVED
 
 
+def test_revising_a_line_down_to_what_was_received_makes_it_received(order, po_client):
+    # The purchase state machine's soak found the line left "Started receiving" while the order,
+    # every batch received, was Received.
+    party.supplier_confirm(order)
+    partial = jstatus.StatusMessage(
+        "P-1",
+        "Received",
+        lines=[jstatus.LineStatus("1", [jstatus.DeliveryStatus("P-1-1-1", received_quantity=Decimal(40))])],
+    )
+    po_client.send_status("P-1", jstatus.build_status_message(partial))
+    doc = demo.sample_order("P-1")
+    doc.kind = ubl.ORDER_CHANGE
+    doc.lines[0].quantity = doc.lines[0].deliveries[0].quantity = ubl.Quantity(Decimal(40), "PCE")
+    po_client.send_order(build_order_document(doc))
+    order.refresh_from_db()
+    assert (order.state["1"]["status"], order.state["2"]["status"]) == ("Received", None)
+    assert order.status == OrderStatus.STARTED_RECEIVING  # line 2 is still to come
+
+
 def test_order_change_after_confirmation_waits_for_the_supplier_again(order, po_client):
     party.supplier_confirm(order)
     doc = demo.sample_order("P-1", quantity=Decimal(150))
@@ -199,6 +218,9 @@ def test_customer_places_changes_and_cancels_orders_in_the_so_queue(network, so_
     assert cancelled.status == "Cancelled" and cancelled.order_id == "C-7"
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
+    # Every line of the cancelled order is cancelled too, as on the PO side (the state machine found
+    # the lines still showing what the supplier had confirmed).
+    assert {line_id: state["status"] for line_id, state in order.state.items()} == {"1": "Cancelled", "2": "Cancelled"}
 
 
 def test_supplier_delivered_over_the_so_api(network, so_client):
