@@ -29,7 +29,10 @@ def test_a_seller_confirms_with_changes(live_server, page, seller, supplier, net
     page.click("text=Send confirmation with changes")
     page.wait_for_selector("text=Confirmed with changes: the OrderResponse is on its way to Jakamo.")
     order.refresh_from_db()
-    assert order.status == SalesStatus.WAITING_CUSTOMER
+    # Line 2 is left open: the order stays ours to confirm (as Jakamo shows it) while line 1's
+    # change waits for the customer.
+    assert order.status == SalesStatus.WAITING_US
     sent = parse_order_document(order.confirmations.get().document_xml)
     assert sent.line("1").quantity.value == Decimal(45) and sent.line("2").line_status_code == "Open"
+    assert sent.line("1").line_status_code == "Confirmed with changes"
     assert str(sent.line("1").deliveries[0].promised_end_date) == "2027-02-15"
