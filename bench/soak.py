@@ -24,7 +24,7 @@ MACHINES = {
     "purchase": "tests/orders/test_state_machine.py",
     "sales": "tests/orders/test_sales_state_machine.py",
 }
-SUMMARY = re.compile(r"^(?:sales )?state machine: (\d+) sequences, (\d+) steps$", re.M)
+SUMMARY = re.compile(r"^(?:sales )?state machine: (\d+) sequences, (\d+) steps\b", re.M)
 
 
 def soak(name: str, path: str, env: dict[str, str]) -> bool:
