@@ -33,47 +33,32 @@ def _local_name(tag: str) -> str:
     return name
 
 
-def _scan(el) -> tuple[dict, dict]:
+_UBL_PREFIX = "{urn:oasis:names:specification:ubl:schema:xsd:"
+
+
+def _scan(el, *, ubl_only: bool = False) -> tuple[dict, dict]:
     """The children by local name: the first of each name (the one a single value is read from),
     and every child of each name met more than once. One pass, read with ``.get``: an index of every
-    element looked up name by name took twice as long on a 500-line OrderResponse."""
+    element looked up name by name took twice as long on a 500-line OrderResponse.
+
+    ``ubl_only`` leaves out children in a namespace that is not UBL's (for the root: an ERP's own
+    ``<x:ID>`` before ``cbc:ID`` must not become the order number). Elements in no namespace are
+    read, as Jakamo's examples write them. Lines are read by local name alone, by both line readers."""
     found: dict = {}
     repeated: dict = {}
     if el is not None:
         for c in el:
             tag = c.tag
-            if type(tag) is str:  # comments and processing instructions have function tags
-                name = _LOCAL_NAMES.get(tag) or _local_name(tag)
-                if name not in found:
-                    found[name] = c
-                elif name in repeated:
-                    repeated[name].append(c)
-                else:
-                    repeated[name] = [found[name], c]
-    return found, repeated
-
-
-_UBL_PREFIX = "{urn:oasis:names:specification:ubl:schema:xsd:"
-
-
-def _scan_own(root) -> tuple[dict, dict]:
-    """``_scan`` of the root, leaving out children in a namespace that is not UBL's: an ERP's own
-    ``<x:ID>`` before ``cbc:ID`` must not become the order number. Elements in no namespace are
-    read, as Jakamo's examples write them. (Only the root: lines are read by local name alone, by
-    both line readers alike.)"""
-    found: dict = {}
-    repeated: dict = {}
-    for c in root:
-        tag = c.tag
-        if type(tag) is not str or (tag[0] == "{" and not tag.startswith(_UBL_PREFIX)):
-            continue
-        name = _LOCAL_NAMES.get(tag) or _local_name(tag)
-        if name not in found:
-            found[name] = c
-        elif name in repeated:
-            repeated[name].append(c)
-        else:
-            repeated[name] = [found[name], c]
+            # Comments and processing instructions have function tags.
+            if type(tag) is not str or (ubl_only and tag[0] == "{" and not tag.startswith(_UBL_PREFIX)):
+                continue
+            name = _LOCAL_NAMES.get(tag) or _local_name(tag)
+            if name not in found:
+                found[name] = c
+            elif name in repeated:
+                repeated[name].append(c)
+            else:
+                repeated[name] = [found[name], c]
     return found, repeated
 
 
@@ -479,7 +464,7 @@ def parse_order_document(data, *, kinds: tuple[str, ...] = ubl.KINDS) -> ubl.Ord
             ]
         )
     r = _Reader()
-    scanned = _scan_own(root)
+    scanned = _scan(root, ubl_only=True)
     get = scanned[0].get
     doc_id = _text(get("ID"))
     if doc_id is None:

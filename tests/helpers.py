@@ -151,6 +151,23 @@ def buyer_integration(purchaser=None) -> Integration:
     return integration
 
 
+def acknowledged_message(integration, body: bytes, **fields) -> InboxMessage:
+    """An inbox message as the drain leaves it: stored and acknowledged at Jakamo, not yet applied,
+    with a Jakamo-Confirm-Url. ``fields`` add to or replace these."""
+    return InboxMessage.objects.create(
+        **{
+            "integration": integration,
+            "body": body,
+            "content_type": "application/xml",
+            "content_hash": hashlib.sha256(body).hexdigest(),
+            "acknowledge_uri": f"http://x/ack/{uuid.uuid4()}",
+            "confirm_url": f"http://127.0.0.1:9/confirm/{uuid.uuid4()}",
+            "status": "acknowledged",
+            **fields,
+        }
+    )
+
+
 def order_with_confirmation(number: str, purchaser=None, *, price: Decimal | None = Decimal("13"), lines: int = 2):
     """Purchase order ``number`` and the supplier's confirmation of it, made through the services
     (no HTTP): confirmed with a changed price on the last line, or as ordered when ``price`` is None."""
@@ -163,17 +180,7 @@ def order_with_confirmation(number: str, purchaser=None, *, price: Decimal | Non
         response.lines[-1].price = ubl.Price(ubl.Amount(price * 10, "EUR"), ubl.Quantity(Decimal(10), "PCE"))
         response.lines[-1].line_status_code = ubl.CONFIRMED_WITH_CHANGES
     body = build_order_document(response)
-    inbox = InboxMessage.objects.create(
-        integration=integration,
-        body=body,
-        content_type="application/xml",
-        content_hash=hashlib.sha256(body).hexdigest(),
-        acknowledge_uri=f"http://x/ack/{uuid.uuid4()}",
-        confirm_url=f"http://127.0.0.1:9/confirm/{uuid.uuid4()}",
-        status="acknowledged",
-        document_type="OrderResponse",
-        document_key=number,
-    )
+    inbox = acknowledged_message(integration, body, document_type="OrderResponse", document_key=number)
     confirmation = purchase_services.confirmation_record(inbox=inbox, response=response)
     order.refresh_from_db()
     return order, confirmation

@@ -288,13 +288,7 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
         raise DocumentError(problems)
     version = (order.confirmations.aggregate(v=Max("version"))["v"] or 0) + 1
     why = f"confirmation version {version}"
-    tr.move_many(
-        tr.CONFIRMATION,
-        list(order.confirmations.filter(decision=Confirmation.Decision.PENDING)),
-        Confirmation.Decision.SUPERSEDED,
-        why=f"superseded by {why}",
-        inbox=inbox,
-    )
+    _supersede_pending(order, why=f"superseded by {why}", inbox=inbox)
     if comparison.rejected:
         decision, status = Confirmation.Decision.SUPPLIER_REJECTED, OrderStatus.REJECTED
     elif comparison.matches:
@@ -335,6 +329,17 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
         tr.move(tr.PURCHASE_ORDER, order, status, why=why, inbox=inbox, also=fields)
     _apply_confirmed_values(order, response, agreed=agreed, rejected=comparison.rejected, inbox=inbox, why=why)
     return confirmation
+
+
+def _supersede_pending(order: PurchaseOrder, **why):
+    """A confirmation still awaiting a decision is superseded by whatever replaces it (a later
+    confirmation, a revision, the cancellation): nobody is asked to decide on it any more."""
+    tr.move_many(
+        tr.CONFIRMATION,
+        list(order.confirmations.filter(decision=Confirmation.Decision.PENDING)),
+        Confirmation.Decision.SUPERSEDED,
+        **why,
+    )
 
 
 def _owes_lines(kinds) -> bool:
@@ -881,14 +886,7 @@ def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, 
         row = _send_document(order, change, body, user)
         why = f"revised (sequence {change.sequence_number_id})"
         _cancel_lines(order, cancelled, user=user, why=why, outbox=row)
-        tr.move_many(
-            tr.CONFIRMATION,
-            list(order.confirmations.filter(decision=Confirmation.Decision.PENDING)),
-            Confirmation.Decision.SUPERSEDED,
-            by=user,
-            why=why,
-            outbox=row,
-        )
+        _supersede_pending(order, by=user, why=why, outbox=row)
         order.document_xml = body.decode()
         order.ordered_total = order.agreed_total = _total(change)
         order.awaiting_decision_since = None
@@ -970,12 +968,5 @@ def purchase_order_cancel(*, order: PurchaseOrder, user=None) -> PurchaseOrder:
             why=why,
             outbox=row,
         )
-        tr.move_many(
-            tr.CONFIRMATION,
-            list(order.confirmations.filter(decision=Confirmation.Decision.PENDING)),
-            Confirmation.Decision.SUPERSEDED,
-            by=user,
-            why=why,
-            outbox=row,
-        )
+        _supersede_pending(order, by=user, why=why, outbox=row)
     return order

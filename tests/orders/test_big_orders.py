@@ -5,8 +5,6 @@ bench/big_orders.py measures the times at 100, 1,000 and 5,000 lines."""
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,7 +21,7 @@ from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrde
 from orders.purchase import services
 from sandbox import demo
 from sandbox.services import response_from_order
-from tests.helpers import buyer_integration
+from tests.helpers import acknowledged_message, buyer_integration
 
 # 30 lines, not more: SQLite takes at most 999 parameters a query, so Django splits a bulk insert
 # of 60 batch rows (13 columns) into more queries beyond about 76 rows. PostgreSQL inserts any
@@ -81,15 +79,9 @@ def response_for(order: PurchaseOrder) -> ubl.OrderDocument:
 
 
 def inbox_for(order: PurchaseOrder, response: ubl.OrderDocument) -> InboxMessage:
-    body = build_order_document(response)
-    return InboxMessage.objects.create(
-        integration=order.integration,
-        body=body,
-        content_type="application/xml",
-        content_hash=hashlib.sha256(body).hexdigest(),
-        acknowledge_uri=f"http://x/ack/{uuid.uuid4()}",
-        confirm_url=f"http://127.0.0.1:9/confirm/{uuid.uuid4()}",
-        status="acknowledged",
+    return acknowledged_message(
+        order.integration,
+        build_order_document(response),
         document_type="OrderResponse",
         document_key=order.order_number,
     )

@@ -17,7 +17,7 @@ from jakamo.ubl_parse import parse_order_document
 from orders import documents
 from orders.models import Confirmation, OrderStatus, PurchaseOrder
 from sandbox import demo
-from tests.helpers import order_with_confirmation
+from tests.helpers import acknowledged_message, order_with_confirmation
 
 
 def test_the_review_queue_lists_oldest_first_and_filters(client, purchaser):
@@ -192,9 +192,7 @@ def test_accepting_without_a_say_on_emphasis_leaves_it_out_so_jakamo_keeps_its_v
 
 def test_a_confirmation_wrong_in_itself_waits_for_review_and_its_page_explains_it(client, purchaser):
     """Another currency, a line status Jakamo lacks, a renumbered line: each needs a decision."""
-    import hashlib
 
-    from exchange.models import InboxMessage
     from orders.purchase import services
     from sandbox.services import response_from_order
     from tests.helpers import buyer_integration
@@ -206,15 +204,7 @@ def test_a_confirmation_wrong_in_itself_waits_for_review_and_its_page_explains_i
     response.lines[0].line_status_code = "Shipped"
     response.lines[1].id = "7"
     body = build_order_document(response)
-    inbox = InboxMessage.objects.create(
-        integration=integration,
-        body=body,
-        content_type="application/xml",
-        content_hash=hashlib.sha256(body).hexdigest(),
-        acknowledge_uri="http://x/ack/r9",
-        confirm_url="http://127.0.0.1:9/confirm/r9",
-        status="acknowledged",
-    )
+    inbox = acknowledged_message(integration, body)
     confirmation = services.confirmation_record(inbox=inbox, response=response)
     assert confirmation.decision == Confirmation.Decision.PENDING
     client.force_login(purchaser)

@@ -33,7 +33,7 @@ from sandbox.models import Message as QueuedMessage
 from sandbox.models import Order as JakamoOrder
 from shipments import bounds as shipment_bounds
 from shipments.models import ShipHeroWebhook, Shipment
-from tests.helpers import customer_orders, order_xml, placed, post_shiphero, put_text
+from tests.helpers import acknowledged_message, customer_orders, order_xml, placed, post_shiphero, put_text
 from tests.reference import ASN_EXAMPLE
 
 APPS = ("orders", "shipments")
@@ -342,7 +342,6 @@ def test_a_csv_cell_too_long_for_its_column_is_refused_by_row_and_column(offline
 
 def test_a_confirmed_value_the_engine_derives_past_the_column_fails_the_message_by_name(purchaser):
     """A confirmed quantity at the ordered price: each fits, the confirmed line's value does not."""
-    import hashlib
 
     from jakamo import ubl
     from jakamo.ubl_build import build_order_document
@@ -359,14 +358,7 @@ def test_a_confirmed_value_the_engine_derives_past_the_column_fails_the_message_
     response.lines[0].quantity = ubl.Quantity(Decimal("999999999999"), "PCE")
     response.lines[0].price = None
     body = build_order_document(response)
-    row = InboxMessage.objects.create(
-        integration=integration,
-        body=body,
-        content_type="application/xml",
-        content_hash=hashlib.sha256(body).hexdigest(),
-        acknowledge_uri="http://x/ack/1",
-        status="acknowledged",
-    )
+    row = acknowledged_message(integration, body, confirm_url="")
     inbox.process(row)
     row.refresh_from_db()
     assert row.status == "failed" and "The line's value" in row.error and "too large" in row.error, row.error

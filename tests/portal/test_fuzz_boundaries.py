@@ -10,8 +10,6 @@ Each example runs in a savepoint that is rolled back, so every example starts fr
 from __future__ import annotations
 
 import base64
-import hashlib
-import uuid
 
 import pytest
 from django.db import transaction
@@ -31,7 +29,7 @@ from orders.models import Confirmation, PurchaseOrder
 from orders.purchase import services as purchase_services
 from orders.purchase.intake import erp_client_create
 from sandbox.services import response_from_order
-from tests.helpers import order_xml
+from tests.helpers import acknowledged_message, order_xml
 from tests.reference import by_title, require_shared
 from tests.strategies import examples
 
@@ -197,15 +195,7 @@ def _state(order: PurchaseOrder):
 
 
 def _inbound(integration, body: bytes) -> InboxMessage:
-    return InboxMessage.objects.create(
-        integration=integration,
-        body=body,
-        content_type="application/xml",
-        content_hash=hashlib.sha256(body).hexdigest(),
-        acknowledge_uri=f"http://x/ack/{uuid.uuid4()}",
-        confirm_url=f"http://127.0.0.1:9/confirm/{uuid.uuid4()}",
-        status="acknowledged",
-    )
+    return acknowledged_message(integration, body)
 
 
 def base_inbound() -> list[bytes]:
