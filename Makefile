@@ -30,7 +30,14 @@ demo: venv
 prodlike: venv
 	deploy/local-stack.sh
 
-test: venv
+# axe-core (package.json) for the accessibility pass in the browser journeys; where npm is missing
+# that pass skips, saying why (CI has npm and installs it here).
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm is not installed: the accessibility checks in the browser tests will skip"; fi
+
+test: venv $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -60,4 +67,4 @@ messages: venv
 	$(BIN)/python manage.py compilemessages -l fi
 
 clean:
-	rm -rf $(VENV) build jakamo/_ubl_lines.*.so db.sqlite3 staticfiles .prodlike.env .pytest_cache .ruff_cache .hypothesis test-artifacts
+	rm -rf $(VENV) node_modules build jakamo/_ubl_lines.*.so db.sqlite3 staticfiles .prodlike.env .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -4,6 +4,7 @@ in a real browser. The screenshot is kept in test-artifacts/."""
 import pytest
 
 from orders.models import OrderStatus, PurchaseOrder
+from tests.browser.a11y import assert_accessible
 from tests.helpers import order_with_confirmation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,6 +22,7 @@ def test_a_purchaser_reviews_and_accepts_a_deviating_confirmation(live_server, p
     assert "Line 2: unit price 13 confirmed, 12 ordered." in page.content()
     assert page.get_by_test_id("value-impact").inner_text() == "+100.00"
     page.screenshot(path=str(artifacts / "review.png"), full_page=True)
+    assert_accessible(page, "the review page")
     page.fill("textarea[name=note]", "Price accepted for this order only")
     page.click("button[value=accept]")
     page.wait_for_selector("text=Accepted: the simple confirmation is on its way to Jakamo.")
