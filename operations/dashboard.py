@@ -61,6 +61,13 @@ def purchaser_block(user) -> Block:
                 _url("orders:review_queue", purchaser=user.username),
             ),
             Figure(
+                "not_sent",
+                _("Orders not sent to Jakamo: blocked by a missing mapping or refused"),
+                order_selectors.unsent_count(),
+                _url("orders:purchase_list", sending=order_selectors.NOT_SENT),
+                urgent=True,
+            ),
+            Figure(
                 "unconfirmed",
                 _("Unconfirmed by the supplier after %(days)s days") % {"days": days},
                 po({"status": OrderStatus.WAITING_SUPPLIER, "older_than": days}).count(),

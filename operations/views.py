@@ -23,25 +23,45 @@ def home(request):
         suppliers, context["suppliers_at"] = charts.supplier_figures_recent()
         context["suppliers"] = suppliers
         context["supplier_charts"] = [
-            charts.horizontal_bars(
+            _chart(
+                "chart-deviations",
+                _("Share of confirmations with deviations"),
+                _("Per supplier: of all its confirmations, the percentage (%) that differed from the order."),
                 [(s.supplier, s.deviation_share) for s in suppliers],
-                title=_("Share of confirmations with deviations"),
                 maximum=100,
                 unit=" %",
             ),
-            charts.horizontal_bars(
+            _chart(
+                "chart-hours",
+                _("Median hours from order to confirmation"),
+                _("Per supplier: the median time in hours (h) from sending an order to its first confirmation."),
                 [(s.supplier, s.median_hours) for s in suppliers],
-                title=_("Median hours from order to confirmation"),
                 unit=" h",
             ),
-            charts.horizontal_bars(
+            _chart(
+                "chart-on-time",
+                _("On-time delivery rate"),
+                _(
+                    "Per supplier: the percentage (%) of delivered batches that arrived on or before the promised "
+                    "date (the requested date where none was promised)."
+                ),
                 [(s.supplier, s.on_time_rate) for s in suppliers],
-                title=_("On-time delivery rate"),
                 maximum=100,
                 unit=" %",
             ),
         ]
     return render(request, "operations/home.html", context)
+
+
+def _chart(key: str, title: str, explanation: str, rows, **options) -> dict:
+    """A chart with the title and unit explanation shown above it (the SVG's own title is for
+    screen readers only)."""
+    return {
+        "id": key,
+        "title": title,
+        "explanation": explanation,
+        "svg": charts.horizontal_bars(rows, title=title, **options),
+    }
 
 
 @require_POST

@@ -166,6 +166,9 @@ class Confirmation(models.Model):
     inbox = models.OneToOneField(InboxMessage, null=True, blank=True, on_delete=models.SET_NULL)
     document_xml = models.TextField()
     confirm_url = models.CharField(max_length=500, blank=True)
+    # The OrderResponse's header cbc:Note ("Can do 80 now, price up due to steel"): kept as a
+    # column so the order page shows it without parsing every version's document.
+    supplier_note = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     deviations = models.JSONField(default=list)
     ordered_total = models.DecimalField(max_digits=18, decimal_places=4, default=0)

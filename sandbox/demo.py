@@ -134,9 +134,10 @@ def seed_orders(network: dict[str, Integration]) -> list[str]:
             party.supplier_confirm(
                 order,
                 {
-                    "1": party.LineChange(promised_date=later),
+                    "1": party.LineChange(quantity=Decimal(80)),
                     "2": party.LineChange(price=Decimal("13.50"), new_batches=[(Decimal(40), later)]),
                 },
+                note="Can do 80 now, price up due to steel.",
             )
         elif plan == "partial":
             party.supplier_confirm(order, {"2": party.LineChange(leave_open=True)})

@@ -9,8 +9,9 @@ class ShipmentsConfig(AppConfig):
     def ready(self):
         from exchange import handlers, tasks
         from mappings.models import Kind
+        from orders import selectors as order_selectors
 
-        from . import bounds, incoming, outgoing
+        from . import bounds, incoming, outgoing, selectors
 
         # The inbound messages this app applies: (document type, integration kind) -> function.
         # The whole table: exchange.handlers.routing_table(), or `manage.py routes`.
@@ -19,3 +20,5 @@ class ShipmentsConfig(AppConfig):
         handlers.route("ShipHeroShipmentASN", Kind.SHIPHERO, outgoing.on_shipment_asn)
         # ShipHero calls whose processing task was lost with a killed worker, picked up every minute.
         tasks.every_tick(outgoing.process_stale)
+        # The order page's shipments, receipts' origins and what shipments brought short.
+        order_selectors.register_shipping_source(selectors.order_shipping)

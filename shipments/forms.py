@@ -39,21 +39,29 @@ class ShipmentReceiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.rows = []
         for row in plan:
+            self.rows.append(row)
+            if row.open_quantity <= 0:
+                continue  # received in full: nothing to enter
             self.fields[row.key] = DecimalField(
                 required=False,
                 min_value=Decimal(0),
                 max_digits=18,
                 decimal_places=4,
                 initial=Decimal(format(row.proposed.normalize(), "f")),
-                widget=forms.NumberInput(attrs={"step": "any", "aria-label": f"Received, batch {row.batch.batch_id}"}),
+                widget=forms.NumberInput(
+                    attrs={"step": "any", "aria-label": _("Received, batch %(batch)s") % {"batch": row.batch.batch_id}}
+                ),
             )
-            self.rows.append(row)
 
     def bound_rows(self):
-        return [(row, self[row.key]) for row in self.rows]
+        return [(row, self[row.key] if row.key in self.fields else None) for row in self.rows]
+
+    @property
+    def open_rows(self):
+        return [row for row in self.rows if row.key in self.fields]
 
     def quantities(self) -> dict[int, Decimal]:
-        return {row.batch.pk: self.cleaned_data.get(row.key) or Decimal(0) for row in self.rows}
+        return {row.batch.pk: self.cleaned_data.get(row.key) or Decimal(0) for row in self.open_rows}
 
 
 class ItemLinkForm(forms.Form):

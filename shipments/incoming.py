@@ -204,9 +204,20 @@ class PlanRow:
         return self.batch.receivable_quantity - self.batch.received_quantity
 
     @property
-    def proposed(self) -> Decimal:
-        """What the form offers: what the ASN still says is on its way for this batch."""
+    def in_notice(self) -> Decimal:
+        """What the ASN still says is on its way for this batch."""
         return max(self.shipped - self.received_here, Decimal(0))
+
+    @property
+    def proposed(self) -> Decimal:
+        """What the form offers: what the notice says, but never more than the batch still expects
+        (a notice for more than is open would be refused as an over-receipt)."""
+        return max(min(self.in_notice, self.open_quantity), Decimal(0))
+
+    @property
+    def beyond_open(self) -> Decimal:
+        """How much more the notice says than the batch still expects."""
+        return max(self.in_notice - self.open_quantity, Decimal(0))
 
 
 def receiving_plan(shipment: Shipment) -> list[PlanRow]:

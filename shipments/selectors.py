@@ -1,10 +1,17 @@
 """Read-side queries for the shipment pages: a fixed number of queries whatever the data size."""
 
 from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.utils import formats
+from django.utils.translation import gettext as _
 
-from .models import ShipHeroWebhook, Shipment, ShipmentItem, ShipmentStatus, WebhookState
+from orders.models import PurchaseOrder, PurchaseOrderLine, Receipt
+from orders.selectors import Event, Shipping
+
+from .models import ShipHeroWebhook, Shipment, ShipmentItem, ShipmentReceipt, ShipmentStatus, WebhookState
 
 
 def attach_lines(shipments):
@@ -68,3 +75,94 @@ def attention_counts() -> dict:
         .count(),
         "webhooks": ShipHeroWebhook.objects.filter(state=WebhookState.NEEDS_ATTENTION).count(),
     }
+
+
+# -- a shipment against its notice ---------------------------------------------------------------
+@dataclass
+class LineCount:
+    """One order line a shipment filled: what the notice said, what was received from it, and what
+    it brought short (still to come on the order line)."""
+
+    line: PurchaseOrderLine
+    shipped: Decimal
+    received: Decimal
+
+    @property
+    def short(self) -> Decimal:
+        return max(self.shipped - self.received, Decimal(0))
+
+
+def line_counts(shipments) -> dict[int, list[LineCount]]:
+    """Per shipment (pk), its linked order lines with shipped and received quantities; two
+    queries whatever the number of shipments and lines."""
+    shipments = list(shipments)
+    shipped = defaultdict(Decimal)
+    lines = {}
+    for item in ShipmentItem.objects.filter(shipment__in=shipments, order_line__isnull=False).select_related(
+        "order_line__order"
+    ):
+        shipped[(item.shipment_id, item.order_line_id)] += item.quantity
+        lines[item.order_line_id] = item.order_line
+    received = defaultdict(Decimal)
+    for row in (
+        Receipt.objects.filter(shipment_receipts__shipment__in=shipments)
+        .values("shipment_receipts__shipment_id", "line_id")
+        .annotate(total=Sum("quantity"))
+    ):
+        received[(row["shipment_receipts__shipment_id"], row["line_id"])] = row["total"]
+    out: dict[int, list[LineCount]] = defaultdict(list)
+    for (shipment_id, line_id), quantity in shipped.items():
+        out[shipment_id].append(LineCount(lines[line_id], quantity, received[(shipment_id, line_id)]))
+    for counts in out.values():
+        counts.sort(key=lambda c: (c.line.order.order_number, c.line.pk))
+    return out
+
+
+def shortfall_sentence(shipment: Shipment, count: LineCount) -> str:
+    return _(
+        "Shipment %(shipment)s, order %(order)s line %(line)s: %(shipped)s in the notice, %(received)s received, "
+        "%(short)s outstanding."
+    ) % {
+        "shipment": shipment.shipment_number,
+        "order": count.line.order.order_number,
+        "line": count.line.line_id,
+        "shipped": formats.number_format(count.shipped.normalize()),
+        "received": formats.number_format(count.received.normalize()),
+        "short": formats.number_format(count.short.normalize()),
+    }
+
+
+def order_shipping(order: PurchaseOrder) -> Shipping:
+    """The order page's view of its shipments (registered in apps.py): each shipment dispatched
+    to it, the shipment each receipt came from, and what received shipments brought short."""
+    shipments = list(Shipment.objects.filter(items__order_line__order=order).distinct().order_by("created_at", "pk"))
+    out = Shipping()
+    if not shipments:
+        return out
+    counts = line_counts(shipments)
+    for shipment in shipments:
+        mine = [c for c in counts.get(shipment.pk, []) if c.line.order_id == order.pk]
+        out.events.append(
+            Event(
+                shipment.dispatched_at or shipment.created_at,
+                "shipment",
+                _("Shipment %(shipment)s dispatched (advance shipping notice)")
+                % {"shipment": shipment.shipment_number},
+                who=shipment.supplier_company_name or shipment.dispatch_company_name,
+                details=[shipment.get_status_display()]
+                + [
+                    _("line %(line)s: %(quantity)s")
+                    % {"line": c.line.line_id, "quantity": formats.number_format(c.shipped.normalize())}
+                    for c in mine
+                ],
+                url=shipment.get_absolute_url(),
+            )
+        )
+        if shipment.status != ShipmentStatus.EXPECTED:
+            out.shortfalls += [shortfall_sentence(shipment, c) for c in mine if c.short]
+    for link in ShipmentReceipt.receipts.through.objects.filter(receipt__order=order).select_related(
+        "shipmentreceipt__shipment"
+    ):
+        shipment = link.shipmentreceipt.shipment
+        out.receipt_origins[link.receipt_id] = (shipment.shipment_number, shipment.get_absolute_url())
+    return out

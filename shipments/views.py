@@ -68,6 +68,7 @@ def shipment_detail(request, pk):
     if can_receive and shipment.status != ShipmentStatus.RECEIVED:
         form = ShipmentReceiveForm(plan=incoming.receiving_plan(shipment))
     unlinked = [item for unit in units for item in unit.items.all() if item.order_line_id is None]
+    counts = selectors.line_counts([shipment]).get(shipment.pk, [])
     return render(
         request,
         "shipments/detail.html",
@@ -77,6 +78,8 @@ def shipment_detail(request, pk):
             "form": form,
             "unlinked": unlinked,
             "can_receive": can_receive,
+            "counts": counts,
+            "short": shipment.status != ShipmentStatus.EXPECTED and any(c.short for c in counts),
             "receipts": shipment.receipts.prefetch_related("receipts__line__order", "receipts__batch"),
         },
     )

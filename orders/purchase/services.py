@@ -307,6 +307,7 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
         inbox=inbox,
         document_xml=bytes(inbox.body).decode("utf-8", "replace"),
         confirm_url=inbox.confirm_url,
+        supplier_note="\n".join(response.notes),
         deviations=[d.as_record() for d in comparison.deviations],
         ordered_total=comparison.ordered_total,
         confirmed_total=comparison.confirmed_total,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from common.csv_export import csv_response, wants_csv
 from common.errors import Refused
 from common.params import max_body
+from exchange.models import OutboxMessage
 from orders import deviations as dv
 from orders import selectors
 from orders.forms import AcceptForm, LinesForm, OrderHeaderForm, OrderLineFormSet, ReceiveForm, RejectForm, UploadForm
@@ -99,6 +100,7 @@ def purchase_detail(request, pk):
     # seconds on a 5,000-line order. The form gives the dates.
     form = ReceiveForm() if receivable and open_batches else None
     fmt = _Formats()
+    shipped = selectors.shipping(order)
     return render(
         request,
         "orders/purchase_detail.html",
@@ -108,9 +110,11 @@ def purchase_detail(request, pk):
             "line_rows": _line_rows(lines, confirmations[0] if confirmations else None, fmt),
             "confirmations": confirmations,
             "latest": confirmations[0] if confirmations else None,
+            "noted": next((c for c in confirmations if c.supplier_note), None),
             "pending": next((c for c in confirmations if c.decision == Confirmation.Decision.PENDING), None),
-            "timeline": selectors.timeline(order),
-            "receipts": order.receipts.select_related("line", "batch", "user"),
+            "send_problems": selectors.send_problems(order),
+            "shortfalls": shipped.shortfalls,
+            "timeline": selectors.order_timeline(order, confirmations, shipped),
             "receive_form": form,
             "receive_rows": _receive_rows(open_batches, fmt) if form else "",
             "receive_lines": _line_boxes(list(dict.fromkeys(b.line.line_id for b in open_batches)), receive=True)
@@ -159,6 +163,7 @@ def _line_rows(lines, latest, fmt: _Formats) -> str:
     pending = latest is not None and latest.decision == "pending"
     differs = f' <span class="badge warn">{escape(_("awaiting decision") if pending else _("not agreed"))}</span>'
     per = escape(_("per"))
+    dash = "—"
     rows = []
     for line in lines:
         span = len(line.batch_rows)
@@ -190,7 +195,8 @@ def _line_rows(lines, latest, fmt: _Formats) -> str:
                 f"      <td>{fmt.day(b.agreed_date, '—')}</td>\n"
                 f'      <td class="confirmed">{confirmed}</td>\n'
                 f"      <td>{fmt.day(b.delivered_date)}{tracking}</td>\n"
-                f'      <td class="num">{fmt.number(b.received_quantity, -4)}</td>\n      '
+                f'      <td class="num">{fmt.number(b.received_quantity, -4)}</td>\n'
+                f'      <td class="num still">{dash if b.agreed_quantity is None or line.is_cancelled else fmt.number(b.open_quantity, -4)}</td>\n      '
             )
             if n == 0:
                 cells.append(f'<td rowspan="{span}" class="line-status">{escape(line.status_label)}</td>')
@@ -266,10 +272,12 @@ def _compare_rows(comparison, fmt: _Formats) -> str:
 
 def _accept_boxes(line_ids) -> str:
     """Line by line: a box per line (accept_<line id>, LinesForm's names)."""
+    unticked = escape(_("left unticked, it is rejected"))
     return mark_safe(
         "".join(
-            f'<p><label for="id_accept_{i}">Accept line {i}:</label> <input type="checkbox" name="accept_{i}" '
-            f'id="id_accept_{i}"></p>'
+            f'<p><label for="id_accept_{i}">{escape(_("Accept line %(line)s") % {"line": i})}:</label> '
+            f'<input type="checkbox" name="accept_{i}" id="id_accept_{i}" aria-describedby="unticked_{i}"> '
+            f'<span class="muted" id="unticked_{i}">({unticked})</span></p>'
             for i in map(escape, line_ids)
         )
     )
@@ -348,14 +356,29 @@ def _decision(request, pk, version, action):
             services.confirmation_reject(confirmation=confirmation, user=request.user, note=note)
             messages.success(request, _("Rejected: an OrderChange with the ordered values is on its way to Jakamo."))
         else:
+            accepted = form.accepted()
             services.confirmation_decide_lines(
-                confirmation=confirmation, user=request.user, accepted_lines=form.accepted(), note=note
+                confirmation=confirmation, user=request.user, accepted_lines=accepted, note=note
             )
-            messages.success(request, _("Decided line by line: the OrderChange is on its way to Jakamo."))
+            rejected = [line_id for line_id in form.line_ids if line_id not in accepted]
+            messages.success(
+                request,
+                _(
+                    "Decided line by line: accepted %(accepted)s; rejected %(rejected)s (their ordered values "
+                    "restated). The OrderChange is on its way to Jakamo."
+                )
+                % {"accepted": _lines_named(accepted), "rejected": _lines_named(rejected)},
+            )
     except Refused as exc:
         messages.error(request, exc.message)
         return redirect("orders:confirmation_review", pk=pk, version=version)
     return redirect(confirmation.order)
+
+
+def _lines_named(line_ids) -> str:
+    if not line_ids:
+        return _("no line")
+    return _("line %(lines)s") % {"lines": ", ".join(line_ids)}
 
 
 @review
@@ -460,8 +483,24 @@ def purchase_upload(request):
     except services.OrderRefused as exc:
         _refused(request, exc, f"“{form.cleaned_data['file'].name}”")
         return redirect("orders:purchase_new")
-    messages.success(request, _("Order %(v1)s saved and queued for Jakamo.") % {"v1": order.order_number})
+    _say_saved(request, order)
     return redirect(order)
+
+
+def _say_saved(request, order: PurchaseOrder):
+    """What became of a new order: queued for Jakamo, or held, saying why and what to do."""
+    blocked = [m for m in selectors.send_problems(order) if m.status == OutboxMessage.Status.BLOCKED]
+    if not blocked:
+        messages.success(request, _("Order %(v1)s saved and queued for Jakamo.") % {"v1": order.order_number})
+        return
+    messages.warning(
+        request,
+        _(
+            "Order %(v1)s is saved but not sent: %(v2)s An integration admin adds the mapping on the "
+            "integration's page; the order then goes to Jakamo by itself."
+        )
+        % {"v1": order.order_number, "v2": " ".join(m.blocked_reason for m in blocked)},
+    )
 
 
 @manage_po

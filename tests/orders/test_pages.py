@@ -141,7 +141,8 @@ def test_the_order_page_shows_versions_and_the_message_timeline(client, purchase
     order, confirmation = order_with_confirmation("R-9", purchaser)
     client.force_login(support)
     page = client.get(order.get_absolute_url()).content.decode()
-    assert "v1" in page and "Awaiting our decision" in page and "OrderResponse" in page and "Order</a>" in page
+    assert "v1" in page and "Awaiting our decision" in page and "Order to Jakamo</a>" in page
+    assert f'href="/messages/in/{confirmation.inbox_id}/">message</a>' in page
     assert "Receive goods" not in page  # support reads, does not receive
 
 
