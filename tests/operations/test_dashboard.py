@@ -190,3 +190,17 @@ def test_a_chart_escapes_what_it_draws():
 def test_someone_without_a_role_is_told_so(client, nobody):
     client.force_login(nobody)
     assert "has no role yet" in client.get(reverse("home")).content.decode()
+
+
+def test_every_chart_has_a_visible_title_and_says_its_unit(client, purchaser, support):
+    order_with_confirmation("CH-1", purchaser)
+    client.force_login(purchaser)
+    page = client.get(reverse("home")).content.decode()
+    captions = dict(re.findall(r'<figure id="(chart-[a-z-]+)"><figcaption>(.*?)</figcaption>', page))
+    assert set(captions) == {"chart-deviations", "chart-hours", "chart-on-time"}
+    assert captions["chart-deviations"].startswith("Share of confirmations with deviations")
+    assert "percentage (%)" in captions["chart-deviations"] and "percentage (%)" in captions["chart-on-time"]
+    assert "hours (h)" in captions["chart-hours"]
+    client.force_login(support)
+    page = client.get(reverse("home")).content.decode()
+    assert re.search(r'<figure id="chart-daily"><figcaption>Messages per day<span class="muted">Each column', page)
