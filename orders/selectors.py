@@ -184,11 +184,13 @@ def order_timeline(order: PurchaseOrder, confirmations, shipped: Shipping | None
     shipped = shipped or Shipping()
     events: list[Event] = list(shipped.events)
     confirmation_inbox = {c.inbox_id for c in confirmations if c.inbox_id}
+    sent_at: dict[int, datetime] = {}
     for m in (
         OutboxMessage.objects.filter(integration=order.integration_id, document_key=order.order_number)
         .defer("body")
         .select_related("created_by")
     ):
+        sent_at[m.pk] = m.created_at
         details = [m.get_status_display()]
         if m.status == OutboxMessage.Status.BLOCKED and m.blocked_reason:
             details.append(m.blocked_reason)
@@ -251,14 +253,15 @@ def order_timeline(order: PurchaseOrder, confirmations, shipped: Shipping | None
                 details.append(f"“{d.note}”")
             events.append(
                 Event(
-                    d.at,
+                    # The decision's row is written after the message it sends: it comes first.
+                    min(d.at, sent_at.get(d.outbox_id, d.at)),
                     "decision",
                     _("%(decision)s (version %(version)s)") % {"decision": d.get_kind_display(), "version": c.version},
                     who=str(d.user or ""),
                     details=details,
                 )
             )
-    events += _receipt_events(order, shipped.receipt_origins)
+    events += _receipt_events(order, shipped.receipt_origins, sent_at)
     for change in history(order).select_related("user"):
         if not change.before:
             continue  # the order's creation is its first message
@@ -273,11 +276,16 @@ def order_timeline(order: PurchaseOrder, confirmations, shipped: Shipping | None
                 details=[change.why] if change.why else [],
             )
         )
-    events.sort(key=lambda e: e.at)
+    # What happened in one step (a decision, the message it sends, the status it moves) reads
+    # cause first.
+    events.sort(key=lambda e: (e.at, STEP_ORDER.get(e.kind, 9)))
     return events
 
 
-def _receipt_events(order: PurchaseOrder, origins: dict[int, tuple[str, str]]) -> list[Event]:
+STEP_ORDER = {"shipment": 0, "confirmation": 0, "message": 0, "decision": 1, "receipt": 1, "sent": 2, "status": 3}
+
+
+def _receipt_events(order: PurchaseOrder, origins: dict[int, tuple[str, str]], sent_at: dict) -> list[Event]:
     """One event per receiving (the receipts one Received status carried)."""
     groups: dict[object, list] = {}
     for r in order.receipts.select_related("user", "line", "batch").order_by("at", "pk"):
@@ -299,7 +307,7 @@ def _receipt_events(order: PurchaseOrder, origins: dict[int, tuple[str, str]]) -
         origin = next((origins[r.pk] for r in receipts if r.pk in origins), None)
         events.append(
             Event(
-                first.at,
+                min(first.at, sent_at.get(first.outbox_id, first.at)),
                 "receipt",
                 _("Goods received on %(date)s")
                 % {"date": formats.date_format(first.received_date, "SHORT_DATE_FORMAT")},
