@@ -301,3 +301,14 @@ def record_only_routes() -> dict:
         pass
 
     return {(t, kind): record_only for kind, types in handlers.IDENTIFIABLE.items() for t in types}
+
+
+# ---------------------------------------------------------------- make demo's data
+def demo_loaded(live_url: str):
+    """What `make demo` loads, with the portal's integrations pointing at the live server's sandbox,
+    and the queues drained as the task cluster would (each page then shows the demo's states)."""
+    from django.core.management import call_command
+
+    call_command("demo_setup", base_url=f"{live_url}/sandbox/jakamo")
+    for integration in Integration.objects.exclude(kind="shiphero"):
+        assert inbox.sync(integration.pk).status == "done"

@@ -6,25 +6,16 @@ the accessibility check; screenshots go to test-artifacts/."""
 import re
 
 import pytest
-from django.core.management import call_command
 
-from exchange import inbox
 from mappings.models import Integration
 from orders.purchase import services
 from sandbox import demo
 from tests.browser.a11y import assert_accessible
+from tests.helpers import demo_loaded
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NOTE = "Can do 80 now, price up due to steel."
-
-
-def demo_data(live_server):
-    """What `make demo` loads, with the portal's integrations pointing at this live server's
-    sandbox, and the queues drained as the task cluster would."""
-    call_command("demo_setup", base_url=f"{live_server.url}/sandbox/jakamo")
-    for integration in Integration.objects.exclude(kind="shiphero"):
-        assert inbox.sync(integration.pk).status == "done"
 
 
 def sign_in(page, live_server):
@@ -35,7 +26,7 @@ def sign_in(page, live_server):
 
 
 def test_a_purchasers_day_on_the_demo_data(live_server, page, artifacts):
-    demo_data(live_server)
+    demo_loaded(live_server.url)
     # The ERP sends an order for a supplier nobody has mapped: the portal holds it.
     po = Integration.objects.get(name="Jakamo PO (sandbox)")
     services.purchase_order_create(
