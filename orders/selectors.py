@@ -319,18 +319,6 @@ def _receipt_events(order: PurchaseOrder, origins: dict[int, tuple[str, str]], s
     return events
 
 
-def timeline(order: PurchaseOrder, limit: int = 100) -> list[dict]:
-    """Every message in and out about the order, newest first."""
-    incoming = InboxMessage.objects.filter(integration=order.integration, document_key=order.order_number).defer("body")
-    outgoing = OutboxMessage.objects.filter(integration=order.integration, document_key=order.order_number).defer(
-        "body"
-    )
-    rows = [{"direction": "in", "at": m.received_at, "obj": m} for m in incoming.order_by("-received_at")[:limit]]
-    rows += [{"direction": "out", "at": m.created_at, "obj": m} for m in outgoing.order_by("-created_at")[:limit]]
-    rows.sort(key=lambda r: r["at"], reverse=True)
-    return rows[:limit]
-
-
 OPEN_STATUSES = [
     OrderStatus.WAITING_SUPPLIER,
     OrderStatus.WAITING_CUSTOMER,

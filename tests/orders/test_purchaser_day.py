@@ -191,3 +191,13 @@ def test_line_by_line_names_no_line_when_none_is_rejected_or_accepted(client, pu
         follow=True,
     )
     assert "no line" in response.content.decode()
+
+
+def test_the_suppliers_note_is_shown_as_text_never_as_markup(client, purchaser):
+    order, confirmation = confirmed_with_note("N-3", purchaser)
+    confirmation.supplier_note = "<script>alert(1)</script> & more"
+    confirmation.save(update_fields=["supplier_note"])
+    client.force_login(purchaser)
+    for url in (order.get_absolute_url(), reverse("orders:confirmation_review", args=[order.pk, 1])):
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
