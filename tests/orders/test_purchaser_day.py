@@ -201,3 +201,14 @@ def test_the_suppliers_note_is_shown_as_text_never_as_markup(client, purchaser):
     for url in (order.get_absolute_url(), reverse("orders:confirmation_review", args=[order.pk, 1])):
         page = client.get(url).content.decode()
         assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+
+
+def test_a_send_whose_outcome_is_unknown_asks_support_to_check_but_is_not_counted_as_unsent(client, purchaser):
+    order, _ = order_with_confirmation("U-1", purchaser)
+    OutboxMessage.objects.filter(document_key="U-1").update(
+        status=OutboxMessage.Status.UNKNOWN, explanation="The request was sent but no answer came."
+    )
+    client.force_login(purchaser)
+    problems = text_of(client.get(order.get_absolute_url()).content.decode(), "send-problems")
+    assert "Outcome unknown" in problems and "Support checks in Jakamo whether it arrived" in problems
+    assert ">U-1</a>" not in client.get(reverse("orders:purchase_list"), {"sending": "not_sent"}).content.decode()
