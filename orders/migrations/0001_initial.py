@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
                 ('confirmed_total', models.DecimalField(decimal_places=4, default=0, max_digits=18)),
                 ('decision', models.CharField(choices=[('none_needed', 'Matches the order'), ('pending', 'Awaiting our decision'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('partly', 'Decided line by line'), ('superseded', 'Superseded by a later confirmation'), ('waiting_supplier', 'Supplier has not confirmed every line')], max_length=20)),
                 ('inbox', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='exchange.inboxmessage')),
+                ('supplier_note', models.TextField(blank=True)),
             ],
             options={
                 'ordering': ['order', '-version'],
