@@ -55,6 +55,15 @@ def latest_changes(order: SalesOrder) -> dict[str, LineChange]:
     return result
 
 
+def versions(order: SalesOrder) -> list:
+    """The customer's versions, newest first, each with ``change_list``: its changes with what
+    changed in the reader's words."""
+    result = list(order.versions.defer("document_xml"))
+    for version in result:
+        version.change_list = [{**c, "what": CHANGE_LABELS.get(c.get("what"), c.get("what"))} for c in version.changes]
+    return result
+
+
 @dataclass
 class ProposedBatch:
     id: str

@@ -134,7 +134,7 @@ def _detail(request, order: SalesOrder, *, answer_form=None, status: int = 200):
         {
             "order": order,
             "lines": lines,
-            "versions": order.versions.defer("document_xml"),
+            "versions": sales_selectors.versions(order),
             "confirmations": order.confirmations.select_related("user", "outbox").defer("document_xml", "outbox__body"),
             "answer_form": answer_form or _answer_form(order, lines),
             "proposal": sales_selectors.latest_proposal(order),

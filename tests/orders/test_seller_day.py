@@ -4,6 +4,7 @@ a customer's change marked in the lines, links only where they open, the 403 pag
 delivered when no person did."""
 
 import html
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -260,3 +261,24 @@ def test_a_confirmation_with_changes_carries_the_line_amount_for_what_we_confirm
     assert line_1.line_status_code == "Confirmed with changes"
     assert line_1.line_extension_amount.value == line_1_amount and line_1.line_extension_amount.currency == "EUR"
     assert line_2.line_status_code == "Confirmed" and line_2.line_extension_amount.value == Decimal(310)
+
+
+def test_every_link_a_seller_sees_on_their_pages_opens(client, seller, shiphero_endpoint, arrived):
+    sales.sales_confirm_as_requested(order=arrived, user=seller)
+    send_all()
+    items = [{"order_line_item_id": 1, "partner_line_item_id": "D-1-1", "sku": "s", "name": "s", "quantity": 50}]
+    post_shiphero(client, shiphero_endpoint, party.shiphero_payload(kind="courier", order_id="1", line_items=items))
+    for hook in ShipHeroWebhook.objects.filter(state=WebhookState.RECEIVED):
+        tasks.process_webhook(hook.pk)
+    client.force_login(seller)
+    pages = ["/", reverse("orders:sales_list"), arrived.get_absolute_url(), reverse("shipments:webhook_list")]
+    pages += [hook.get_absolute_url() for hook in ShipHeroWebhook.objects.all()]
+    refused = []
+    for url in pages:
+        page = client.get(url).content.decode()
+        for link in set(re.findall(r'href="(/[^"#?]*)', page)):
+            if link.startswith("/static/") or link == "/accounts/logout/":
+                continue
+            if client.get(link).status_code == 403:
+                refused.append(f"{url} → {link}")
+    assert not refused, refused
