@@ -14,7 +14,7 @@ from django.utils import translation
 
 from common.templatetags.numbers import money, quantity
 from exchange import inbox
-from exchange.models import OutboxMessage
+from exchange.models import InboxMessage, OutboxMessage
 from jakamo.ubl_parse import parse_order_document
 from orders.models import SalesConfirmation, SalesOrder
 from orders.sales import services as sales
@@ -282,3 +282,17 @@ def test_every_link_a_seller_sees_on_their_pages_opens(client, seller, shiphero_
             if client.get(link).status_code == 403:
                 refused.append(f"{url} → {link}")
     assert not refused, refused
+
+
+def test_a_customer_order_worth_more_than_the_value_column_holds_is_refused_by_name(network, supplier):
+    party.customer_place_order(
+        network["so"],
+        customer_company="Customer Company AB",
+        order_number="HUGE-1",
+        lines=[party.CustomerLine("Gold", Decimal(10) ** 9, Decimal(10) ** 9, SOON)],
+    )
+    inbox.sync(supplier.pk)
+    message = InboxMessage.objects.get(document_type="Order")
+    assert message.status == "failed" and not SalesOrder.objects.exists()
+    assert "The line's value 1,000,000,000,000,000,000 is too large" in message.error
+    assert "OrderLine[1] (line 1)" in message.error
