@@ -116,7 +116,7 @@ def _actions(order: SalesOrder) -> dict:
     return actions
 
 
-def _detail(request, order: SalesOrder, *, answer_form=None, status: int = 200):
+def _detail(request, order: SalesOrder, *, answer_form=None, deliver_form=None, typed=None, status: int = 200):
     lines = _lines(order, with_changes=True)
     incoming = InboxMessage.objects.filter(integration=order.integration, document_key=order.order_number).defer("body")
     outgoing = OutboxMessage.objects.filter(integration=order.integration, document_key=order.order_number).defer(
@@ -138,7 +138,8 @@ def _detail(request, order: SalesOrder, *, answer_form=None, status: int = 200):
             "confirmations": order.confirmations.select_related("user", "outbox").defer("document_xml", "outbox__body"),
             "answer_form": answer_form or _answer_form(order, lines),
             "proposal": sales_selectors.latest_proposal(order),
-            "deliver_form": DeliverForm(),
+            "deliver_form": deliver_form or DeliverForm(),
+            "typed": typed or {},  # a refused note or reason, shown again as typed
             "timeline": timeline[:100],
             "problems": problems,
             **_actions(order),
@@ -156,13 +157,15 @@ def sales_detail(request, pk):
 NOT_SENT = gettext_lazy("Not sent: %(v1)s")
 
 
-def _act(request, order, func, success: str):
+def _act(request, order, func, success: str, *, typed=None, deliver_form=None):
+    """Run ``func``; on a refusal the page again with it and what was typed (``typed``: the note or
+    reason, ``deliver_form``: the delivery form as filled in)."""
     try:
         func()
     except Refused as exc:
         messages.error(request, NOT_SENT % {"v1": exc.message})
-    else:
-        messages.success(request, success)
+        return _detail(request, order, typed=typed, deliver_form=deliver_form, status=400)
+    messages.success(request, success)
     return redirect(order)
 
 
@@ -179,13 +182,16 @@ def sales_confirm(request, pk, action):
             order,
             lambda: sales.sales_confirm_as_requested(order=order, user=request.user, note=note),
             _("Confirmed as requested: the simple confirmation is on its way to Jakamo."),
+            typed={"note": note},
         )
     if action == "reject":
+        reason = request.POST.get("reason", "")
         return _act(
             request,
             order,
-            lambda: sales.sales_reject(order=order, user=request.user, reason=request.POST.get("reason", "")),
+            lambda: sales.sales_reject(order=order, user=request.user, reason=reason),
             _("Rejected: the OrderResponse cancelling every line is on its way to Jakamo."),
+            typed={"reason": reason},
         )
     form = _answer_form(order, _lines(order), request.POST)
 
@@ -220,7 +226,7 @@ def sales_deliver(request, pk):
     form = DeliverForm(request.POST)
     if not form.is_valid():
         messages.error(request, NOT_SENT % {"v1": form.errors.as_text()})
-        return redirect(order)
+        return _detail(request, order, deliver_form=form, status=400)
     lines = [x.strip() for x in form.cleaned_data["lines"].split(",") if x.strip()] or None
     batches = [x.strip() for x in form.cleaned_data["batches"].split(",") if x.strip()] or None
     return _act(
@@ -235,4 +241,5 @@ def sales_deliver(request, pk):
             tracking_number=form.cleaned_data["tracking_number"],
         ),
         _("Delivered: the status is on its way to Jakamo."),
+        deliver_form=form,
     )

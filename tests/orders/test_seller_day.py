@@ -16,6 +16,7 @@ from common.templatetags.numbers import money, quantity
 from exchange import inbox
 from exchange.models import InboxMessage, OutboxMessage
 from jakamo.ubl_parse import parse_order_document
+from mappings.models import UserMapping
 from orders.models import SalesConfirmation, SalesOrder
 from orders.sales import services as sales
 from sandbox import party
@@ -296,3 +297,18 @@ def test_a_customer_order_worth_more_than_the_value_column_holds_is_refused_by_n
     assert message.status == "failed" and not SalesOrder.objects.exists()
     assert "The line's value 1,000,000,000,000,000,000 is too large" in message.error
     assert "OrderLine[1] (line 1)" in message.error
+
+
+def test_a_refused_rejection_or_delivery_keeps_what_was_typed(client, seller, arrived):
+    client.force_login(seller)
+    UserMapping.objects.filter(integration=arrived.integration).delete()  # nobody to answer as
+    response = client.post(reverse("orders:sales_confirm", args=[arrived.pk, "reject"]), {"reason": "No capacity"})
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400 and "Not sent: seller has no user mapping" in page
+    assert 'name="reason" rows="2" required>No capacity</textarea>' in page
+    sales.sales_confirm_as_requested(order=arrived, user=seller)
+    typed = {"delivery_date": "2027-01-05", "tracking_number": "JJ42", "batches": "NOPE"}
+    response = client.post(reverse("orders:sales_deliver", args=[arrived.pk]), typed)
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400 and "Not sent: Order D-1 has no delivery batch NOPE." in page
+    assert 'value="JJ42"' in page and 'value="2027-01-05"' in page and 'value="NOPE"' in page
