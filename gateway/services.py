@@ -281,6 +281,7 @@ def put_status(client: GatewayClient, order_id: str, body: bytes):
                 tracking_number=msg.tracking_number or "",
                 quantities=quantities or None,
                 per_batch=bool(batch_ids),  # forwarded as the ERP said it: lines whole, or batches
+                source=f"ERP (gateway: {client.name})",
             )
         except Refused as exc:
             raise refusal_from(exc, "incorrect_order_response") from None

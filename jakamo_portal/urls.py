@@ -31,3 +31,6 @@ urlpatterns = [
     path("sandbox/", include("sandbox.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A refusal in the portal's layout, with a way back (Django's own is a bare page).
+handler403 = operations_views.permission_denied

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.roles import ROLE_LABELS, perm
-from orders.selectors import review_count
+from orders.selectors import review_count, sales_waiting_count
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ def visible_navigation(user, current_path: str = "") -> list[dict]:
         entry = {"label": item.label, "url": url, "active": active}
         if item.url_name == "orders:review_queue":
             entry["count"] = review_count()
+        elif item.url_name == "orders:sales_list":
+            entry["count"] = sales_waiting_count()
         items.append(entry)
     # Only the most specific section is current (/orders/purchase/review/ is Review, not Purchase orders).
     best = max((i for i in items if i["active"]), key=lambda i: len(i["url"]), default=None)

@@ -89,3 +89,14 @@ def language(request):
 def health_view(request):
     result = health.check()
     return JsonResponse(result, status=200 if result["ok"] else 503)
+
+
+def permission_denied(request, exception=None):
+    """The 403 page (``handler403``) in the portal's layout: what happened, and a way back to the
+    page the person came from (when it is ours) or home."""
+    back = request.META.get("HTTP_REFERER", "")
+    if back and not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    if back and request.build_absolute_uri() == back:
+        back = ""
+    return render(request, "403.html", {"back": back}, status=403)

@@ -29,6 +29,7 @@ from orders.models import (
     DeliveryBatch,
     PurchaseOrder,
     PurchaseOrderLine,
+    SalesConfirmation,
     SalesOrder,
     SalesOrderBatch,
     SalesOrderLine,
@@ -192,6 +193,7 @@ NOT_FROM_OUTSIDE = {
     (PurchaseOrderLine, "item_name"): "a shortened copy for lists: the document keeps the whole name",
     (SalesOrder, "status"): "the portal's own status",
     (SalesOrder, "confirm_url"): "the Jakamo-Confirm-Url header, kept by the inbox",
+    (SalesConfirmation, "source"): "the portal's own words for an answer no person gave (ShipHero's webhook)",
     (Confirmation, "confirm_url"): "the Jakamo-Confirm-Url header, kept by the inbox",
     (Confirmation, "decision"): "the portal's own decision",
     (SalesOrderLine, "item_name"): "a shortened copy for lists: the document keeps the whole name",
@@ -313,6 +315,23 @@ def response_problems(doc: ubl.OrderDocument) -> list[Problem]:
     return value_problems(doc, PO_RESPONSE) + total_problems(doc, Confirmation, "confirmed_total")
 
 
+def sales_value_problems(doc: ubl.OrderDocument) -> list[Problem]:
+    """A customer's order keeps its net value (``SalesOrder.value``): each line's value and the total
+    must fit that column."""
+    bounds = Bounds()
+    root = _root(doc)
+    total = Decimal(0)
+    for n, line in enumerate(doc.lines, 1):
+        if dv.is_cancelled(line):
+            continue
+        value = dv.line_value(line)
+        bounds.number(value, SalesOrder, "value", _line_where(root, n, line.id), what=_("The line's value"))
+        total += value
+    if not bounds.problems:
+        bounds.number(total, SalesOrder, "value", root, what=_("The order's total"))
+    return bounds.problems
+
+
 def comparison_problems(comparison: dv.Comparison) -> list[Problem]:
     """The confirmed values the engine derives (a confirmed quantity at the ordered price, say) must
     fit the confirmation's total columns as much as the document's own."""
@@ -338,8 +357,8 @@ def _raise(problems: Iterable[Problem]):
 CHECKS: dict[str, Callable] = {
     "OrderResponse": response_problems,
     "StatusMessage Delivered": lambda doc: value_problems(doc, PO_DELIVERED),
-    "Order": lambda doc: value_problems(doc, SO_ORDER),
-    "OrderChange": lambda doc: value_problems(doc, SO_ORDER),
+    "Order": lambda doc: value_problems(doc, SO_ORDER) + sales_value_problems(doc),
+    "OrderChange": lambda doc: value_problems(doc, SO_ORDER) + sales_value_problems(doc),
 }
 
 

@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DecimalField, XmlTextField
@@ -193,19 +194,33 @@ OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=1, min_num=1, vali
 
 class SalesAnswerForm(forms.Form):
     """Confirm with changes: one row of fields per line of the customer's order (its rows, with
-    their batches). A line gets a split field only where a split can mean something (more than one
-    batch of the customer's, or new batches allowed), and a Draft box only where Draft is allowed."""
+    their batches). A line gets a split field only where answer.may_split lets it be split, and a
+    Draft box only where Draft is allowed. A refusal of the answer is placed beside the line it names
+    (``place``), and the fields keep what was typed."""
 
     FIELDS = ("quantity", "unit_price", "promised_date", "batches", "leave_open", "draft")
+    LABELS = {
+        "quantity": _("Line {line}: quantity"),
+        "unit_price": _("Line {line}: unit price"),
+        "promised_date": _("Line {line}: promised date"),
+        "batches": _("Line {line}: split into batches (qty@date; …)"),
+        "leave_open": _("Line {line}: leave open"),
+        "draft": _("Line {line}: draft"),
+    }
 
     note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, lines=(), allow_new_batches=False, allow_draft=False, **kwargs):
+        from .sales.answer import may_split
+
         super().__init__(*args, **kwargs)
+        self.allow_new_batches = allow_new_batches
         self.lines = [line for line in lines if line.status != "Cancelled"]
         self.line_ids = [line.line_id for line in self.lines]
+        self.refusals: dict[str, list[str]] = {}  # line id → what was refused there
         for line in self.lines:
             p = f"l{line.line_id}_"
+            batch_count = len(line.batches.all())
             self.fields[p + "quantity"] = DecimalField(
                 required=False, min_value=Decimal(0), max_digits=18, decimal_places=4
             )
@@ -215,14 +230,31 @@ class SalesAnswerForm(forms.Form):
             self.fields[p + "promised_date"] = forms.DateField(
                 required=False, widget=forms.DateInput(attrs={"type": "date"})
             )
-            if allow_new_batches or len(line.batches.all()) > 1:
-                self.fields[p + "batches"] = forms.CharField(required=False, max_length=1000)
+            if may_split(batch_count, allow_new_batches=allow_new_batches):
+                self.fields[p + "batches"] = forms.CharField(
+                    required=False,
+                    max_length=1000,
+                    help_text=None
+                    if allow_new_batches
+                    else format_lazy(_("one part for each of the customer's {count} batches"), count=batch_count),
+                )
             self.fields[p + "leave_open"] = forms.BooleanField(required=False)
             if allow_draft:
                 self.fields[p + "draft"] = forms.BooleanField(required=False)
+            for name in self.FIELDS:
+                if p + name in self.fields:
+                    label = format_lazy(self.LABELS[name], line=line.line_id)
+                    self.fields[p + name].label = label
+                    self.fields[p + name].widget.attrs["aria-label"] = label
+
+    @property
+    def splits(self) -> bool:
+        """Whether any line offers a split (the column is left out where none does)."""
+        return any(name.endswith("_batches") for name in self.fields)
 
     def rows(self):
-        """(line row, its fields in FIELDS order, None where the line has no such field)."""
+        """(line row, its fields in FIELDS order with None where the line has no such field, what
+        was refused on the line)."""
         return [
             (
                 line,
@@ -230,17 +262,43 @@ class SalesAnswerForm(forms.Form):
                     self[f"l{line.line_id}_{name}"] if f"l{line.line_id}_{name}" in self.fields else None
                     for name in self.FIELDS
                 ],
+                self.refusals.get(line.line_id, []),
             )
             for line in self.lines
         ]
 
+    def place(self, refusal) -> list[str]:
+        """Put each problem of ``refusal`` (a Refused, with ``problems`` when several) beside its line;
+        the messages of those no line of the form holds are returned."""
+        elsewhere = []
+        for problem in getattr(refusal, "problems", None) or [refusal]:
+            line_id = getattr(problem, "line_id", None)
+            if line_id in self.line_ids:
+                self._refuse(line_id, [problem.message])
+            else:
+                elsewhere.append(problem.message)
+        return elsewhere
+
+    def _refuse(self, line_id: str, texts: list[str]):
+        self.refusals.setdefault(line_id, []).extend(texts)
+        for name in self.FIELDS:  # a screen reader reads the refusal with each of the line's fields
+            if f"l{line_id}_{name}" in self.fields:
+                self.fields[f"l{line_id}_{name}"].widget.attrs["aria-describedby"] = f"refusal-{line_id}"
+
     def answers(self) -> dict:
+        """The typed answers per line; a batch text that cannot be read is put on its field and
+        raised together with every other one."""
         from .sales.answer import LineAnswer
 
-        result = {}
+        result, errors = {}, []
         for line_id in self.line_ids:
             p = f"l{line_id}_"
-            batches = delivery_batches(self.cleaned_data.get(p + "batches") or "", where=f"Line {line_id}: ")
+            try:
+                batches = delivery_batches(self.cleaned_data.get(p + "batches") or "", where=f"Line {line_id}: ")
+            except forms.ValidationError as exc:
+                self._refuse(line_id, exc.messages)
+                errors.extend(exc.messages)
+                continue
             answer = LineAnswer(
                 quantity=self.cleaned_data[p + "quantity"],
                 unit_price=self.cleaned_data[p + "unit_price"],
@@ -251,6 +309,8 @@ class SalesAnswerForm(forms.Form):
             )
             if any(vars(answer).values()):
                 result[line_id] = answer
+        if errors:
+            raise forms.ValidationError(errors)
         return result
 
 

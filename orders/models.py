@@ -272,6 +272,13 @@ class SalesOrder(models.Model):
     delivery_due = models.DateField(
         null=True, blank=True, db_index=True, help_text="The earliest delivery date the customer asks for"
     )
+    value = models.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="The net value of the customer's latest version, lines not cancelled, in its currency",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -372,6 +379,9 @@ class SalesConfirmation(models.Model):
     document_xml = models.TextField(blank=True)
     note = models.TextField(blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    source = models.CharField(
+        max_length=200, blank=True, help_text="Who answered when no person did, e.g. “ShipHero (webhook)”"
+    )
     at = models.DateTimeField(auto_now_add=True)
     outbox = models.ForeignKey(OutboxMessage, null=True, on_delete=models.SET_NULL)
 
@@ -379,4 +389,4 @@ class SalesConfirmation(models.Model):
         ordering = ["-at"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} by {self.user}"
+        return f"{self.get_kind_display()} by {self.user or self.source}"

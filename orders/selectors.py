@@ -63,6 +63,11 @@ def review_count() -> int:
     return PurchaseOrder.objects.filter(awaiting_decision_since__isnull=False).count()
 
 
+def sales_waiting_count() -> int:
+    """Customer orders (new ones and changes) waiting for our answer: the Sales orders badge."""
+    return SalesOrder.objects.filter(status=SalesStatus.WAITING_US).count()
+
+
 # No order is older than a century: a larger "older than" means the same, and beyond some 739,000
 # days (before the year 1) no date could hold it.
 OLDEST_DAYS = 36_500

@@ -291,6 +291,8 @@ class CustomerLine:
     # Several delivery batches (quantity, requested date), ids <order>-<line>-1, -2…; none: one batch
     # of the whole quantity on requested_date.
     batches: tuple[tuple[Decimal, date], ...] = ()
+    # The customer's own net amount for the line (LineExtensionAmount), as an ERP with discounts sends it.
+    line_extension_amount: Decimal | None = None
 
 
 def customer_place_order(
@@ -339,6 +341,9 @@ def customer_place_order(
                     for k, (quantity, when) in enumerate(line.batches or [(line.quantity, line.requested_date)], 1)
                 ],
                 price=ubl.Price(ubl.Amount(line.price, currency)),
+                line_extension_amount=ubl.Amount(line.line_extension_amount, currency)
+                if line.line_extension_amount is not None
+                else None,
                 item=ubl.Item(
                     name=line.name,
                     buyers_item_identification=ubl.ItemIdentification(line.buyers_item_id)

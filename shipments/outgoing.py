@@ -303,6 +303,7 @@ def apply(hook: ShipHeroWebhook, doc: shiphero.ShipmentAsn):
             delivery_date=doc.shipping_details.ship_date,
             tracking_number=doc.tracking_number or "",
             quantities=quantities,
+            source=f"ShipHero (webhook: {hook.integration.name})",
         )
     except Refused as exc:
         _set(hook, WebhookState.NEEDS_ATTENTION, exc.message, sales_order=order)

@@ -170,6 +170,7 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField(default=1)),
                 ('awaiting_since', models.DateTimeField(blank=True, db_index=True, null=True)),
                 ('delivery_due', models.DateField(blank=True, db_index=True, help_text='The earliest delivery date the customer asks for', null=True)),
+                ('value', models.DecimalField(blank=True, decimal_places=4, help_text="The net value of the customer's latest version, lines not cancelled, in its currency", max_digits=18, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('integration', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sales_orders', to='mappings.integration')),
@@ -189,6 +190,7 @@ class Migration(migrations.Migration):
                 ('at', models.DateTimeField(auto_now_add=True)),
                 ('outbox', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to='exchange.outboxmessage')),
                 ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('source', models.CharField(blank=True, help_text='Who answered when no person did, e.g. “ShipHero (webhook)”', max_length=200)),
                 ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='confirmations', to='orders.salesorder')),
             ],
             options={

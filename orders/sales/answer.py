@@ -20,7 +20,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -81,7 +81,17 @@ def _where(line_id: str, batch_id: str | None = None) -> str:
 
 
 def _refused(code: str, template, line_id: str, batch_id: str | None = None, **params) -> Refused:
-    return Refused(code, template, where=_where(line_id, batch_id), place=_place(line_id, batch_id), **params)
+    exc = Refused(code, template, where=_where(line_id, batch_id), place=_place(line_id, batch_id), **params)
+    # The answer form shows each problem beside its line's fields.
+    exc.line_id, exc.batch_id = line_id, batch_id
+    return exc
+
+
+def may_split(batch_count: int, *, allow_new_batches: bool) -> bool:
+    """Whether our answer may split a line with the customer's ``batch_count`` batches: into new
+    batches only where the integration allows them (``_split``), else only across the customer's own
+    batches, which takes two or more."""
+    return allow_new_batches or batch_count > 1
 
 
 def _n(value) -> str:
@@ -355,7 +365,24 @@ def _answer_line(line: ubl.OrderLine, answer: LineAnswer, *, allow_new_batches: 
         result.line_status_code = ubl.DRAFT
     else:
         result.line_status_code = ubl.CONFIRMED_WITH_CHANGES if line_changes(line, result) else ubl.CONFIRMED
+    result.line_extension_amount = _confirmed_amount(line, result)
     return result
+
+
+def _confirmed_amount(line: ubl.OrderLine, result: ubl.OrderLine) -> ubl.Amount:
+    """The line's LineExtensionAmount for what we confirm: Jakamo takes it before its own
+    calculation (PO document 6.1), so the customer's amount for the quantity and price they asked
+    would contradict ours. The confirmed quantity × unit price, with the customer's discount (their
+    amount or allowances) applied to it as the deviation engine reads it; to the cent where the
+    scaling leaves more."""
+    value = dv.confirmed_line_value(line, result)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    currency = (line.line_extension_amount.currency if line.line_extension_amount else None) or (
+        line.price.amount.currency if line.price and line.price.amount else None
+    )
+    return ubl.Amount(value, currency)
 
 
 def _promised(d: ubl.Delivery, quantity: ubl.Quantity | None, when: date | None) -> ubl.Delivery:

@@ -89,6 +89,9 @@ def customer_changes(previous: ubl.OrderDocument, current: ubl.OrderDocument) ->
     return changes
 
 
+_LARGEST_VALUE = Decimal(10) ** 14  # SalesOrder.value, numeric(18, 4)
+
+
 def _n(value) -> str:
     return "" if value is None else format(Decimal(value).normalize(), "f")
 
@@ -115,6 +118,16 @@ def delivery_due(document: ubl.OrderDocument):
         for d in line.deliveries
     ]
     return min((d for d in dates if d), default=None)
+
+
+def order_value(document: ubl.OrderDocument) -> Decimal | None:
+    """What the customer's version is worth: its lines not cancelled, net (the deviation engine's
+    reading of LineExtensionAmount, allowances and charges). The queue's route refuses a value the
+    column cannot hold (``bounds.sales_value_problems``); a caller that skipped it gets None."""
+    value = dv.document_value(document)
+    if not value.is_finite() or abs(value) >= _LARGEST_VALUE:
+        return None
+    return value.quantize(Decimal("0.0001"))
 
 
 def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
@@ -156,6 +169,7 @@ def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
                 confirm_url=inbox.confirm_url,
                 awaiting_since=timezone.now(),
                 delivery_due=delivery_due(document),
+                value=order_value(document),
             )
             record_start(SALES_ORDER, order, why=f"{document.kind} v1 from the customer", inbox=inbox)
             SalesOrderVersion.objects.create(
@@ -180,13 +194,14 @@ def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
         order.confirm_url = inbox.confirm_url or order.confirm_url
         order.awaiting_since = timezone.now() if status == SalesStatus.WAITING_US else None
         order.delivery_due = delivery_due(document)
+        order.value = order_value(document)
         move(
             SALES_ORDER,
             order,
             status,
             why=f"{document.kind} v{order.version} from the customer",
             inbox=inbox,
-            also=["version", "document_xml", "confirm_url", "awaiting_since", "delivery_due"],
+            also=["version", "document_xml", "confirm_url", "awaiting_since", "delivery_due", "value"],
         )
         SalesOrderVersion.objects.create(
             order=order,
@@ -704,11 +719,13 @@ def sales_deliver(
     tracking_number: str = "",
     quantities: dict[str, Decimal] | None = None,
     per_batch: bool = True,
+    source: str = "",
 ) -> SalesConfirmation:
     """StatusMessage Delivered for the order, some lines, or some delivery batches, with the date
     and tracking number; ``quantities`` (line id → quantity) adds DeliveredQuantity per line, as
-    when a warehouse reports what it packed. The order is Delivered once every line is (only a
-    confirmed order can be)."""
+    when a warehouse reports what it packed; ``source`` names who reported it when no person did
+    (the order's page shows it). The order is Delivered once every line is (only a confirmed order
+    can be)."""
     delivery_date = delivery_date or date.today()
     limit = SalesOrderBatch._meta.get_field("tracking_number").max_length
     if len(tracking_number or "") > limit:
@@ -812,6 +829,7 @@ def sales_deliver(
             version=order.version,
             note=tracking_number,
             user=user,
+            source="" if user else source[:200],
             outbox=row,
         )
 

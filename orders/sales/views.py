@@ -19,6 +19,7 @@ from orders.forms import DeliverForm, SalesAnswerForm
 from orders.models import SalesOrder, SalesOrderBatch, SalesOrderLine, SalesStatus
 from orders.transitions import SALES_LINE, SALES_ORDER
 
+from . import selectors as sales_selectors
 from . import services as sales
 
 view_so = permission_required("common.view_sales_orders", raise_exception=True)
@@ -32,7 +33,7 @@ def sales_list(request):
     if wants_csv(request):
         return csv_response(
             "sales-orders",
-            ["order", "customer_id", "customer", "status", "delivery_due", "version", "received", "currency"],
+            ["order", "customer_id", "customer", "status", "delivery_due", "version", "received", "currency", "value"],
             (
                 [
                     o.order_number,
@@ -43,6 +44,7 @@ def sales_list(request):
                     o.version,
                     o.created_at,
                     o.currency,
+                    o.value,
                 ]
                 for o in qs.iterator(chunk_size=2000)
             ),
@@ -64,10 +66,12 @@ def sales_list(request):
     )
 
 
-def _lines(order: SalesOrder) -> list[SalesOrderLine]:
+def _lines(order: SalesOrder, *, with_changes: bool = False) -> list[SalesOrderLine]:
     lines = list(order.lines.prefetch_related(Prefetch("batches", queryset=SalesOrderBatch.objects.order_by("id"))))
+    changes = sales_selectors.latest_changes(order) if with_changes else {}
     for line in lines:
         line.status_label = SALES_LINE.label(line.status)
+        line.change = changes.get(line.line_id)
     return lines
 
 
@@ -112,8 +116,8 @@ def _actions(order: SalesOrder) -> dict:
     return actions
 
 
-def _detail(request, order: SalesOrder, *, answer_form=None, status: int = 200):
-    lines = _lines(order)
+def _detail(request, order: SalesOrder, *, answer_form=None, deliver_form=None, typed=None, status: int = 200):
+    lines = _lines(order, with_changes=True)
     incoming = InboxMessage.objects.filter(integration=order.integration, document_key=order.order_number).defer("body")
     outgoing = OutboxMessage.objects.filter(integration=order.integration, document_key=order.order_number).defer(
         "body"
@@ -130,10 +134,12 @@ def _detail(request, order: SalesOrder, *, answer_form=None, status: int = 200):
         {
             "order": order,
             "lines": lines,
-            "versions": order.versions.defer("document_xml"),
+            "versions": sales_selectors.versions(order),
             "confirmations": order.confirmations.select_related("user", "outbox").defer("document_xml", "outbox__body"),
             "answer_form": answer_form or _answer_form(order, lines),
-            "deliver_form": DeliverForm(),
+            "proposal": sales_selectors.latest_proposal(order),
+            "deliver_form": deliver_form or DeliverForm(),
+            "typed": typed or {},  # a refused note or reason, shown again as typed
             "timeline": timeline[:100],
             "problems": problems,
             **_actions(order),
@@ -151,13 +157,15 @@ def sales_detail(request, pk):
 NOT_SENT = gettext_lazy("Not sent: %(v1)s")
 
 
-def _act(request, order, func, success: str):
+def _act(request, order, func, success: str, *, typed=None, deliver_form=None):
+    """Run ``func``; on a refusal the page again with it and what was typed (``typed``: the note or
+    reason, ``deliver_form``: the delivery form as filled in)."""
     try:
         func()
     except Refused as exc:
         messages.error(request, NOT_SENT % {"v1": exc.message})
-    else:
-        messages.success(request, success)
+        return _detail(request, order, typed=typed, deliver_form=deliver_form, status=400)
+    messages.success(request, success)
     return redirect(order)
 
 
@@ -174,13 +182,16 @@ def sales_confirm(request, pk, action):
             order,
             lambda: sales.sales_confirm_as_requested(order=order, user=request.user, note=note),
             _("Confirmed as requested: the simple confirmation is on its way to Jakamo."),
+            typed={"note": note},
         )
     if action == "reject":
+        reason = request.POST.get("reason", "")
         return _act(
             request,
             order,
-            lambda: sales.sales_reject(order=order, user=request.user, reason=request.POST.get("reason", "")),
+            lambda: sales.sales_reject(order=order, user=request.user, reason=reason),
             _("Rejected: the OrderResponse cancelling every line is on its way to Jakamo."),
+            typed={"reason": reason},
         )
     form = _answer_form(order, _lines(order), request.POST)
 
@@ -188,12 +199,13 @@ def sales_confirm(request, pk, action):
         messages.error(request, NOT_SENT % {"v1": text})
         return _detail(request, order, answer_form=form, status=400)
 
+    beside = _("what is wrong is shown beside its line below; what you typed is kept.")
     if not form.is_valid():
-        return again(form.errors.as_text())
+        return again(beside if any(name != "note" for name in form.errors) else form.errors.as_text())
     try:
         answers = form.answers()
-    except ValidationError as exc:  # the batch text
-        return again(" ".join(exc.messages))
+    except ValidationError:  # a batch text, placed beside its line
+        return again(beside)
     if not answers:
         return again(_("change at least one line, or confirm as requested."))
     try:
@@ -201,7 +213,8 @@ def sales_confirm(request, pk, action):
             order=order, user=request.user, answers=answers, note=form.cleaned_data["note"]
         )
     except Refused as exc:
-        return again(exc.message)
+        elsewhere = form.place(exc)
+        return again(" ".join(elsewhere) if elsewhere else beside)
     messages.success(request, _("Confirmed with changes: the OrderResponse is on its way to Jakamo."))
     return redirect(order)
 
@@ -213,7 +226,7 @@ def sales_deliver(request, pk):
     form = DeliverForm(request.POST)
     if not form.is_valid():
         messages.error(request, NOT_SENT % {"v1": form.errors.as_text()})
-        return redirect(order)
+        return _detail(request, order, deliver_form=form, status=400)
     lines = [x.strip() for x in form.cleaned_data["lines"].split(",") if x.strip()] or None
     batches = [x.strip() for x in form.cleaned_data["batches"].split(",") if x.strip()] or None
     return _act(
@@ -228,4 +241,5 @@ def sales_deliver(request, pk):
             tracking_number=form.cleaned_data["tracking_number"],
         ),
         _("Delivered: the status is on its way to Jakamo."),
+        deliver_form=form,
     )

@@ -186,6 +186,7 @@ def test_a_refused_answer_is_shown_again_as_typed(client, seller, arrived):
     )
     page = html.unescape(response.content.decode())
     assert response.status_code == 400
-    assert "Not sent: Line 1: the batches add up to 50, the line is 45." in page
+    assert "Not sent: what is wrong is shown beside its line below; what you typed is kept." in page
+    assert 'data-testid="refusal-1"><p>Line 1: the batches add up to 50, the line is 45.</p>' in page
     assert 'value="30@2027-01-15; 20@2027-03-01"' in page and 'value="45"' in page and "split please" in page
     assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
