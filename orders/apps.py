@@ -7,10 +7,10 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self):
-        from exchange import handlers
+        from exchange import handlers, references
         from mappings.models import Kind
 
-        from . import bounds
+        from . import bounds, selectors
         from .purchase import services as purchase
         from .sales import services as sales
 
@@ -25,3 +25,5 @@ class OrdersConfig(AppConfig):
         ):
             handlers.route(document_type, kind, bounds.checked(handler, document_type))
         handlers.route("StatusMessage Cancelled", Kind.SALES_ORDER, sales.on_customer_cancelled)
+        # The message history links the orders its messages name, and shows their partners' names.
+        references.finder(selectors.message_references)
