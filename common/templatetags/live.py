@@ -25,7 +25,7 @@ class LiveNode(template.Node):
         # hx-select takes the same region from the answer; outerHTML brings its new version along.
         return format_html(
             '<div id="live" class="live" data-live-version="{version}" hx-get="{url}" '
-            'hx-trigger="every {seconds}s [window.portalLive && portalLive.idle()]" hx-select="#live" '
+            'hx-trigger="every {seconds}s [window.portalLive &amp;&amp; portalLive.idle()]" hx-select="#live" '
             'hx-swap="outerHTML" hx-headers=\'{{"{header}": "{version}"}}\'>'
             '<p class="live-mark">{label} <time datetime="{iso}">{clock}</time></p>{inner}</div>',
             version=version,
