@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -76,7 +77,7 @@ def test_support_pages_filters_opens_downloads_copies_and_reprocesses_in_bulk(li
     with page.expect_download() as download:
         page.click("#download-body")
     assert download.value.suggested_filename == f"in-{row.pk}-orderresponse-demo-1002.xml"
-    assert open(download.value.path(), "rb").read() == bytes(row.body)
+    assert Path(download.value.path()).read_bytes() == bytes(row.body)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page.click("#copy-body")
     page.wait_for_selector("#copy-status:has-text('Copied the raw body.')")
