@@ -7,10 +7,11 @@ class ShipmentsConfig(AppConfig):
     name = "shipments"
 
     def ready(self):
+        from common import live
         from exchange import handlers, tasks
         from mappings.models import Kind
 
-        from . import bounds, incoming, outgoing
+        from . import bounds, incoming, models, outgoing
 
         # The inbound messages this app applies: (document type, integration kind) -> function.
         # The whole table: exchange.handlers.routing_table(), or `manage.py routes`.
@@ -19,3 +20,5 @@ class ShipmentsConfig(AppConfig):
         handlers.route("ShipHeroShipmentASN", Kind.SHIPHERO, outgoing.on_shipment_asn)
         # ShipHero calls whose processing task was lost with a killed worker, picked up every minute.
         tasks.every_tick(outgoing.process_stale)
+        # Live pages (common/live.py) change when a shipment arrives or goods are received from one.
+        live.watch(models.Shipment, models.ShipmentReceipt)

@@ -23,15 +23,16 @@ class LiveNode(template.Node):
             request.live_version = version
         now = timezone.localtime()
         # hx-select takes the same region from the answer; outerHTML brings its new version along.
+        # hx-select takes the same region from the answer; outerHTML brings its new version along.
+        # static/js/live.js sends the version and the stamp with each poll.
         return format_html(
-            '<div id="live" class="live" data-live-version="{version}" hx-get="{url}" '
+            '<div id="live" class="live" data-live-version="{version}" data-live-stamp="{stamp}" hx-get="{url}" '
             'hx-trigger="every {seconds}s [window.portalLive &amp;&amp; portalLive.idle()]" hx-select="#live" '
-            'hx-swap="outerHTML" hx-headers=\'{{"{header}": "{version}"}}\'>'
-            '<p class="live-mark">{label} <time datetime="{iso}">{clock}</time></p>{inner}</div>',
+            'hx-swap="outerHTML"><p class="live-mark">{label} <time datetime="{iso}">{clock}</time></p>{inner}</div>',
             version=version,
+            stamp=getattr(request, "live_stamp", ""),
             url=request.get_full_path() if request is not None else "",
             seconds=live_pages.POLL_SECONDS,
-            header=live_pages.VERSION_HEADER,
             label=_("updated"),
             iso=now.isoformat(timespec="seconds"),
             clock=now.strftime("%H:%M:%S"),

@@ -22,3 +22,18 @@
     }
   };
 })();
+
+// Each poll says what the page shows (the region's version) and how new the data behind it was
+// (the stamp); a 204 that brings a newer stamp is kept for the next poll (common/live.py).
+document.addEventListener("htmx:configRequest", function (event) {
+  var region = event.detail.elt;
+  if (region.id !== "live") return;
+  event.detail.headers["X-Live-Version"] = region.dataset.liveVersion || "";
+  event.detail.headers["X-Live-Stamp"] = region.dataset.liveStamp || "";
+});
+document.addEventListener("htmx:afterRequest", function (event) {
+  var region = event.detail.elt, xhr = event.detail.xhr;
+  if (region.id !== "live" || !xhr || xhr.status !== 204) return;
+  var newer = xhr.getResponseHeader("X-Live-Stamp");
+  if (newer) region.dataset.liveStamp = newer;
+});

@@ -24,8 +24,12 @@ def version_of(page: str) -> str:
     return re.search(r'<div id="live"[^>]* data-live-version="([0-9a-f]+)"', page).group(1)
 
 
-def poll(client, url: str, version: str):
-    return client.get(url, HTTP_HX_REQUEST="true", HTTP_X_LIVE_VERSION=version)
+def stamp_of(page: str) -> str:
+    return re.search(r'<div id="live"[^>]* data-live-stamp="([0-9-]*)"', page).group(1)
+
+
+def poll(client, url: str, version: str, stamp: str = ""):
+    return client.get(url, HTTP_HX_REQUEST="true", HTTP_X_LIVE_VERSION=version, HTTP_X_LIVE_STAMP=stamp)
 
 
 @pytest.fixture
@@ -148,3 +152,46 @@ def test_the_integration_page_states_the_real_interval(client, integration_admin
     page = client.get(reverse("mappings:integration_detail", args=[integration.pk])).content.decode()
     assert '<span id="sync-interval">about every 120 s</span>' in page
     assert "set to 60 s; the schedule looks every 60 s" in page
+
+
+def test_a_poll_when_nothing_changed_anywhere_is_answered_before_any_view_runs(
+    client, support, order, django_assert_max_num_queries
+):
+    client.force_login(support)
+    url = order.get_absolute_url()
+    page = client.get(url).content.decode()
+    # The session and the person, then the one query of the stamp: no page is rendered.
+    with django_assert_max_num_queries(3):
+        assert poll(client, url, version_of(page), stamp_of(page)).status_code == 204
+
+
+def test_a_change_elsewhere_renders_once_and_hands_the_browser_the_new_stamp(client, support, purchaser, order):
+    client.force_login(support)
+    url = order.get_absolute_url()
+    page = client.get(url).content.decode()
+    order_with_confirmation("ELSEWHERE-1", purchaser)  # another order: this page shows nothing new
+    answer = poll(client, url, version_of(page), stamp_of(page))
+    assert answer.status_code == 204 and answer["X-Live-Stamp"] not in ("", stamp_of(page))
+    # With the new stamp the next poll is the cheap one again; a change to this order is seen.
+    assert poll(client, url, version_of(page), answer["X-Live-Stamp"]).status_code == 204
+    acknowledged_message(order.integration, b"<d/>", document_type="StatusMessage Delivered", document_key="LV-1")
+    fresh = poll(client, url, version_of(page), answer["X-Live-Stamp"])
+    assert fresh.status_code == 200 and "StatusMessage Delivered" in fresh.content.decode()
+
+
+def test_every_table_a_live_page_reads_changes_is_watched():
+    from django.apps import apps
+
+    watched = {m._meta.label for m in live.WATCHED}
+    assert {
+        "exchange.InboxMessage",
+        "exchange.OutboxMessage",
+        "exchange.StatusChange",
+        "exchange.SyncRun",
+        "common.StatusChange",
+        "orders.PurchaseOrder",
+        "orders.Confirmation",
+        "orders.SalesOrder",
+        "shipments.Shipment",
+    } <= watched
+    assert all(apps.get_model(label) for label in watched)
