@@ -1,6 +1,7 @@
 """``{% live %}…{% endlive %}``: the region of a page that updates itself (see common/live.py)."""
 
 from django import template
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -23,12 +24,16 @@ class LiveNode(template.Node):
             request.live_version = version
         now = timezone.localtime()
         # hx-select takes the same region from the answer; outerHTML brings its new version along.
-        # hx-select takes the same region from the answer; outerHTML brings its new version along.
         # static/js/live.js sends the version and the stamp with each poll.
+        # The scripts come with the region, so pages without one load none; hx-select swaps the
+        # region only, never these.
         return format_html(
+            '<script src="{live_js}" defer></script><script src="{htmx}" defer></script>'
             '<div id="live" class="live" data-live-version="{version}" data-live-stamp="{stamp}" hx-get="{url}" '
             'hx-trigger="every {seconds}s [window.portalLive &amp;&amp; portalLive.idle()]" hx-select="#live" '
             'hx-swap="outerHTML"><p class="live-mark">{label} <time datetime="{iso}">{clock}</time></p>{inner}</div>',
+            htmx=static("vendor/htmx/htmx.min.js"),
+            live_js=static("js/live.js"),
             version=version,
             stamp=getattr(request, "live_stamp", ""),
             url=request.get_full_path() if request is not None else "",
