@@ -46,7 +46,9 @@ def filtered_page(params, per_page: int = PER_PAGE) -> tuple[Page, dict]:
             .values_list("direction", "id", "at")
         )
         refs = part if refs is None else refs.union(part, all=True)
-    page = Paginator(refs.order_by("-at", "-id"), per_page).get_page(params.get("page"))
+    page = Paginator(_Merged(refs.order_by("-at", "-id"), [qs for _, qs, _ in querysets]), per_page).get_page(
+        params.get("page")
+    )
     wanted = {name: [pk for direction, pk, _ in page.object_list if direction == name] for name, _, _ in querysets}
     loaded = {(name, obj.pk): obj for name, qs, _ in querysets for obj in qs.filter(pk__in=wanted[name])}
     page.object_list = [
@@ -55,6 +57,20 @@ def filtered_page(params, per_page: int = PER_PAGE) -> tuple[Page, dict]:
         if (direction, pk) in loaded
     ]
     return page, filters
+
+
+class _Merged:
+    """The union for its pages, and its length as the sum of each table's own count: PostgreSQL
+    counts a UNION of 60,000 rows in some 120 ms, each table alone in a few."""
+
+    def __init__(self, union, querysets):
+        self.union, self.querysets = union, querysets
+
+    def count(self) -> int:
+        return sum(qs.order_by().count() for qs in self.querysets)
+
+    def __getitem__(self, index):
+        return self.union[index]
 
 
 def filtered_all(params):
