@@ -73,6 +73,10 @@ class LiveMiddleware:
             if _is_poll(request) and request.live_stamp and request.headers.get(STAMP_HEADER) == request.live_stamp:
                 return HttpResponse(status=204)
         response = self.get_response(request)
+        if _is_poll(request) and hasattr(request, "_messages"):
+            # A poll swaps only the region: a flash message its page listed was never seen, so it
+            # stays for the page the person opens next.
+            request._messages.used = False
         rendered = getattr(request, "live_version", None)
         if (
             _is_poll(request)

@@ -195,3 +195,14 @@ def test_every_table_a_live_page_reads_changes_is_watched():
         "shipments.Shipment",
     } <= watched
     assert all(apps.get_model(label) for label in watched)
+
+
+def test_a_poll_leaves_a_flash_message_for_the_page_the_person_opens_next(client, support, order):
+    client.force_login(support)
+    url = reverse("orders:purchase_list")
+    page = client.get(url).content.decode()
+    # Another tab's action leaves a message for the page it redirects to; this page polls first.
+    client.post(reverse("exchange:bulk_action"), {"action": "reprocess"})
+    order_with_confirmation("LV-3")  # something changed, so the poll renders its page
+    assert poll(client, url, version_of(page), stamp_of(page)).status_code == 200
+    assert "Tick the messages to act on first." in client.get("/messages/").content.decode()
