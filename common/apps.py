@@ -7,3 +7,10 @@ class CommonConfig(AppConfig):
 
     name = "common"
     verbose_name = "Jakamo Portal"
+
+    def ready(self):
+        from . import live
+        from .transitions import StatusChange
+
+        # Every status an order or a shipment takes is recorded here: live pages count it as a change.
+        live.watch(StatusChange)

@@ -7,9 +7,12 @@ class ExchangeConfig(AppConfig):
     name = "exchange"
 
     def ready(self):
+        from common import live
         from mappings import services as mappings
 
-        from . import outbox
+        from . import models, outbox
 
         # A saved mapping releases the sends that were waiting for it.
         mappings.on_mapping_saved(outbox.release_blocked)
+        # Live pages (common/live.py) change when a message arrives, is sent, or moves, or a sync runs.
+        live.watch(models.InboxMessage, models.OutboxMessage, models.StatusChange, models.SyncRun)

@@ -13,7 +13,7 @@ from common.params import LARGEST_ID, whole_number
 from mappings.forms import CompanyMappingForm, CsvImportForm, UserMappingForm
 from mappings.models import Integration
 
-from . import inbox, transitions
+from . import inbox, selectors, transitions
 from .models import OutboxMessage, SyncRun, SyncState
 
 admin_only = permission_required("common.manage_integrations", raise_exception=True)
@@ -28,11 +28,14 @@ def integration_list(request):
 @admin_only
 def integration_detail(request, pk):
     integration = get_object_or_404(Integration, pk=pk)
+    tick = selectors.tick_seconds()
     return render(
         request,
         "exchange/integration_detail.html",
         {
             "integration": integration,
+            "tick": tick,
+            "sync_every": selectors.sync_interval(integration.poll_interval, tick),
             "state": SyncState.objects.filter(integration=integration).first(),
             "company_mappings": integration.company_mappings.all(),
             "user_mappings": integration.user_mappings.select_related("user"),

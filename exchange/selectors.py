@@ -5,11 +5,13 @@ from __future__ import annotations
 import heapq
 from datetime import UTC, datetime, time
 
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db.models import CharField, F, Q, Value
 from django.utils import timezone
 
 from common.params import LARGEST_ID, whole_number
 
+from .handlers import IDENTIFIABLE
 from .models import InboxMessage, OutboxMessage
 
 
@@ -25,15 +27,50 @@ def _day(value: str, end: bool = False):
     return moment
 
 
-def filtered(params, limit: int = 200) -> tuple[list, dict]:
-    """Inbox and outbox rows matching the filters, newest first, and the filters as understood."""
+PER_PAGE = 50
+
+
+def filtered_page(params, per_page: int = PER_PAGE) -> tuple[Page, dict]:
+    """One page of the inbox and outbox rows matching the filters, newest first, and the filters as
+    understood (with the page number read from ``params["page"]``).
+
+    Both tables are paged as one list by the database (``UNION ALL`` of direction, id and time,
+    ordered and cut there), so a deep page costs what the first does; only the page's own rows are
+    then loaded, without their bodies."""
     querysets, filters = filtered_querysets(params)
-    rows = []
+    refs = None
     for name, qs, time_field in querysets:
-        for obj in qs[:limit]:
-            rows.append({"direction": name, "obj": obj, "at": getattr(obj, time_field)})
-    rows.sort(key=lambda r: r["at"], reverse=True)
-    return rows[:limit], filters
+        part = (
+            qs.order_by()
+            .annotate(direction=Value(name, output_field=CharField()), at=F(time_field))
+            .values_list("direction", "id", "at")
+        )
+        refs = part if refs is None else refs.union(part, all=True)
+    page = Paginator(_Merged(refs.order_by("-at", "-id"), [qs for _, qs, _ in querysets]), per_page).get_page(
+        params.get("page")
+    )
+    wanted = {name: [pk for direction, pk, _ in page.object_list if direction == name] for name, _, _ in querysets}
+    loaded = {(name, obj.pk): obj for name, qs, _ in querysets for obj in qs.filter(pk__in=wanted[name])}
+    page.object_list = [
+        {"direction": direction, "obj": loaded[(direction, pk)], "at": at}
+        for direction, pk, at in page.object_list
+        if (direction, pk) in loaded
+    ]
+    return page, filters
+
+
+class _Merged:
+    """The union for its pages, and its length as the sum of each table's own count: PostgreSQL
+    counts a UNION of 60,000 rows in some 120 ms, each table alone in a few."""
+
+    def __init__(self, union, querysets):
+        self.union, self.querysets = union, querysets
+
+    def count(self) -> int:
+        return sum(qs.order_by().count() for qs in self.querysets)
+
+    def __getitem__(self, index):
+        return self.union[index]
 
 
 def filtered_all(params):
@@ -45,6 +82,12 @@ def filtered_all(params):
             yield {"direction": name, "obj": obj, "at": getattr(obj, field)}
 
     return heapq.merge(*(stream(*q) for q in querysets), key=lambda r: r["at"], reverse=True)
+
+
+# Every document type a message in the history can carry: what the inbox can name on each kind of
+# queue (handlers.IDENTIFIABLE) and what the portal sends (the same UBL and StatusMessage types, and
+# the simple confirmation posted to a Jakamo-Confirm-Url).
+DOCUMENT_TYPES = tuple(sorted({t for types in IDENTIFIABLE.values() for t in types} | {"Simple confirmation"}))
 
 
 def filtered_querysets(params) -> tuple[list, dict]:
@@ -67,7 +110,10 @@ def filtered_querysets(params) -> tuple[list, dict]:
         qs = model.objects.select_related("integration")
         if (integration := whole_number(filters["integration"], largest=LARGEST_ID)) is not None:
             qs = qs.filter(integration_id=integration)
-        if filters["type"]:
+        if filters["type"] in DOCUMENT_TYPES:
+            qs = qs.filter(document_type=filters["type"])
+        elif filters["type"]:
+            # A family from an old address ("StatusMessage"): what starts with it.
             qs = qs.filter(document_type__istartswith=filters["type"])
         if filters["status"]:
             # Several at once for the dashboard's links ("failed,rejected,unknown").
@@ -117,3 +163,26 @@ def pretty(body: bytes, content_type: str) -> str:
         except DocumentError:
             return text
     return text
+
+
+TICK_SCHEDULE = "jakamo-tick"
+
+
+def tick_seconds() -> int:
+    """How often the schedule's tick runs (the ``jakamo-tick`` row that exchange's migration made)."""
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.filter(name=TICK_SCHEDULE).only("minutes", "schedule_type").first()
+    if schedule is None or schedule.schedule_type != Schedule.MINUTES or not schedule.minutes:
+        return 60
+    return schedule.minutes * 60
+
+
+def sync_interval(poll_interval: int, tick: int) -> int:
+    """Seconds between two syncs of a queue as the schedule really runs them.
+
+    A tick starts a sync only when the last one *ended* more than ``poll_interval`` ago
+    (``tasks.due_integrations``), and a sync ends a little after the tick that started it: the
+    first tick that finds it due is the one after ``poll_interval`` has passed, counted in ticks.
+    A 60 s interval on a one-minute tick is a sync every 120 s."""
+    return (poll_interval // tick + 1) * tick

@@ -5,6 +5,8 @@ from . import integration_views, views
 app_name = "exchange"
 urlpatterns = [
     path("", views.message_list, name="message_list"),
+    path("bulk/", views.bulk_action, name="bulk_action"),
+    path("<str:direction>/<int:pk>/body/", views.message_body, name="message_body"),
     path("in/<int:pk>/", views.inbox_detail, name="inbox_detail"),
     path("in/<int:pk>/reprocess/", views.inbox_reprocess, name="inbox_reprocess"),
     path("out/<int:pk>/", views.outbox_detail, name="outbox_detail"),

@@ -2,17 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common.csv_export import csv_response, wants_csv
 from common.errors import Refused
 from mappings.models import Integration
 
-from . import inbox, outbox, selectors, transitions
+from . import inbox, outbox, references, selectors, support, transitions
 from .models import InboxMessage, OutboxMessage
 
 history = permission_required("common.view_message_history", raise_exception=True)
@@ -39,7 +41,8 @@ def message_list(request):
                 for r in selectors.filtered_all(request.GET)
             ),
         )
-    rows, filters = selectors.filtered(request.GET)
+    page, filters = selectors.filtered_page(request.GET)
+    references.annotate(page.object_list, request.user)
     statuses = sorted(set(InboxMessage.Status.choices) | set(OutboxMessage.Status.choices))
     labels = dict(statuses)
     group = filters["status"].split(",") if "," in filters["status"] else []
@@ -47,11 +50,13 @@ def message_list(request):
         request,
         "exchange/message_list.html",
         {
-            "rows": rows,
+            "page": page,
             "filters": filters,
             "integrations": Integration.objects.all(),
             "statuses": statuses,
+            "document_types": selectors.DOCUMENT_TYPES,
             "status_group": ", ".join(str(labels.get(s, s)) for s in group),
+            "can_operate": request.user.has_perm("common.reprocess_messages"),
         },
     )
 
@@ -89,32 +94,64 @@ def outbox_detail(request, pk):
 @require_POST
 def inbox_reprocess(request, pk):
     row = get_object_or_404(InboxMessage, pk=pk)
-    if row.status not in (InboxMessage.Status.FAILED, InboxMessage.Status.PROCESSED, InboxMessage.Status.ACKNOWLEDGED):
-        messages.error(request, _("A message that is “%(v1)s” is not reprocessed.") % {"v1": row.get_status_display()})
-        return redirect(row)
-    try:
-        if inbox.reprocess(row, request.user):
-            messages.success(request, _("Reprocessed."))
-        else:
-            messages.error(request, _("Reprocessing failed again: %(v1)s") % {"v1": row.error})
-    except inbox.Refused as refused:
-        if refused.code == "superseded":
-            later = refused.superseded_by
-            messages.error(
-                request,
-                _(
-                    "Not reprocessed: a later %(type)s about %(key)s (message %(pk)s) has been applied, so this "
-                    "one is superseded. Applying it now would put an answer that is no longer current over it."
-                )
-                % {"type": later.document_type, "key": later.document_key, "pk": later.pk},
-            )
-        else:
-            messages.error(
-                request, _("The body of this message was removed by retention; there is nothing to reprocess.")
-            )
-    except transitions.TransitionError:
-        messages.error(request, _("Someone else changed this message meanwhile; look at it again."))
+    outcome = support.reprocess(row, request.user)
+    (messages.success if outcome.result == "done" else messages.error)(request, outcome.text)
     return redirect(row)
+
+
+@operate
+@require_POST
+def bulk_action(request):
+    """Reprocess or resend the messages ticked on the history page; one outcome per message."""
+    action = request.POST.get("action")
+    if action not in ("reprocess", "resend"):
+        messages.error(request, _("Choose Reprocess or Resend."))
+        return redirect("exchange:message_list")
+    refs = request.POST.getlist("message")
+    if not refs:
+        messages.error(request, _("Tick the messages to act on first."))
+        return redirect(request.POST.get("back") or "exchange:message_list")
+    outcomes = support.act_on_many(action, refs, request.user, request.POST.get("note", "")[:1000])
+    return render(
+        request,
+        "exchange/bulk_result.html",
+        {"action": action, "outcomes": outcomes, "back": _back(request.POST.get("back"))},
+    )
+
+
+def _back(value) -> str:
+    """The history page the person came from, only ever a path of this site's message list."""
+    base = reverse("exchange:message_list")
+    return value if isinstance(value, str) and value.startswith(base) and "//" not in value else base
+
+
+@history
+def message_body(request, direction, pk):
+    """The raw body as it was stored, as a file, named after the message."""
+    if direction not in ("in", "out"):
+        raise Http404("No such direction.")
+    row = get_object_or_404(InboxMessage if direction == "in" else OutboxMessage, pk=pk)
+    if row.body_removed_at:
+        messages.error(request, _("The body of this message was removed by retention; there is nothing to download."))
+        return redirect(row)
+    body = bytes(row.body)
+    extension, content_type = _file_kind(body)
+    response = HttpResponse(body, content_type=content_type)
+    name = "-".join(p for p in (direction, str(row.pk), row.document_type, row.document_key) if p)
+    response["Content-Disposition"] = content_disposition_header(True, f"{slugify(name)}.{extension}")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _file_kind(body: bytes) -> tuple[str, str]:
+    """Named by what the body is, as the detail page reads it: JSON (ASNs, ShipHero) or XML (UBL,
+    StatusMessage); anything else, a body that was refused, as text."""
+    head = body.lstrip()[:1]
+    if head in (b"{", b"["):
+        return "json", "application/json"
+    if head == b"<":
+        return "xml", "application/xml"
+    return "txt", "text/plain; charset=utf-8"
 
 
 @operate
@@ -124,19 +161,8 @@ def outbox_action(request, pk, action):
     note = request.POST.get("note", "")[:1000]
     try:
         if action == "resend":
-            if row.status not in (
-                OutboxMessage.Status.REJECTED,
-                OutboxMessage.Status.UNKNOWN,
-                OutboxMessage.Status.CANCELLED,
-                OutboxMessage.Status.RETRY,
-            ):
-                raise Refused(
-                    "not_resendable",
-                    gettext_lazy("A message that is “%(status)s” is not resent."),
-                    status=row.get_status_display(),
-                )
-            outbox.resend(row, request.user, note)
-            messages.success(request, _("Queued to send again."))
+            outcome = support.resend(row, request.user, note)
+            (messages.success if outcome.result == "done" else messages.error)(request, outcome.text)
         elif action == "cancel":
             outbox.cancel(row, request.user, note)
             messages.success(request, _("Cancelled."))

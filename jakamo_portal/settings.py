@@ -74,6 +74,8 @@ MIDDLEWARE = [
     # A signed-in person's own language wins over the browser's.
     "operations.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A page's poll for its live region: 204 when the region has not changed (common/live.py).
+    "common.live.LiveMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every page needs a login unless its view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

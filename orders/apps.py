@@ -7,10 +7,11 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self):
-        from exchange import handlers
+        from common import live
+        from exchange import handlers, references
         from mappings.models import Kind
 
-        from . import bounds
+        from . import bounds, models, selectors
         from .purchase import services as purchase
         from .sales import services as sales
 
@@ -25,3 +26,15 @@ class OrdersConfig(AppConfig):
         ):
             handlers.route(document_type, kind, bounds.checked(handler, document_type))
         handlers.route("StatusMessage Cancelled", Kind.SALES_ORDER, sales.on_customer_cancelled)
+        # Live pages (common/live.py) change when an order, a confirmation, a decision or a receipt is new.
+        live.watch(
+            models.PurchaseOrder,
+            models.Confirmation,
+            models.Decision,
+            models.Receipt,
+            models.SalesOrder,
+            models.SalesOrderVersion,
+            models.SalesConfirmation,
+        )
+        # The message history links the orders its messages name, and shows their partners' names.
+        references.finder(selectors.message_references)

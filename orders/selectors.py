@@ -376,3 +376,36 @@ def sales_orders(params=None):
             start, end = week_window(today)
             qs = qs.filter(delivery_due__gte=start, delivery_due__lte=end)
     return qs.order_by("-created_at", "-id")
+
+
+def message_references(user, keys: list[tuple[int, str]]) -> dict:
+    """The orders that history messages name, by (integration id, order number), for the message
+    history (registered in orders/apps.py): purchase orders and sales orders, each linked only for a
+    person who may open that side."""
+    from exchange.references import Reference
+
+    if not keys:
+        return {}
+    integrations = {i for i, _ in keys}
+    wanted = set(keys)
+    numbers = {n for _, n in keys}
+    out = {}
+    for model, perm, id_field, name_field in (
+        (PurchaseOrder, "common.view_purchase_orders", "supplier_id", "supplier_name"),
+        (SalesOrder, "common.view_sales_orders", "customer_id", "customer_name"),
+    ):
+        may_open = user.has_perm(perm)
+        for order in model.objects.filter(integration_id__in=integrations, order_number__in=numbers).only(
+            "pk", "integration_id", "order_number", id_field, name_field
+        ):
+            key = (order.integration_id, order.order_number)
+            if key in wanted:
+                out.setdefault(
+                    key,
+                    Reference(
+                        url=order.get_absolute_url() if may_open else "",
+                        partner_id=getattr(order, id_field),
+                        partner_name=getattr(order, name_field),
+                    ),
+                )
+    return out

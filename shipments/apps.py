@@ -7,11 +7,12 @@ class ShipmentsConfig(AppConfig):
     name = "shipments"
 
     def ready(self):
+        from common import live
         from exchange import handlers, tasks
         from mappings.models import Kind
         from orders import selectors as order_selectors
 
-        from . import bounds, incoming, outgoing, selectors
+        from . import bounds, incoming, models, outgoing, selectors
 
         # The inbound messages this app applies: (document type, integration kind) -> function.
         # The whole table: exchange.handlers.routing_table(), or `manage.py routes`.
@@ -22,3 +23,5 @@ class ShipmentsConfig(AppConfig):
         tasks.every_tick(outgoing.process_stale)
         # The order page's shipments, receipts' origins and what shipments brought short.
         order_selectors.register_shipping_source(selectors.order_shipping)
+        # Live pages (common/live.py) change when a shipment arrives or goods are received from one.
+        live.watch(models.Shipment, models.ShipmentReceipt)

@@ -83,6 +83,8 @@ RULES = {
     "exchange:inbox_reprocess": P + "reprocess_messages",
     "exchange:outbox_detail": P + "view_message_history",
     "exchange:outbox_action": P + "reprocess_messages",
+    "exchange:bulk_action": P + "reprocess_messages",
+    "exchange:message_body": P + "view_message_history",
     "sandbox:home": P + "use_sandbox",
     "sandbox:order": P + "use_sandbox",
     "sandbox:order_action": P + "use_sandbox",
@@ -137,6 +139,7 @@ def objects(purchaser):
         "run_pk": 1,
         "token": "not-a-token",
         "order_id": "PM-1",
+        "direction": "out",
     }
 
 
