@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from common.params import LARGEST_ID, whole_number
 from mappings import services as mapping_services
-from mappings.forms import CompanyMappingForm, CsvImportForm, UserMappingForm
+from mappings.forms import KIND_FIELDS, CompanyMappingForm, CsvImportForm, UserMappingForm
 from mappings.models import Integration
 
 from . import inbox, transitions
@@ -52,6 +52,7 @@ def integration_detail(request, pk):
             "company_form": CompanyMappingForm(),
             "user_form": UserMappingForm(),
             "csv_form": CsvImportForm(),
+            "paths": [getattr(integration, f) for f in KIND_FIELDS.get(integration.kind, []) if f.startswith("path_")],
             "sharing": mapping_services.sharing_credentials(integration),
             "comparison": mapping_services.compare_mapped_companies(integration),
             "default_role": mapping_services.default_role(integration),
