@@ -3,6 +3,8 @@ and help; the same Jakamo credentials twice are warned about; an integration is 
 no send, hidden, restorable) or deleted when nothing refers to it; mapping refusals name the field
 by its label and a refused contact by its value."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -149,3 +151,15 @@ def test_a_refused_buyer_contact_is_named_by_the_value_the_order_gave(buyer, pur
     row = OutboxMessage.objects.get(document_key="BC-1")
     assert row.status == "rejected"
     assert "buyer contact “zed”" in row.explanation and "(not given)" not in row.explanation
+
+
+def test_an_archived_integration_raises_no_alert_and_leaves_the_dashboard(buyer):
+    from operations.alerts import conditions
+    from operations.dashboard import integration_health
+
+    later = timezone.now() + timedelta(days=2)
+    assert conditions(buyer, later)  # never synced: an alert
+    services.archive_integration(integration=buyer)
+    buyer.refresh_from_db()
+    assert conditions(buyer, later) == {}
+    assert buyer.pk not in [h.integration.pk for h in integration_health()]
