@@ -221,6 +221,12 @@ class JakamoClient:
         self._tokens().put(key, token, expires_in)
         return token
 
+    def new_token(self) -> str:
+        """Forget the stored token and fetch another: proves the client id, secret and scope now,
+        not when the stored token runs out."""
+        self._tokens().forget(self._token_key())
+        return self.access_token()
+
     def _send(self, method: str, url: str, *, authenticate=True, **kwargs) -> requests.Response:
         """One request; with OAuth2, a refusal of the token (it expired, or Jakamo revoked it before
         its time) fetches a new one and tries once more. Refused credentials are never retried: the

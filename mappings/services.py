@@ -84,9 +84,8 @@ def test_connection(integration: Integration) -> ConnectionCheck:
         )
     client = integration.client()
     if integration.uses_oauth2:
-        client._tokens().forget(client._token_key())
         try:
-            client.access_token()
+            client.new_token()
         except JakamoHTTPError as exc:
             part, text = _token_problem(integration, exc)
             return ConnectionCheck(False, part, text)
