@@ -4,11 +4,9 @@ the send with a sentence naming it (instead of a 400 from Jakamo later)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
-from django.utils.translation import gettext as _
 
 from .models import CompanyMapping, Integration, JakamoCompanyList, Kind, UserMapping
 
@@ -43,29 +41,30 @@ def missing_mappings(integration: Integration, required: dict[str, list[str]]) -
             integration=integration, identifier__in=required.get("companies", [])
         ).values_list("identifier", flat=True)
     )
-    # Jakamo's own list from the last "Check with Jakamo": a mapping it lacks is refused there.
+    # Jakamo's own list from the last "Check with Jakamo": a mapping it lacks is refused there. The
+    # sentences are kept (a blocked send's reason) and read by ERPs, so they stay in English, like
+    # the user mapping's below.
     at_jakamo = JakamoCompanyList.objects.filter(integration=integration).first()
-    what = _("supplier") if integration.kind == Kind.PURCHASE_ORDER else _("customer")
+    what = "supplier" if integration.kind == Kind.PURCHASE_ORDER else "customer"
     for identifier in required.get("companies", []):
-        shown = identifier or _("(empty)")
-        params = {"what": what, "identifier": shown, "integration": integration.name}
+        shown = identifier or "(empty)"
         jakamo_has = at_jakamo is not None and identifier in at_jakamo.mapped_ids
         if identifier not in known_companies:
-            sentence = _(
-                "No company mapping for the %(what)s identifier “%(identifier)s” in %(integration)s. "
+            sentence = (
+                f"No company mapping for the {what} identifier “{shown}” in {integration.name}. "
                 "Add it under Company mappings."
             )
             if jakamo_has:
-                sentence += " " + _("Jakamo has it: add it with one click under “Check with Jakamo”.")
-            missing.append(Missing("company", identifier, sentence % params, add_url))
+                sentence += " Jakamo has it: add it with one click under “Check with Jakamo”."
+            missing.append(Missing("company", identifier, sentence, add_url))
         elif at_jakamo is not None and not jakamo_has:
-            params["checked"] = date_format(localtime(at_jakamo.checked_at), "SHORT_DATETIME_FORMAT")
-            sentence = _(
-                "Jakamo has no company mapping for the %(what)s identifier “%(identifier)s” in %(integration)s "
-                "(its list as checked %(checked)s), so it would refuse the message. Add the mapping in Jakamo, "
+            checked = f"{at_jakamo.checked_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+            sentence = (
+                f"Jakamo has no company mapping for the {what} identifier “{shown}” in {integration.name} "
+                f"(its list as checked {checked}), so it would refuse the message. Add the mapping in Jakamo, "
                 "then press “Check with Jakamo” on the integration's page."
             )
-            missing.append(Missing("company", identifier, sentence % params, add_url))
+            missing.append(Missing("company", identifier, sentence, add_url))
     known_users = set(
         UserMapping.objects.filter(integration=integration, identifier__in=required.get("users", [])).values_list(
             "identifier", flat=True

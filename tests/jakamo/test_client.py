@@ -126,3 +126,57 @@ def test_credentials_do_not_show_in_reprs():
     config = jclient.ClientConfig("https://x", jclient.BasicAuth("user", "hunter2"))
     oauth = jclient.OAuth2ClientCredentials("https://t", "id", "topsecret", "s")
     assert "hunter2" not in repr(config) and "topsecret" not in repr(oauth)
+
+
+def test_a_401_renews_the_token_once_and_repeats_the_call_once():
+    # Jakamo's answer to a Bearer token it no longer takes is not in the reference: the sandbox says
+    # "Authentication failed." (400, tested above), an Entra-protected API says 401. A small server
+    # plays the token endpoint and an API that takes only the tokens listed in ``good``.
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen, good, issued = [], {"second"}, iter(["first", "second", "third"])
+
+    class Jakamo(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def answer(self, status, body, content_type):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            token = next(issued)
+            seen.append(f"token {token}")
+            self.answer(200, json.dumps({"access_token": token, "expires_in": 3600}).encode(), "application/json")
+
+        def do_GET(self):
+            token = self.headers["Authorization"].removeprefix("Bearer ")
+            seen.append(f"GET {token}")
+            if token in good:
+                self.answer(200, b"<Status>No more messages available</Status>", "application/xml")
+            else:
+                self.answer(401, b"", "text/plain")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Jakamo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        auth = jclient.OAuth2ClientCredentials(f"{base}/token", "id", "secret", "api://x/.default")
+        client = jclient.JakamoClient(jclient.ClientConfig(base, auth))
+        assert client.get_message() is None
+        assert seen == ["token first", "GET first", "token second", "GET second"]
+        good.clear()
+        seen.clear()
+        with pytest.raises(AuthenticationError) as exc:
+            client.get_message()
+        assert exc.value.status == 401
+        assert seen == ["GET second", "token third", "GET third"]  # one renewal, one repeat, then it gives up
+    finally:
+        server.shutdown()
+        server.server_close()
