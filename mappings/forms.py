@@ -116,12 +116,19 @@ class IntegrationForm(forms.ModelForm):
         self.order_fields(wanted)
         for name, field in self.fields.items():
             field.label, field.help_text = LABELS[name]
+            # The page prints each help text under its field with this id (integration_form.html).
+            field.widget.attrs["aria-describedby"] = f"id_{name}_help"
+        for name in ("base_url", "token_url", "scope"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["size"] = 70
         for name in SECRET_FIELDS:
             if name in self.fields:
                 stored = bool(self.instance.pk and getattr(self.instance, name))
                 self.fields[name].help_text = _("Stored — leave blank to keep it.") if stored else _("Not set.")
         if "auth_method" in self.fields:
             # Jakamo is phasing basic authentication out (reference: "OAuth2").
+            if not self.instance.pk:
+                self.fields["auth_method"].initial = AuthMethod.OAUTH2
             self.fields["auth_method"].choices = [
                 (AuthMethod.OAUTH2, _("OAuth2 client credentials (recommended)")),
                 (AuthMethod.BASIC, _("Basic authentication (legacy)")),
