@@ -21,7 +21,7 @@ from urllib.parse import unquote_plus
 from xml.sax.saxutils import escape
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -168,6 +168,15 @@ class Backend:
         """(access token, lifetime in seconds), or None for unknown credentials."""
         raise NotImplementedError
 
+    def refuse_scope(self, scope: str) -> str | None:
+        """Why the token endpoint will not grant ``scope`` (its ``error_description``), or None to grant it."""
+        return None
+
+    def mapped_companies(self, principal) -> list[dict[str, str]]:
+        """GET /api/mappedcompanies: the credentials' company mappings as ``CompanyName`` and
+        ``MappedId``. A back-end without them hides the path."""
+        raise Http404("No mapped companies here.")
+
     def api(self, principal) -> str:
         """Which API the credentials are for: ``jakamo.reasons.PO``, ``SO`` or ``ASN``."""
         raise NotImplementedError
@@ -230,6 +239,10 @@ class _Face:
     def asn_queue(self, request, principal):
         """GET /api/asn: the ASN queue (JSON)."""
         return self.queue(request, principal, (ASN,))
+
+    def mapped_companies(self, request, principal):
+        """GET /api/mappedcompanies ("Mapped companies"): a JSON list, whichever API the credentials are for."""
+        return JsonResponse(self.backend.mapped_companies(principal), safe=False)
 
     def ack(self, request, principal, token):
         if not self.backend.acknowledge(principal, token):
@@ -300,6 +313,9 @@ class _Face:
                     },
                     status=400,
                 )
+            refused = backend.refuse_scope(request.POST.get("scope", ""))
+            if refused:
+                return JsonResponse({"error": "invalid_scope", "error_description": refused}, status=400)
             issued = backend.issue_token(*client)
             if issued is None:
                 return JsonResponse(
@@ -318,6 +334,7 @@ ROUTES = [
     ("api/order/<path:order_id>", "order_status", ["PUT"]),
     ("api/orderresponse", "order_response", ["POST"]),
     ("api/asn", "asn_queue", ["GET"]),
+    ("api/mappedcompanies", "mapped_companies", ["GET"]),
     ("api/ack/<str:token>", "ack", ["POST"]),
     ("api/confirm/<str:token>", "confirm", ["POST"]),
 ]
@@ -328,8 +345,8 @@ ENDPOINTS = [endpoint for _, endpoint, _ in ROUTES] + ["token"]
 def urlpatterns(backend: Backend, *, prefix: str = "", names: Mapping[str, str] | None = None) -> list[URLPattern]:
     """The URL patterns of Jakamo's API served by ``backend``, to include or splice into a URLconf:
     ``prefix`` goes before ``api/…`` and ``oauth2/token``. Each pattern is named after its endpoint
-    (``ENDPOINTS``: order, response_queue, order_status, order_response, asn_queue, ack, confirm,
-    token) unless ``names`` renames it."""
+    (``ENDPOINTS``: order, response_queue, order_status, order_response, asn_queue, mapped_companies,
+    ack, confirm, token) unless ``names`` renames it."""
     unknown = set(names or {}) - set(ENDPOINTS)
     if unknown:
         raise ValueError(f"no such Jakamo endpoint: {', '.join(sorted(unknown))}")

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.params import LARGEST_ID, whole_number
-from mappings.forms import CompanyMappingForm, CsvImportForm, UserMappingForm
+from mappings import services as mapping_services
+from mappings.forms import KIND_FIELDS, CompanyMappingForm, CsvImportForm, UserMappingForm
 from mappings.models import Integration
 
 from . import inbox, selectors, transitions
@@ -22,7 +23,19 @@ admin_only = permission_required("common.manage_integrations", raise_exception=T
 @admin_only
 def integration_list(request):
     integrations = Integration.objects.select_related("sync_state")
-    return render(request, "exchange/integration_list.html", {"integrations": integrations})
+    # Archived ones only on request: they no longer sync or send.
+    show_archived = request.GET.get("archived") == "1"
+    if not show_archived:
+        integrations = integrations.filter(archived_at__isnull=True)
+    return render(
+        request,
+        "exchange/integration_list.html",
+        {
+            "integrations": integrations,
+            "show_archived": show_archived,
+            "archived_count": Integration.objects.filter(archived_at__isnull=False).count(),
+        },
+    )
 
 
 @admin_only
@@ -42,6 +55,10 @@ def integration_detail(request, pk):
             "company_form": CompanyMappingForm(),
             "user_form": UserMappingForm(),
             "csv_form": CsvImportForm(),
+            "paths": [getattr(integration, f) for f in KIND_FIELDS.get(integration.kind, []) if f.startswith("path_")],
+            "sharing": mapping_services.sharing_credentials(integration),
+            "comparison": mapping_services.compare_mapped_companies(integration),
+            "default_role": mapping_services.default_role(integration),
             "runs": integration.sync_runs.all()[:15],
             "blocked": OutboxMessage.objects.filter(integration=integration, status=OutboxMessage.Status.BLOCKED)[:50],
             # The run the page follows live after "Sync now"; anything else in the address is no run.

@@ -150,7 +150,7 @@ def _call(row: OutboxMessage):
     client = row.integration.client()
     body = bytes(row.body)
     if row.operation == OutboxMessage.Operation.ORDER:
-        return client.send_order(body, order_number=row.document_key, vendor_id=row.partner)
+        return client.send_order(body, **_order_context(row, body))
     if row.operation == OutboxMessage.Operation.STATUS:
         return client.send_status(row.document_key, body)
     if row.operation == OutboxMessage.Operation.ORDER_RESPONSE:
@@ -169,6 +169,21 @@ def _call(row: OutboxMessage):
     raise ValueError(f"unknown operation {row.operation}")
 
 
+def _order_context(row: OutboxMessage, body: bytes) -> dict:
+    """Identifiers that Jakamo's PO refusals are about (vendor, buyer contact), so their explanation
+    names the one the order carried rather than "(not given)"."""
+    from jakamo.errors import DocumentError
+    from jakamo.ubl_parse import parse_order_document
+
+    context = {"order_number": row.document_key, "vendor_id": row.partner}
+    try:
+        document = parse_order_document(body)
+    except DocumentError:
+        return context
+    context.update(vendor_id=document.vendor_id or row.partner, buyer_contact_id=document.buyer_contact_id)
+    return context
+
+
 def _response_context(row: OutboxMessage, body: bytes) -> dict:
     """Identifiers that Jakamo's SO refusals are about, so their explanation can name them."""
     from jakamo.errors import DocumentError
@@ -184,7 +199,10 @@ def _response_context(row: OutboxMessage, body: bytes) -> dict:
 
 
 def send(pk: int) -> OutboxMessage | None:
-    """Send one row if it is due and nobody else is sending it. Safe to call twice."""
+    """Send one row if it is due and nobody else is sending it. Safe to call twice. An archived
+    integration's rows wait: restoring it sends them."""
+    if OutboxMessage.objects.filter(pk=pk, integration__archived_at__isnull=False).exists():
+        return None
     if not _claim(pk):
         return None
     row = OutboxMessage.objects.select_related("integration").get(pk=pk)
@@ -267,7 +285,9 @@ def send_due(limit: int = 200) -> int:
                     "Jakamo. Check the order in Jakamo, then mark it sent or resend it.",
                 )
     due = (
-        OutboxMessage.objects.filter(status__in=[Status.PENDING, Status.RETRY], next_attempt_at__lte=now)
+        OutboxMessage.objects.filter(
+            status__in=[Status.PENDING, Status.RETRY], next_attempt_at__lte=now, integration__archived_at__isnull=True
+        )
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )

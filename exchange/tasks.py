@@ -57,11 +57,13 @@ def tick():
 
 
 def due_integrations(now=None) -> list[Integration]:
-    """Enabled Jakamo integrations whose queue is not stuck, not leased, and due by its interval."""
+    """Enabled, unarchived Jakamo integrations whose queue is not stuck, not leased, and due by its interval."""
     now = now or timezone.now()
     due = []
     for integration in (
-        Integration.objects.filter(enabled=True).exclude(kind=Kind.SHIPHERO).select_related("sync_state")
+        Integration.objects.filter(enabled=True, archived_at__isnull=True)
+        .exclude(kind=Kind.SHIPHERO)
+        .select_related("sync_state")
     ):
         state = getattr(integration, "sync_state", None)
         if state is not None:

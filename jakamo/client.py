@@ -6,9 +6,11 @@ timeout may have (``OutcomeUnknownError``)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import quote, urljoin
 
 import requests
@@ -16,10 +18,12 @@ import requests
 from . import reasons
 from .errors import (
     AuthenticationError,
+    JakamoHTTPError,
     OutcomeUnknownError,
     ProtocolError,
     QueueMessage,
     RejectedError,
+    TokenRefused,
     TransientError,
 )
 
@@ -28,6 +32,25 @@ XML = "application/xml"
 
 TEST_BASE_URL = "https://demo.thejakamo.com"
 PRODUCTION_BASE_URL = "https://www.thejakamo.com"
+
+
+@dataclass(frozen=True)
+class OAuth2Environment:
+    """How Jakamo sets up an environment's OAuth2 applications: Entra ID (Azure AD v2) client
+    credentials in Jakamo's tenant, for that environment's API scope (reference: "OAuth2")."""
+
+    tenant: str
+    scope: str
+
+    @property
+    def token_url(self) -> str:
+        return f"https://login.microsoftonline.com/{self.tenant}/oauth2/v2.0/token"
+
+
+OAUTH2_ENVIRONMENTS = {
+    "test": OAuth2Environment("a22b6145-4c73-4914-901d-6bf96bcb0183", "https://demo.jakamoapp.com/.default"),
+    "production": OAuth2Environment("c87ad7a3-cc9b-4a04-be72-916199870e5c", "https://api.jakamoapp.com/.default"),
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +63,7 @@ class Paths:
     response_queue: str = "/api/order/response"
     order_response: str = "/api/orderresponse"
     asn_queue: str = "/api/asn"
+    mapped_companies: str = "/api/mappedcompanies"
 
 
 @dataclass(frozen=True)
@@ -58,6 +82,17 @@ class OAuth2ClientCredentials:
     scope: str = ""
 
 
+class TokenStore(Protocol):
+    """Where access tokens are kept between calls: this process's ``TOKEN_CACHE`` by default; the
+    portal passes one that every worker process shares."""
+
+    def get(self, key) -> str | None: ...
+
+    def put(self, key, token: str, expires_in: float) -> None: ...
+
+    def forget(self, key) -> None: ...
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     base_url: str
@@ -66,6 +101,7 @@ class ClientConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     user_agent: str = "JakamoPortal/1.0"
+    token_store: TokenStore | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -90,11 +126,21 @@ class _TokenCache:
     def put(self, key, token: str, expires_in: float):
         with self._lock:
             # Renew a minute early so a token never expires in flight.
-            self._tokens[key] = (token, time.monotonic() + max(expires_in - 60, expires_in / 2))
+            self._tokens[key] = (token, time.monotonic() + renew_after(expires_in))
+
+    def forget(self, key):
+        with self._lock:
+            self._tokens.pop(key, None)
 
     def clear(self):
         with self._lock:
             self._tokens.clear()
+
+
+def renew_after(expires_in: float) -> float:
+    """Seconds a token is used: a minute less than it lives, so it never expires in flight (half
+    its life when it lives less than two minutes)."""
+    return max(expires_in - 60, expires_in / 2)
 
 
 TOKEN_CACHE = _TokenCache()
@@ -123,33 +169,79 @@ class JakamoClient:
         auth = self.config.auth
         return (auth.username, auth.password) if isinstance(auth, BasicAuth) else None
 
+    def _tokens(self) -> TokenStore:
+        return self.config.token_store or TOKEN_CACHE
+
+    def _token_key(self):
+        auth = self.config.auth
+        return (auth.token_url, auth.client_id, auth.scope)
+
     def access_token(self) -> str:
+        """The OAuth2 access token: the stored one while it lives, else a new one from the token
+        endpoint. A refusal there is ``TokenRefused``; any other failure of that request carries
+        ``stage == "token"``, so a person is told which of the two requests failed."""
         auth = self.config.auth
         assert isinstance(auth, OAuth2ClientCredentials)
-        key = (auth.token_url, auth.client_id, auth.scope)
-        token = TOKEN_CACHE.get(key)
+        key = self._token_key()
+        token = self._tokens().get(key)
         if token:
             return token
         data = {"grant_type": "client_credentials", "client_id": auth.client_id, "client_secret": auth.client_secret}
         if auth.scope:
             data["scope"] = auth.scope
-        response = self._send("POST", auth.token_url, data=data, authenticate=False, safe_to_repeat=True)
+        try:
+            response = self._send_once("POST", auth.token_url, data=data, authenticate=False, safe_to_repeat=True)
+        except RejectedError as exc:
+            error = _oauth2_error(exc.body)
+            raise TokenRefused(
+                f"The OAuth2 token endpoint refused the client ({exc.status} {error or 'no error code'}).",
+                error=error,
+                status=exc.status,
+                body=exc.body,
+                method="POST",
+                url=auth.token_url,
+            ) from None
+        except JakamoHTTPError as exc:
+            exc.stage = "token"
+            raise
         try:
             payload = response.json()
             token = payload["access_token"]
             expires_in = float(payload.get("expires_in", 3600))
         except (ValueError, KeyError, TypeError):
-            raise ProtocolError(
+            error = ProtocolError(
                 "The OAuth2 token endpoint answered without an access_token.",
                 status=response.status_code,
                 body=response.text[:2000],
                 method="POST",
                 url=auth.token_url,
-            ) from None
-        TOKEN_CACHE.put(key, token, expires_in)
+            )
+            error.stage = "token"
+            raise error from None
+        self._tokens().put(key, token, expires_in)
         return token
 
-    def _send(
+    def new_token(self) -> str:
+        """Forget the stored token and fetch another: proves the client id, secret and scope now,
+        not when the stored token runs out."""
+        self._tokens().forget(self._token_key())
+        return self.access_token()
+
+    def _send(self, method: str, url: str, *, authenticate=True, **kwargs) -> requests.Response:
+        """One request; with OAuth2, a refusal of the token (it expired, or Jakamo revoked it before
+        its time) fetches a new one and tries once more. Refused credentials are never retried: the
+        request was refused before Jakamo acted on it, so the one repeat is harmless."""
+        try:
+            return self._send_once(method, url, authenticate=authenticate, **kwargs)
+        except TokenRefused:
+            raise
+        except AuthenticationError:
+            if not (authenticate and isinstance(self.config.auth, OAuth2ClientCredentials)):
+                raise
+            self._tokens().forget(self._token_key())
+        return self._send_once(method, url, authenticate=authenticate, **kwargs)
+
+    def _send_once(
         self,
         method: str,
         url: str,
@@ -309,10 +401,37 @@ class JakamoClient:
             "POST", self.url(self.config.paths.order_response), data=xml, headers={"Content-Type": XML}, context=context
         )
 
+    def mapped_companies(self) -> list[dict[str, str]]:
+        """Every company mapping this integration has at Jakamo ("Mapped companies"): a list of
+        ``{"CompanyName": …, "MappedId": …}``."""
+        url = self.url(self.config.paths.mapped_companies)
+        response = self._send("GET", url, safe_to_repeat=True)
+        try:
+            rows = response.json()
+            companies = [{"CompanyName": str(r["CompanyName"]), "MappedId": str(r["MappedId"])} for r in rows]
+        except (ValueError, KeyError, TypeError):
+            raise ProtocolError(
+                "Jakamo's mapped companies were not a JSON list of CompanyName and MappedId.",
+                status=response.status_code,
+                body=response.text[:2000],
+                method="GET",
+                url=url,
+            ) from None
+        return companies
+
     def _result(self, method, url, **kwargs) -> SendResult:
         start = time.monotonic()
         response = self._send(method, url, **kwargs)
         return SendResult(response.status_code, response.text[:5000], int((time.monotonic() - start) * 1000))
+
+
+def _oauth2_error(body: str) -> str:
+    """The ``error`` code of an OAuth2 error answer (RFC 6749 5.2), or ""."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return ""
+    return str(payload.get("error", "")) if isinstance(payload, dict) else ""
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -74,6 +74,8 @@ class JakamoHTTPError(JakamoError):
         explanation: Explanation | None = None,
     ):
         super().__init__(message)
+        # Which request failed: "token" (the OAuth2 token endpoint) or "" (Jakamo's API).
+        self.stage = ""
         self.status = status
         self.body = body
         self.method = method
@@ -99,6 +101,16 @@ class RejectedError(JakamoHTTPError):
 
 class AuthenticationError(RejectedError):
     """Wrong credentials or auth method (Jakamo answers these with 400 'Authentication failed.')."""
+
+
+class TokenRefused(AuthenticationError):
+    """The OAuth2 token endpoint refused the client. ``error`` is its OAuth2 code (RFC 6749 5.2):
+    ``invalid_client`` for a wrong id or secret, ``invalid_scope`` for a scope it will not grant."""
+
+    def __init__(self, message: str, *, error: str = "", **kwargs):
+        super().__init__(message, **kwargs)
+        self.error = error
+        self.stage = "token"
 
 
 class ProtocolError(JakamoHTTPError):

@@ -31,6 +31,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SANDBOX_ENABLED = env.bool("JAKAMO_SANDBOX_ENABLED", default=False)
 # Seconds the sandbox's "hang" fault sleeps before answering.
 SANDBOX_HANG_SECONDS = env.float("JAKAMO_SANDBOX_HANG_SECONDS", default=35.0)
+# Lifetime of the access tokens the sandbox's OAuth2 endpoint issues (Entra ID's: an hour).
+SANDBOX_TOKEN_SECONDS = env.int("JAKAMO_SANDBOX_TOKEN_SECONDS", default=3600)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -31,6 +31,7 @@ COMPANY_COLUMNS = [
 USER_COLUMNS = ["identifier", "username", "is_default"]
 MAX_BYTES = 5 * 1024 * 1024
 TRUE = {"1", "true", "yes", "y", "x"}
+FALSE = {"", "0", "false", "no", "n"}
 
 
 @dataclass
@@ -96,6 +97,16 @@ def _too_long(model, row: dict, n: int) -> list[RowError]:
     return errors
 
 
+def _boolean(row: dict, column: str, n: int, errors: list[RowError]) -> bool:
+    """A yes/no cell; anything else ("maybe") is named by row and column rather than read as no."""
+    value = row.get(column, "").lower()
+    if value not in TRUE | FALSE:
+        errors.append(
+            RowError(n, f"{column} “{row.get(column)}” is not a yes/no value (true or false, 1 or 0, yes or no)")
+        )
+    return value in TRUE
+
+
 def _rows(data: bytes, columns: list[str], model=None) -> tuple[list[dict], list[RowError]]:
     if len(data) > MAX_BYTES:
         return [], [RowError(0, f"The file is larger than {MAX_BYTES // 1024 // 1024} MB.")]
@@ -154,7 +165,7 @@ def import_companies(integration: Integration, data: bytes, user=None) -> tuple[
                 role=role,
                 external_identifier=row.get("external_identifier", ""),
                 external_field=external_field,
-                compound_rule_member=row.get("compound_rule_member", "").lower() in TRUE,
+                compound_rule_member=_boolean(row, "compound_rule_member", n, errors),
                 buyer_customer_party_tags=row.get("buyer_customer_party_tags", ""),
             )
         )
@@ -179,7 +190,7 @@ def import_users(integration: Integration, data: bytes, user=None) -> tuple[int,
         seen.add(identifier)
         if username and username not in users:
             errors.append(RowError(n, f"there is no portal user “{username}”"))
-        is_default = row.get("is_default", "").lower() in TRUE
+        is_default = _boolean(row, "is_default", n, errors)
         defaults += is_default
         clean.append(dict(identifier=identifier, portal_user=users.get(username), is_default=is_default))
     if defaults > 1:

@@ -3,7 +3,10 @@ company and user mappings that messages need before they can be sent."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +35,23 @@ ENVIRONMENT_URLS = {Environment.TEST: jclient.TEST_BASE_URL, Environment.PRODUCT
 class AuthMethod(models.TextChoices):
     BASIC = "basic", _("Basic authentication")
     OAUTH2 = "oauth2", _("OAuth2 client credentials")
+
+
+# Where a custom base URL is the portal's own sandbox, its token endpoint and a scope it grants.
+SANDBOX_PATH = "/sandbox/jakamo"
+SANDBOX_SCOPE = "api://jakamo-sandbox/.default"
+
+
+def oauth2_defaults(environment: str, base_url: str = "") -> tuple[str, str]:
+    """(token URL, scope) Jakamo sets up for an environment's OAuth2 applications; for a custom base
+    URL its own ``/oauth2/token`` (the sandbox's and the gateway's path) and, for the sandbox, its scope."""
+    env = jclient.OAUTH2_ENVIRONMENTS.get(environment)
+    if env:
+        return env.token_url, env.scope
+    base = (base_url or "").rstrip("/")
+    if not base:
+        return "", ""
+    return f"{base}/oauth2/token", SANDBOX_SCOPE if base.endswith(SANDBOX_PATH) else ""
 
 
 class Integration(models.Model):
@@ -70,6 +90,9 @@ class Integration(models.Model):
     shop_name = models.CharField(max_length=200, blank=True, help_text="Trading partner name, or * for all")
     # How its queue is running (lease, last sync, stuck) is the engine's: exchange.SyncState.
     created_at = models.DateTimeField(auto_now_add=True)
+    # Archived: no syncing, no sending, hidden from lists; its messages and mappings stay, and
+    # restoring it brings everything back.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -79,6 +102,10 @@ class Integration(models.Model):
 
     def get_absolute_url(self):
         return reverse("mappings:integration_detail", args=[self.pk])
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def uses_oauth2(self) -> bool:
@@ -113,6 +140,7 @@ class Integration(models.Model):
             ),
             connect_timeout=settings.JAKAMO_CONNECT_TIMEOUT,
             read_timeout=settings.JAKAMO_READ_TIMEOUT,
+            token_store=IntegrationTokens(self.pk),
         )
 
     def client(self) -> jclient.JakamoClient:
@@ -121,6 +149,27 @@ class Integration(models.Model):
     def secrets(self) -> list[str]:
         """Every secret of this integration, for redaction."""
         return [s for s in (self.password, self.client_secret, self.webhook_secret) if s]
+
+
+class IntegrationTokens:
+    """An integration's OAuth2 access tokens in Django's cache, shared by every worker process
+    (Redis where configured), so one token serves them all until it is due for renewal."""
+
+    def __init__(self, integration_pk):
+        self.prefix = f"jakamo-token:{integration_pk}:"
+
+    def _key(self, key) -> str:
+        # The token URL, client id and scope: changing any of them fetches a new token.
+        return self.prefix + hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+
+    def get(self, key):
+        return cache.get(self._key(key))
+
+    def put(self, key, token, expires_in):
+        cache.set(self._key(key), token, timeout=jclient.renew_after(expires_in))
+
+    def forget(self, key):
+        cache.delete(self._key(key))
 
 
 class PartnerRole(models.TextChoices):
@@ -182,3 +231,21 @@ class UserMapping(models.Model):
 
     def __str__(self):
         return f"{self.identifier} → {self.user or '—'}"
+
+
+# -- Jakamo's own list of the integration's company mappings (GET /api/mappedcompanies) ------------
+class JakamoCompanyList(models.Model):
+    """The last "Mapped companies" answer for an integration, with when it was fetched: what the
+    pre-flight check compares against between checks."""
+
+    integration = models.OneToOneField(Integration, on_delete=models.CASCADE, related_name="jakamo_companies")
+    # [{"CompanyName": …, "MappedId": …}] as Jakamo sent it.
+    companies = models.JSONField(default=list)
+    checked_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.integration} at Jakamo: {len(self.companies)} companies"
+
+    @property
+    def mapped_ids(self) -> set[str]:
+        return {c["MappedId"] for c in self.companies}

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 def conditions(integration: Integration, now, failed_messages: int = 0) -> dict[str, str]:
     """The kinds of trouble the integration is in now, each with a sentence saying why."""
     found: dict[str, str] = {}
-    if not integration.enabled:
+    if not integration.enabled or integration.is_archived:
         return found
     state = SyncState.current(integration)
     if integration.kind != Kind.SHIPHERO:

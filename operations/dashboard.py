@@ -189,7 +189,9 @@ class Health:
 
 def integration_health() -> list[Health]:
     """One row per integration, from three grouped queries whatever the number of messages."""
-    integrations = list(Integration.objects.select_related("sync_state").order_by("name"))
+    integrations = list(
+        Integration.objects.filter(archived_at__isnull=True).select_related("sync_state").order_by("name")
+    )
     stats = {
         row["integration_id"]: row
         # Only the few rows that are not settled: the (status, received_at) index finds them.

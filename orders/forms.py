@@ -116,7 +116,8 @@ class IntegrationChoiceMixin:
         from mappings.models import Integration, Kind
 
         self.fields["integration"] = forms.ModelChoiceField(
-            queryset=Integration.objects.filter(kind=Kind.PURCHASE_ORDER, enabled=True), empty_label=None
+            queryset=Integration.objects.filter(kind=Kind.PURCHASE_ORDER, enabled=True, archived_at__isnull=True),
+            empty_label=None,
         )
 
 

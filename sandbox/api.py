@@ -59,6 +59,19 @@ class SandboxJakamo(face.Backend):
     def issue_token(self, client_id, client_secret):
         return services.issue_token(client_id, client_secret)
 
+    def refuse_scope(self, scope):
+        # Entra ID's rule for client credentials (AADSTS1002012): one resource's "/.default"; none
+        # at all is the v1 habit the sandbox lets pass.
+        if scope and not scope.endswith("/.default"):
+            return (
+                f"AADSTS1002012: The provided value for scope {scope} is not valid. Client credential flows "
+                "must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+            )
+        return None
+
+    def mapped_companies(self, integration):
+        return services.mapped_companies(integration)
+
     def api(self, integration):
         return integration.api
 

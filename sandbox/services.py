@@ -10,6 +10,7 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -63,12 +64,20 @@ def issue_token(client_id: str, client_secret: str) -> tuple[str, int] | None:
     integration = Integration.objects.filter(client_id=client_id).first()
     if integration is None or not integration.check_client_secret(client_secret):
         return None
-    lifetime = 3600
+    lifetime = settings.SANDBOX_TOKEN_SECONDS
     token = secrets.token_urlsafe(32)
     AccessToken.objects.create(
         integration=integration, token=token, expires_at=timezone.now() + timedelta(seconds=lifetime)
     )
     return token, lifetime
+
+
+def mapped_companies(integration: Integration) -> list[dict[str, str]]:
+    """The integration's company mappings as Jakamo's "Mapped companies" lists them."""
+    return [
+        {"CompanyName": m.company, "MappedId": m.identifier}
+        for m in CompanyMapping.objects.filter(integration=integration).order_by("identifier")
+    ]
 
 
 # -- faults -----------------------------------------------------------------------------------

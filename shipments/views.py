@@ -229,7 +229,7 @@ def webhook_replay(request, pk):
 @require_POST
 def shiphero_endpoint(request, pk):
     """ShipHero calls this; it authenticates with the HMAC signature, not a session."""
-    integration = Integration.objects.filter(pk=pk, kind=Kind.SHIPHERO, enabled=True).first()
+    integration = Integration.objects.filter(pk=pk, kind=Kind.SHIPHERO, enabled=True, archived_at__isnull=True).first()
     if integration is None:
         raise Http404("No ShipHero webhook here.")
     remote = request.META.get("REMOTE_ADDR")

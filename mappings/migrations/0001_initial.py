@@ -44,6 +44,7 @@ class Migration(migrations.Migration):
                 ('webhook_secret', mappings.crypto.EncryptedTextField(blank=True)),
                 ('shop_name', models.CharField(blank=True, help_text='Trading partner name, or * for all', max_length=200)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('archived_at', models.DateTimeField(blank=True, null=True)),
             ],
             options={
                 'ordering': ['name'],
@@ -80,5 +81,14 @@ class Migration(migrations.Migration):
                 'ordering': ['identifier'],
                 'constraints': [models.UniqueConstraint(fields=('integration', 'identifier'), name='unique_user_identifier'), models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('integration',), name='one_default_user_per_integration')],
             },
+        ),
+        migrations.CreateModel(
+            name='JakamoCompanyList',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('companies', models.JSONField(default=list)),
+                ('checked_at', models.DateTimeField()),
+                ('integration', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='jakamo_companies', to='mappings.integration')),
+            ],
         ),
     ]

@@ -41,15 +41,30 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(client, integra
         "identifier,company_name,role\nV-1,Good Supplier,supplier\n,No Identifier,supplier\nV-3,,supplier\n"
         "V-1,Twice,supplier\nV-5,Bad Role,partner\n",
     )
-    assert "Nothing was imported." in page
+    assert "Nothing was imported: 4 problems." in page
     for text in (
         "Row 3: identifier is empty",
         "Row 4: company_name is empty",
-        "Row 5: identifier “V-1” appears twice",
-        "Row 6: role “partner”",
+        "Row 5: identifier “V-1” appears twice in the file",
+        "Row 6: role “partner” is not one of supplier, customer, own",
     ):
-        assert text in page
+        assert f'<li class="error">{text}' in page  # one line each, not run together
     assert CompanyMapping.objects.count() == 0
+
+
+def test_a_yes_no_column_that_is_neither_is_named_by_row_and_column(client, integration_admin, seller):
+    integration = Integration.objects.create(name="SO", kind="sales_order")
+    assert csv_io.import_companies(
+        integration, b"identifier,company_name,compound_rule_member\nC-1,A,true\nC-2,B,maybe\nC-3,C,\n"
+    ) == (
+        0,
+        [csv_io.RowError(3, "compound_rule_member “maybe” is not a yes/no value (true or false, 1 or 0, yes or no)")],
+    )
+    count, errors = csv_io.import_users(integration, b"identifier,username,is_default\nsam,seller,perhaps\n")
+    assert count == 0 and [str(e) for e in errors] == [
+        "Row 2: is_default “perhaps” is not a yes/no value (true or false, 1 or 0, yes or no)"
+    ]
+    assert CompanyMapping.objects.count() == UserMapping.objects.count() == 0
 
 
 def test_user_mappings_need_existing_portal_users_and_one_default(client, integration_admin, seller):
