@@ -22,7 +22,7 @@ from common.errors import Refused
 from common.params import max_body
 from orders import deviations as dv
 from orders import selectors
-from orders.forms import AcceptForm, LinesForm, OrderHeaderForm, OrderLineFormSet, ReceiveForm, RejectForm, UploadForm
+from orders.forms import AcceptForm, LinesForm, ReceiveForm, RejectForm, UploadForm
 from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder
 from orders.transitions import PURCHASE_LINE
 
@@ -425,24 +425,6 @@ manage_po = permission_required("common.manage_purchase_orders", raise_exception
 
 def _refused(request, exc: services.OrderRefused, what: str):
     messages.error(request, _("%(v1)s was not sent. ") % {"v1": what} + " · ".join(str(p) for p in exc.problems))
-
-
-@manage_po
-def purchase_new(request):
-    header = OrderHeaderForm(request.POST or None, prefix="order")
-    lines = OrderLineFormSet(request.POST or None, prefix="lines")
-    if request.method == "POST" and header.is_valid() and lines.is_valid():
-        from . import intake
-
-        rows = [form.cleaned_data for form in lines if form.cleaned_data]
-        try:
-            order = intake.order_from_form(header.cleaned_data["integration"], header.cleaned_data, rows, request.user)
-        except services.OrderRefused as exc:
-            _refused(request, exc, "The order")
-        else:
-            messages.success(request, _("Order %(v1)s saved and queued for Jakamo.") % {"v1": order.order_number})
-            return redirect(order)
-    return render(request, "orders/purchase_new.html", {"header": header, "lines": lines, "upload": UploadForm()})
 
 
 @manage_po
