@@ -36,9 +36,10 @@ REFERENCES = (
     ("supplier_reference", "SS", "Supplier reference"),
     ("shipping_mark", "SM", "Shipping mark"),
     ("goods_label", "GLB", "Goods label"),
+    # The electronic invoice address: its ID is the address, its DocumentDescription an e-mail address.
+    ("e_invoice_address", "ADE", None),
     ("order_version", "PP", "Order version"),
 )
-# The electronic invoice address: its ID is the address, its DocumentDescription an e-mail address.
 E_INVOICE = "ADE"
 # A line's DocumentReference with code 315 is its contract (PO document 6.1).
 LINE_CONTRACT = "315"
@@ -150,11 +151,12 @@ class OrderLineForm(forms.Form):
     )
     base_quantity = DecimalField(
         label=_("Base quantity"),
+        required=False,
         min_value=Decimal("0.0001"),
         initial=1,
         max_digits=18,
         decimal_places=4,
-        help_text=_("The quantity the price is for"),
+        help_text=_("The quantity the price is for; empty: 1"),
     )
     discount = DecimalField(
         label=_("Discount %"), required=False, min_value=Decimal(0), max_value=Decimal(100), decimal_places=4
@@ -260,7 +262,6 @@ def _header_initial(doc: ubl.OrderDocument) -> dict:
         "customer_reference": doc.customer_reference or "",
         "contract": doc.contract_ids[0] if doc.contract_ids else "",
         "project_reference": doc.project_reference_id or "",
-        "e_invoice_address": e_invoice.id if e_invoice else "",
         "e_invoice_email": (e_invoice.document_description or "") if e_invoice else "",
         "delivery_terms": terms.id or "",
         "delivery_terms_place": (terms.location.description or "") if terms.location else "",
@@ -340,14 +341,12 @@ def _header(doc: ubl.OrderDocument, data: dict):
     doc.project_reference_id = data.get("project_reference") or None
     refs = doc.additional_document_references
     for name, code, description in REFERENCES:
-        _set_reference(refs, code, data.get(name) or "", description)
-    _set_reference(
-        refs,
-        E_INVOICE,
-        data.get("e_invoice_address") or "",
-        data.get("e_invoice_email") or None,
-        replace_description=True,
-    )
+        if code == E_INVOICE:
+            _set_reference(
+                refs, code, data.get(name) or "", data.get("e_invoice_email") or None, replace_description=True
+            )
+        else:
+            _set_reference(refs, code, data.get(name) or "", description)
 
     terms = doc.delivery_terms or ubl.DeliveryTerms()
     terms.id = data.get("delivery_terms") or None
