@@ -200,12 +200,15 @@ def _line_rows(lines, latest, fmt: _Formats) -> str:
 
 
 def _receive_rows(batches, fmt: _Formats) -> str:
-    """The receive form's rows, one input per open batch (named as ReceiveForm's fields)."""
+    """The receive form's rows, one input per open batch (named as ReceiveForm's fields), each
+    named for screen readers by its line and batch."""
+    label = _("Received now, line %(line)s, batch %(batch)s")
     return mark_safe(
         "\n  ".join(
             f"<tr><td>{escape(b.line.line_id)}</td><td>{escape(b.batch_id)}</td>"
             f'<td class="num">{fmt.number(b.open_quantity, -4)}</td>'
-            f'<td><input type="number" name="qty_{b.pk}" min="0" step="0.0001" id="id_qty_{b.pk}"></td></tr>'
+            f'<td><input type="number" name="qty_{b.pk}" min="0" step="0.0001" id="id_qty_{b.pk}" '
+            f'aria-label="{escape(label % {"line": b.line.line_id, "batch": b.batch_id})}"></td></tr>'
             for b in batches
         )
     )
