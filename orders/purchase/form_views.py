@@ -22,8 +22,44 @@ view_po = permission_required("common.view_purchase_orders", raise_exception=Tru
 manage_po = permission_required("common.manage_purchase_orders", raise_exception=True)
 
 
+def _filled(lines) -> list:
+    return [form for form in lines if form.cleaned_data]
+
+
 def _rows(lines) -> list[dict]:
-    return [form.cleaned_data for form in lines if form.cleaned_data]
+    return [form.cleaned_data for form in _filled(lines)]
+
+
+# Where a refusal's element path points in the forms: (path ending, line form field).
+_LINE_FIELDS = (
+    ("/LineItem/Quantity", "quantity"),
+    ("/LineItem/Price", "price"),
+    ("/Item/Name", "item_name"),
+    ("/BuyersItemIdentification/ID", "buyers_item_id"),
+    ("/SellersItemIdentification/ID", "sellers_item_id"),
+)
+_HEADER_FIELDS = {"supplier": "supplier", "buyer_contact": "buyer_contact", "Order/ID": "order_number"}
+_LINE = re.compile(r"OrderLine\[(\d+)\]")
+
+
+def _place(problems, header, lines) -> None:
+    """Each refusal also beside the field it is about (the message above lists them all): the
+    header's field, or the line's field or the line as a whole."""
+    filled = _filled(lines)
+    for problem in problems:
+        field = _HEADER_FIELDS.get(problem.path)
+        if field in header.fields:
+            header.add_error(field, problem.message)
+            continue
+        match = _LINE.search(problem.path)
+        if match is None or not 0 < int(match.group(1)) <= len(filled):
+            continue
+        form = filled[int(match.group(1)) - 1]
+        rest = problem.path[match.end() :]
+        field = next((name for end, name in _LINE_FIELDS if rest.endswith(end)), None)
+        if field is None and "/LineItem/Delivery" in rest:
+            field = "batches"
+        form.add_error(field, problem.message)
 
 
 def _posted(request):
@@ -56,6 +92,7 @@ def purchase_new(request):
             )
         except services.OrderRefused as exc:
             _refused(request, exc, _("The order"))
+            _place(exc.problems, header, lines)
         else:
             messages.success(request, _("Order %(v1)s saved and queued for Jakamo.") % {"v1": order.order_number})
             return redirect(order)
@@ -79,6 +116,7 @@ def purchase_edit(request, pk):
             intake.order_change_from_form(order, header.cleaned_data, _rows(lines), request.user)
         except services.OrderRefused as exc:
             _refused(request, exc, _("The change"))
+            _place(exc.problems, header, lines)
         except Refused as exc:
             messages.error(request, exc.message)
         else:

@@ -69,9 +69,13 @@ def _mapping_problems(integration: Integration, header: dict) -> tuple[list[Prob
     if "supplier" in header:
         vendor = CompanyMapping.objects.filter(integration=integration, identifier=header["supplier"]).first()
         if vendor is None:
-            problems.append(Problem(f"no company mapping for supplier “{header['supplier']}”", "supplier"))
+            problems.append(
+                Problem(_("no company mapping for supplier “%(id)s”") % {"id": header["supplier"]}, "supplier")
+            )
     if not UserMapping.objects.filter(integration=integration, identifier=header["buyer_contact"]).exists():
-        problems.append(Problem(f"no user mapping for buyer contact “{header['buyer_contact']}”", "buyer_contact"))
+        problems.append(
+            Problem(_("no user mapping for buyer contact “%(id)s”") % {"id": header["buyer_contact"]}, "buyer_contact")
+        )
     return problems, vendor
 
 

@@ -280,8 +280,14 @@ def _header_initial(doc: ubl.OrderDocument) -> dict:
 
 
 def _batches_text(line: ubl.OrderLine) -> str:
-    if len(line.deliveries) < 2:
+    """The line's batches as the form writes them; empty for one batch of the whole line (the
+    requested date says it all)."""
+    if not line.deliveries:
         return ""
+    if len(line.deliveries) == 1:
+        only = line.deliveries[0]
+        if only.quantity is None or (line.quantity and only.quantity.value == line.quantity.value):
+            return ""
     return "; ".join(
         f"{_plain(d.quantity.value if d.quantity else Decimal(0))}@{d.requested_end_date.isoformat()}"
         for d in line.deliveries

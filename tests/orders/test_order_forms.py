@@ -344,8 +344,31 @@ def test_the_largest_values_the_fields_take_make_an_order_or_a_refusal_by_name(c
     # The line's value (10^28) fits no total column: refused by the bounds check, by name.
     assert "was not sent" in page and "too large" in page
     assert "The unit price 99,999,999,999,999 is too large" in page
+    # Said beside the line's price too, not only above the form.
+    start = page.index('id="id_lines-0-price_error"')
+    assert "The unit price 99,999,999,999,999 is too large" in page[start : page.index("</ul>", start)]
     line.update(quantity="1", price="9" * 12)
     page = client.post(reverse("orders:purchase_new"), post_data(header, [line]), follow=True).content.decode()
     assert "Order F-1 saved and queued" in page
     doc = parse_order_document(PurchaseOrder.objects.get().document_xml)
     assert doc.customer_reference == "R" * 200 and doc.notes == ["N" * 2000] and doc.lines[0].item.name == "I" * 300
+
+
+def test_a_refusal_about_a_mapping_is_said_at_its_field(client, purchaser):
+    integration = buyer_integration(purchaser)
+    client.force_login(purchaser)
+    data = post_data({**NEW_ORDER, "integration": integration.pk, "supplier": "V-999"}, LINES)
+    page = html.unescape(client.post(reverse("orders:purchase_new"), data).content.decode())
+    start = page.index('id="id_order-supplier_error"')
+    assert "no company mapping for supplier “V-999”" in page[start : page.index("</ul>", start)]
+    assert 'value="V-999"' in page and not PurchaseOrder.objects.exists()
+
+
+def test_a_single_batch_that_is_not_the_whole_line_is_shown_not_silently_made_whole(db):
+    # The PO document's minimal example: a line of 10 with one batch of 70.
+    minimal = parse_order_document(by_title("Example - minimal PO").encode())
+    header, lines = order_form.form_initial(minimal)
+    assert lines[0]["batches"] == "70@2024-01-28"
+    form = order_form.OrderLineForm(post_data(header, lines), prefix="lines-0", change=True)
+    assert not form.is_valid()
+    assert form.errors["batches"] == ["The batches add up to 70, the line is 10."]
