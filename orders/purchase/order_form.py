@@ -53,7 +53,10 @@ def _text(label, max_length, *, required=False, help_text="", textarea=False, **
 
 
 def _day(label, *, required=False, **kwargs):
-    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+    # A date input takes only ISO dates: in Finnish, Django's own format (15.01.2027) would show
+    # an empty field and the prefilled date would be lost on saving.
+    widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    return forms.DateField(label=label, required=required, widget=widget, **kwargs)
 
 
 class OrderForm(IntegrationChoiceMixin, forms.Form):

@@ -372,3 +372,21 @@ def test_a_single_batch_that_is_not_the_whole_line_is_shown_not_silently_made_wh
     form = order_form.OrderLineForm(post_data(header, lines), prefix="lines-0", change=True)
     assert not form.is_valid()
     assert form.errors["batches"] == ["The batches add up to 70, the line is 10."]
+
+
+def test_in_finnish_the_edit_form_keeps_its_dates_and_says_errors_in_finnish(client, purchaser):
+    integration = buyer_integration(purchaser)
+    order = purchase_services.purchase_order_create(
+        integration=integration, document=order_form.sample_order("FI-1", today=date(2027, 1, 1)), user=purchaser
+    )
+    client.force_login(purchaser)
+    client.cookies["django_language"] = "fi"
+    page = client.get(reverse("orders:purchase_edit", args=[order.pk])).content.decode()
+    # A date input shows only an ISO date; 15.02.2027 would show (and save) nothing.
+    assert 'name="lines-1-requested_date" value="2027-02-15"' in page
+    header, lines = order_form.form_initial(purchase_services.order_document(order))
+    lines[1]["quantity"] = "paljon"
+    data = post_data(header, lines, initial_forms=2)
+    page = html.unescape(client.post(reverse("orders:purchase_edit", args=[order.pk]), data).content.decode())
+    start = page.index('id="id_lines-1-quantity_error"')
+    assert "Syötä luku" in page[start : page.index("</ul>", start)]
