@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from exchange.models import OutboxMessage
-from jakamo import ubl
+from jakamo import schema, ubl
 from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
 from orders.models import OrderStatus, PurchaseOrder
@@ -19,7 +19,7 @@ from orders.purchase import order_form
 from orders.purchase import services as purchase_services
 from sandbox.models import Order as JakamoOrder
 from tests.helpers import buyer_integration, placed, send_all
-from tests.reference import by_title
+from tests.reference import XSD_DIR, by_title, require_shared
 
 
 def reference_order() -> ubl.OrderDocument:
@@ -390,3 +390,15 @@ def test_in_finnish_the_edit_form_keeps_its_dates_and_says_errors_in_finnish(cli
     page = html.unescape(client.post(reverse("orders:purchase_edit", args=[order.pk]), data).content.decode())
     start = page.index('id="id_lines-1-quantity_error"')
     assert "Syötä luku" in page[start : page.index("</ul>", start)]
+
+
+def test_the_sample_and_what_the_forms_make_validate_against_ubl_21(purchaser):
+    require_shared()
+    assert schema.validate(build_order_document(order_form.sample_order()), XSD_DIR) == []
+    header, lines = order_form.form_initial(reference_order())
+    header["integration"] = buyer_integration(purchaser).pk
+    cleaned_header, rows = bound(post_data(header, lines), change=False)
+    made = order_form.document_from_form(None, cleaned_header, rows, number="V-1")
+    made.buyer_customer_party = ubl.CustomerParty(ubl.Party([ubl.Identifier("NORDIC")]), buyer_contact=ubl.Contact("b"))
+    made.seller_supplier_party = ubl.SupplierParty(ubl.Party([ubl.Identifier("V-100")]))
+    assert schema.validate(build_order_document(made), XSD_DIR) == []
