@@ -402,3 +402,18 @@ def test_the_sample_and_what_the_forms_make_validate_against_ubl_21(purchaser):
     made.buyer_customer_party = ubl.CustomerParty(ubl.Party([ubl.Identifier("NORDIC")]), buyer_contact=ubl.Contact("b"))
     made.seller_supplier_party = ubl.SupplierParty(ubl.Party([ubl.Identifier("V-100")]))
     assert schema.validate(build_order_document(made), XSD_DIR) == []
+
+
+def test_an_order_with_more_lines_than_the_form_takes_is_changed_by_its_xml(client, purchaser):
+    integration = buyer_integration(purchaser)
+    document = order_form.sample_order("BIG-1")
+    document.lines = [copy.deepcopy(document.lines[1]) for _ in range(501)]
+    for n, line in enumerate(document.lines, 1):
+        line.id = str(n)
+        line.deliveries[0].id = f"BIG-1-{n}"
+    order = purchase_services.purchase_order_create(integration=integration, document=document, user=purchaser)
+    client.force_login(purchaser)
+    page = client.get(reverse("orders:purchase_edit", args=[order.pk])).content.decode()
+    assert "This order has 501 lines, more than the form takes." in page and 'id="order-form"' not in page
+    assert reverse("orders:purchase_xml", args=[order.pk]) in page
+    assert reverse("orders:purchase_change", args=[order.pk, "revise"]) in page
