@@ -194,7 +194,9 @@ class OrderLineForm(forms.Form):
                 _("The batches add up to %(sum)s, the line is %(quantity)s.")
                 % {"sum": sum(q for q, _day in batches), "quantity": quantity},
             )
-        if not batches and not data.get("requested_date") and "requested_date" not in self.errors:
+        # A mistyped batch is said at the batches; a missing date beside it would only mislead.
+        unsaid = "requested_date" not in self.errors and "batches" not in self.errors
+        if not batches and not data.get("requested_date") and unsaid:
             self.add_error("requested_date", _("Enter the requested date, or the batches with their dates."))
         return data
 

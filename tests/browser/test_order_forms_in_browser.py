@@ -58,6 +58,7 @@ def test_a_purchaser_creates_an_order_with_two_lines_and_changes_it(live_server,
     # The mistyped batch is named at its field, and everything typed is still there.
     error = page.locator("#id_lines-0-batches_error")
     assert "“40@next week” is not quantity@YYYY-MM-DD" in error.inner_text()
+    assert page.locator("#id_lines-0-requested_date_error").count() == 0  # the batches carry the dates
     assert page.input_value("#id_lines-1-item_name") == "HEX NUT M16"
     assert page.input_value("#id_order-note") == "Deliver to gate 4"
     fits(page)
