@@ -48,7 +48,10 @@ def test_a_purchaser_creates_an_order_with_two_lines_and_changes_it(live_server,
     page.fill("#id_lines-0-base_quantity", "10")
     page.fill("#id_lines-0-discount", "20")
     page.fill("#id_lines-0-batches", "40@2027-01-15; 40@next week")
-    page.get_by_role("button", name="Add a line").click()
+    page.get_by_role("button", name="Add a line").click()  # a third line, added in the page
+    assert page.input_value("#id_lines-TOTAL_FORMS") == "3"
+    assert page.locator("#lines fieldset legend").nth(2).inner_text() == "Line 3"
+    assert page.evaluate("document.activeElement.id") == "id_lines-2-item_name"
     page.fill("#id_lines-1-item_name", "HEX NUT M16")
     page.fill("#id_lines-1-quantity", "100")
     page.fill("#id_lines-1-price", "0.35")
