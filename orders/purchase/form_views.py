@@ -143,7 +143,9 @@ def _posted(request):
 
 
 def _refused(request, exc: services.OrderRefused, what: str):
-    messages.error(request, _("%(what)s was not sent.") % {"what": what} + " " + " · ".join(map(str, exc.problems)))
+    # A problem about a header field reads without its path: the field's name is the form's own.
+    said = [p.message if p.path in _HEADER_FIELDS else str(p) for p in exc.problems]
+    messages.error(request, _("%(what)s was not sent.") % {"what": what} + " " + " · ".join(said))
 
 
 @manage_po

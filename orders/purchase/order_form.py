@@ -188,7 +188,10 @@ class OrderLineForm(forms.Form):
     def clean(self):
         data = super().clean()
         batches, quantity = data.get("batches"), data.get("quantity")
-        if batches and quantity is not None and sum(q for q, _day in batches) != quantity:
+        if batches and quantity == 0:
+            # Cancelling the line: Jakamo wants the line and every batch at 0 (PO document 6.8.2 A).
+            batches = data["batches"] = [(Decimal(0), day) for _q, day in batches]
+        elif batches and quantity is not None and sum(q for q, _day in batches) != quantity:
             self.add_error(
                 "batches",
                 _("The batches add up to %(sum)s, the line is %(quantity)s.")

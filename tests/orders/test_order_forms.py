@@ -22,6 +22,14 @@ from tests.helpers import buyer_integration, placed, send_all
 from tests.reference import XSD_DIR, by_title, require_shared
 
 
+def mapped_sample(number: str, **kwargs) -> ubl.OrderDocument:
+    """The sample Order with the supplier and buyer contact buyer_integration maps."""
+    doc = order_form.sample_order(number, **kwargs)
+    doc.seller_supplier_party.party.ids = [ubl.Identifier("V-100")]
+    doc.buyer_customer_party.buyer_contact.id = "bertha"
+    return doc
+
+
 def reference_order() -> ubl.OrderDocument:
     return parse_order_document(by_title("Example - full PO: Sending a new order").encode())
 
@@ -177,7 +185,7 @@ def test_the_sample_xml_carries_every_field_of_the_forms_and_is_a_valid_order(cl
 def test_it_downloads_the_order_as_xml(client, purchaser):
     integration = buyer_integration(purchaser)
     order = purchase_services.purchase_order_create(
-        integration=integration, document=order_form.sample_order("DL/1 “x”"), user=purchaser
+        integration=integration, document=mapped_sample("DL/1 “x”"), user=purchaser
     )
     client.force_login(purchaser)
     page = client.get(order.get_absolute_url()).content.decode()
@@ -295,7 +303,7 @@ def test_the_edit_form_sends_an_order_change_to_jakamo(network, buyer, purchaser
 def test_a_closed_order_is_not_changed_by_the_form(client, purchaser):
     integration = buyer_integration(purchaser)
     order = purchase_services.purchase_order_create(
-        integration=integration, document=order_form.sample_order("C-1"), user=purchaser
+        integration=integration, document=mapped_sample("C-1"), user=purchaser
     )
     purchase_services.purchase_order_cancel(order=order, user=purchaser)
     client.force_login(purchaser)
@@ -303,7 +311,9 @@ def test_a_closed_order_is_not_changed_by_the_form(client, purchaser):
     response = client.post(
         reverse("orders:purchase_edit", args=[order.pk]), post_data(header, lines, initial_forms=2), follow=True
     )
-    assert "cannot be reopened" in html.unescape(response.content.decode())
+    assert '<li class="error">Order C-1 is “Cancelled” in Jakamo and cannot be reopened' in html.unescape(
+        response.content.decode()
+    )
     assert not OutboxMessage.objects.filter(document_type="OrderChange").exists()
 
 
@@ -377,7 +387,7 @@ def test_a_single_batch_that_is_not_the_whole_line_is_shown_not_silently_made_wh
 def test_in_finnish_the_edit_form_keeps_its_dates_and_says_errors_in_finnish(client, purchaser):
     integration = buyer_integration(purchaser)
     order = purchase_services.purchase_order_create(
-        integration=integration, document=order_form.sample_order("FI-1", today=date(2027, 1, 1)), user=purchaser
+        integration=integration, document=mapped_sample("FI-1", today=date(2027, 1, 1)), user=purchaser
     )
     client.force_login(purchaser)
     client.cookies["django_language"] = "fi"
@@ -417,3 +427,20 @@ def test_an_order_with_more_lines_than_the_form_takes_is_changed_by_its_xml(clie
     assert "This order has 501 lines, more than the form takes." in page and 'id="order-form"' not in page
     assert reverse("orders:purchase_xml", args=[order.pk]) in page
     assert reverse("orders:purchase_change", args=[order.pk, "revise"]) in page
+
+
+def test_quantity_zero_in_the_change_form_cancels_the_line_with_its_batches(client, purchaser):
+    integration = buyer_integration(purchaser)
+    order = purchase_services.purchase_order_create(
+        integration=integration, document=mapped_sample("Z-1"), user=purchaser
+    )
+    client.force_login(purchaser)
+    header, lines = order_form.form_initial(purchase_services.order_document(order))
+    assert lines[0]["batches"]  # two batches, left as they are
+    lines[0]["quantity"] = "0"
+    data = post_data(header, lines, initial_forms=2)
+    response = client.post(reverse("orders:purchase_edit", args=[order.pk]), data, follow=True)
+    assert "Revised: the OrderChange is on its way to Jakamo." in response.content.decode()
+    change = parse_order_document(bytes(OutboxMessage.objects.get(document_type="OrderChange").body))
+    assert change.line("1").quantity.value == 0 and [d.quantity.value for d in change.line("1").deliveries] == [0, 0]
+    assert order.lines.get(line_id="1").status == "Cancelled"
