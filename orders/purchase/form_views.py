@@ -19,7 +19,7 @@ from jakamo.ubl_build import build_order_document
 from orders.forms import UploadForm
 from orders.models import PurchaseOrder
 
-from . import intake, order_form, services
+from . import form_document, intake, order_form, services
 
 view_po = permission_required("common.view_purchase_orders", raise_exception=True)
 manage_po = permission_required("common.manage_purchase_orders", raise_exception=True)
@@ -171,7 +171,7 @@ def purchase_new(request):
 def purchase_edit(request, pk):
     order = get_object_or_404(PurchaseOrder.objects.select_related("integration"), pk=pk)
     # The initial values also when posted: each line's form knows its line and what changed.
-    header_initial, line_initials = order_form.form_initial(services.order_document(order))
+    header_initial, line_initials = form_document.form_initial(services.order_document(order))
     if len(line_initials) > order_form.OrderLineFormSet.max_num:
         # More lines than a form takes (and a page a person can work through): its XML can be
         # downloaded, changed and uploaded, as the page says.
@@ -209,4 +209,4 @@ def purchase_xml(request, pk):
 
 @view_po
 def purchase_sample_xml(request):
-    return _xml(build_order_document(order_form.sample_order()), "sample-order")
+    return _xml(build_order_document(form_document.sample_order()), "sample-order")

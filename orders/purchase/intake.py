@@ -15,7 +15,7 @@ from mappings.models import CompanyMapping, Integration, UserMapping
 from orders import bounds
 from orders.models import ErpClient, PurchaseOrder
 
-from . import order_form, services
+from . import form_document, services
 
 
 def order_from_xml(integration: Integration, data: bytes, user=None) -> PurchaseOrder:
@@ -96,7 +96,7 @@ def order_from_form(integration: Integration, header: dict, lines: list[dict], u
         )
     if problems:
         raise services.OrderRefused(problems)
-    document = order_form.document_from_form(None, header, lines, number=header["order_number"])
+    document = form_document.document_from_form(None, header, lines, number=header["order_number"])
     document.buyer_customer_party = ubl.CustomerParty(
         ubl.Party([ubl.Identifier(integration.buyer_party_id)]), buyer_contact=ubl.Contact(id=header["buyer_contact"])
     )
@@ -112,7 +112,7 @@ def order_change_from_form(order: PurchaseOrder, header: dict, lines: list[dict]
     problems, _vendor = _mapping_problems(order.integration, header)
     if problems:
         raise services.OrderRefused(problems)
-    document = order_form.document_from_form(services.order_document(order), header, lines)
+    document = form_document.document_from_form(services.order_document(order), header, lines)
     contact = document.buyer_customer_party.buyer_contact if document.buyer_customer_party else None
     if contact is None or contact.id != header["buyer_contact"]:
         # Another person's name and details would go out under the new id.

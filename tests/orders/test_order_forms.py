@@ -15,7 +15,7 @@ from jakamo import schema, ubl
 from jakamo.ubl_build import build_order_document
 from jakamo.ubl_parse import parse_order_document
 from orders.models import OrderStatus, PurchaseOrder
-from orders.purchase import order_form
+from orders.purchase import form_document, order_form
 from orders.purchase import services as purchase_services
 from sandbox.models import Order as JakamoOrder
 from tests.helpers import buyer_integration, placed, send_all
@@ -24,7 +24,7 @@ from tests.reference import XSD_DIR, by_title, require_shared
 
 def mapped_sample(number: str, **kwargs) -> ubl.OrderDocument:
     """The sample Order with the supplier and buyer contact buyer_integration maps."""
-    doc = order_form.sample_order(number, **kwargs)
+    doc = form_document.sample_order(number, **kwargs)
     doc.seller_supplier_party.party.ids = [ubl.Identifier("V-100")]
     doc.buyer_customer_party.buyer_contact.id = "bertha"
     return doc
@@ -108,10 +108,10 @@ def carried(doc: ubl.OrderDocument) -> dict:
 
 def test_every_field_the_new_order_form_carries_reaches_the_document_as_the_reference_example_has_it(purchaser):
     reference = reference_order()
-    header, lines = order_form.form_initial(reference)
+    header, lines = form_document.form_initial(reference)
     header["integration"] = buyer_integration(purchaser).pk
     cleaned_header, rows = bound(post_data(header, lines), change=False)
-    made = order_form.document_from_form(None, cleaned_header, rows, number=reference.id)
+    made = form_document.document_from_form(None, cleaned_header, rows, number=reference.id)
     # Through the XML and back: what the builder writes is what the reader reads.
     again = parse_order_document(build_order_document(made))
     expected = carried(reference)
@@ -135,21 +135,21 @@ def test_every_field_the_new_order_form_carries_reaches_the_document_as_the_refe
 
 def test_the_change_form_prefilled_from_the_document_changes_nothing_it_is_not_told_to(db):
     reference = reference_order()
-    header, lines = order_form.form_initial(reference)
+    header, lines = form_document.form_initial(reference)
     cleaned_header, rows = bound(post_data(header, lines, initial_forms=1), change=True)
     # What the form does not show (the accounting party, the item's manufacturer, the batch's
     # project number, LineExtensionAmount, …) stays as the order has it.
-    assert order_form.document_from_form(reference, cleaned_header, rows) == reference
+    assert form_document.document_from_form(reference, cleaned_header, rows) == reference
 
 
 def test_a_change_puts_in_what_was_changed_and_keeps_the_rest(db):
     reference = reference_order()
-    header, lines = order_form.form_initial(reference)
+    header, lines = form_document.form_initial(reference)
     header.update(payment_terms="within 30 days", delivery_country="SE", shipping_mark="")
     lines[0].update(quantity=Decimal(120), batches="80@2027-01-15; 40@2027-02-01", discount=Decimal(10))
     new_line = {"item_name": "Washer", "quantity": 5, "unit_code": "PCE", "price": 1, "requested_date": "2027-03-01"}
     cleaned_header, rows = bound(post_data(header, [*lines, new_line], initial_forms=1), change=True)
-    changed = order_form.document_from_form(reference, cleaned_header, rows)
+    changed = form_document.document_from_form(reference, cleaned_header, rows)
 
     assert changed.payment_terms.note == "within 30 days" and changed.payment_terms.id == "1"
     country = changed.delivery.delivery_location.address.country
@@ -176,7 +176,7 @@ def test_the_sample_xml_carries_every_field_of_the_forms_and_is_a_valid_order(cl
     assert response.status_code == 200 and response["Content-Type"].startswith("application/xml")
     assert 'filename="sample-order.xml"' in response["Content-Disposition"]
     sample = parse_order_document(response.content)
-    header, lines = order_form.form_initial(sample)
+    header, lines = form_document.form_initial(sample)
     assert all(value not in ("", None) for name, value in header.items() if name != "issue_date"), header
     assert all(lines[0][name] not in ("", None) for name in lines[0] if name != "requested_date"), lines[0]
     assert lines[0]["batches"]  # the batch format, shown filled
@@ -282,7 +282,7 @@ def test_the_edit_form_sends_an_order_change_to_jakamo(network, buyer, purchaser
     client.force_login(purchaser)
     page = client.get(reverse("orders:purchase_edit", args=[order.pk])).content.decode()
     assert 'name="lines-INITIAL_FORMS" value="2"' in page and 'value="E-1-1-1"' not in page
-    header, lines = order_form.form_initial(purchase_services.order_document(order))
+    header, lines = form_document.form_initial(purchase_services.order_document(order))
     lines[0].update(quantity=Decimal(150), batches="100@2027-01-15; 50@2027-02-15")
     header.update(note="Revised: more bolts", delivery_terms="DAP")
     response = client.post(
@@ -307,7 +307,7 @@ def test_a_closed_order_is_not_changed_by_the_form(client, purchaser):
     )
     purchase_services.purchase_order_cancel(order=order, user=purchaser)
     client.force_login(purchaser)
-    header, lines = order_form.form_initial(purchase_services.order_document(order))
+    header, lines = form_document.form_initial(purchase_services.order_document(order))
     response = client.post(
         reverse("orders:purchase_edit", args=[order.pk]), post_data(header, lines, initial_forms=2), follow=True
     )
@@ -377,7 +377,7 @@ def test_a_refusal_about_a_mapping_is_said_at_its_field(client, purchaser):
 def test_a_single_batch_that_is_not_the_whole_line_is_shown_not_silently_made_whole(db):
     # The PO document's minimal example: a line of 10 with one batch of 70.
     minimal = parse_order_document(by_title("Example - minimal PO").encode())
-    header, lines = order_form.form_initial(minimal)
+    header, lines = form_document.form_initial(minimal)
     assert lines[0]["batches"] == "70@2024-01-28"
     form = order_form.OrderLineForm(post_data(header, lines), prefix="lines-0", change=True)
     assert not form.is_valid()
@@ -394,7 +394,7 @@ def test_in_finnish_the_edit_form_keeps_its_dates_and_says_errors_in_finnish(cli
     page = client.get(reverse("orders:purchase_edit", args=[order.pk])).content.decode()
     # A date input shows only an ISO date; 15.02.2027 would show (and save) nothing.
     assert 'name="lines-1-requested_date" value="2027-02-15"' in page
-    header, lines = order_form.form_initial(purchase_services.order_document(order))
+    header, lines = form_document.form_initial(purchase_services.order_document(order))
     lines[1]["quantity"] = "paljon"
     data = post_data(header, lines, initial_forms=2)
     page = html.unescape(client.post(reverse("orders:purchase_edit", args=[order.pk]), data).content.decode())
@@ -404,11 +404,11 @@ def test_in_finnish_the_edit_form_keeps_its_dates_and_says_errors_in_finnish(cli
 
 def test_the_sample_and_what_the_forms_make_validate_against_ubl_21(purchaser):
     require_shared()
-    assert schema.validate(build_order_document(order_form.sample_order()), XSD_DIR) == []
-    header, lines = order_form.form_initial(reference_order())
+    assert schema.validate(build_order_document(form_document.sample_order()), XSD_DIR) == []
+    header, lines = form_document.form_initial(reference_order())
     header["integration"] = buyer_integration(purchaser).pk
     cleaned_header, rows = bound(post_data(header, lines), change=False)
-    made = order_form.document_from_form(None, cleaned_header, rows, number="V-1")
+    made = form_document.document_from_form(None, cleaned_header, rows, number="V-1")
     made.buyer_customer_party = ubl.CustomerParty(ubl.Party([ubl.Identifier("NORDIC")]), buyer_contact=ubl.Contact("b"))
     made.seller_supplier_party = ubl.SupplierParty(ubl.Party([ubl.Identifier("V-100")]))
     assert schema.validate(build_order_document(made), XSD_DIR) == []
@@ -416,7 +416,7 @@ def test_the_sample_and_what_the_forms_make_validate_against_ubl_21(purchaser):
 
 def test_an_order_with_more_lines_than_the_form_takes_is_changed_by_its_xml(client, purchaser):
     integration = buyer_integration(purchaser)
-    document = order_form.sample_order("BIG-1")
+    document = form_document.sample_order("BIG-1")
     document.lines = [copy.deepcopy(document.lines[1]) for _ in range(501)]
     for n, line in enumerate(document.lines, 1):
         line.id = str(n)
@@ -435,7 +435,7 @@ def test_quantity_zero_in_the_change_form_cancels_the_line_with_its_batches(clie
         integration=integration, document=mapped_sample("Z-1"), user=purchaser
     )
     client.force_login(purchaser)
-    header, lines = order_form.form_initial(purchase_services.order_document(order))
+    header, lines = form_document.form_initial(purchase_services.order_document(order))
     assert lines[0]["batches"]  # two batches, left as they are
     lines[0]["quantity"] = "0"
     data = post_data(header, lines, initial_forms=2)
