@@ -20,11 +20,17 @@ def delivery_batches(text: str, *, where: str = "") -> list[tuple[Decimal, date]
         try:
             day = date.fromisoformat(when.strip())
         except ValueError:
-            raise forms.ValidationError(f"{where}“{part}” is not quantity@YYYY-MM-DD") from None
+            raise forms.ValidationError(
+                _("%(where)s“%(part)s” is not quantity@YYYY-MM-DD, such as 40@2027-01-15"),
+                params={"where": where, "part": part},
+            ) from None
         try:
             quantity = _BATCH_QUANTITY.clean(qty.strip())
         except forms.ValidationError as exc:
-            raise forms.ValidationError(f"{where}“{part}”: {' '.join(exc.messages)}") from None
+            raise forms.ValidationError(
+                _("%(where)s“%(part)s”: %(problem)s"),
+                params={"where": where, "part": part, "problem": " ".join(exc.messages)},
+            ) from None
         result.append((quantity, day))
     return result
 
@@ -141,56 +147,6 @@ class UploadForm(IntegrationChoiceMixin, forms.Form):
                 % {"size": f"{upload.size:,}", "limit": f"{max_body():,}"}
             )
         return upload
-
-
-class OrderHeaderForm(IntegrationChoiceMixin, forms.Form):
-    order_number = XmlTextField(label=_("Order number"), max_length=100)
-    supplier = XmlTextField(
-        label=_("Supplier"), max_length=200, help_text=_("The supplier's identifier (a company mapping)")
-    )
-    buyer_contact = XmlTextField(
-        label=_("Buyer contact"), max_length=200, help_text=_("Your ERP user identifier (a user mapping)")
-    )
-    currency = XmlTextField(label=_("Currency"), max_length=3, initial="EUR")
-    note = XmlTextField(label=_("Note"), max_length=1000, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._integration_field()
-
-
-class OrderLineForm(forms.Form):
-    item_name = XmlTextField(label=_("Item name"), max_length=300)
-    buyers_item_id = XmlTextField(label=_("Buyers item id"), max_length=100, required=False)
-    sellers_item_id = XmlTextField(label=_("Sellers item id"), max_length=100, required=False)
-    quantity = DecimalField(label=_("Quantity"), min_value=Decimal("0.0001"), max_digits=18, decimal_places=4)
-    unit_code = XmlTextField(label=_("Unit code"), max_length=10, initial="PCE")
-    price = DecimalField(
-        label=_("Price"), min_value=Decimal("0"), max_digits=18, decimal_places=4, help_text=_("per base quantity")
-    )
-    base_quantity = DecimalField(
-        label=_("Base quantity"), min_value=Decimal("0.0001"), initial=1, max_digits=18, decimal_places=4
-    )
-    requested_date = forms.DateField(label=_("Requested date"), widget=forms.DateInput(attrs={"type": "date"}))
-    batches = forms.CharField(
-        label=_("Batches"),
-        required=False,
-        max_length=1000,
-        help_text=_("Split into delivery batches: quantity@YYYY-MM-DD; … (must add up to the quantity)"),
-    )
-
-    def clean_batches(self):
-        return delivery_batches(self.cleaned_data["batches"])
-
-    def clean(self):
-        data = super().clean()
-        batches, quantity = data.get("batches"), data.get("quantity")
-        if batches and quantity is not None and sum(q for q, _ in batches) != quantity:
-            self.add_error("batches", f"The batches add up to {sum(q for q, _ in batches)}, the line is {quantity}.")
-        return data
-
-
-OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=1, min_num=1, validate_min=True, max_num=500)
 
 
 class SalesAnswerForm(forms.Form):

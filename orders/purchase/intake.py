@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date
-from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -17,7 +15,7 @@ from mappings.models import CompanyMapping, Integration, UserMapping
 from orders import bounds
 from orders.models import ErpClient, PurchaseOrder
 
-from . import services
+from . import form_document, services
 
 
 def order_from_xml(integration: Integration, data: bytes, user=None) -> PurchaseOrder:
@@ -64,13 +62,29 @@ def erp_client_for(authorization: str) -> ErpClient | None:
     return ErpClient.objects.select_related("integration").filter(token_hash=digest, active=True).first()
 
 
+def _mapping_problems(integration: Integration, header: dict) -> tuple[list[Problem], CompanyMapping | None]:
+    """What the form's supplier and buyer contact lack at Jakamo's end, and the supplier's mapping."""
+    problems = []
+    vendor = None
+    if "supplier" in header:
+        vendor = CompanyMapping.objects.filter(integration=integration, identifier=header["supplier"]).first()
+        if vendor is None:
+            problems.append(
+                Problem(_("no company mapping for supplier “%(id)s”") % {"id": header["supplier"]}, "supplier")
+            )
+    if not UserMapping.objects.filter(integration=integration, identifier=header["buyer_contact"]).exists():
+        problems.append(
+            Problem(_("no user mapping for buyer contact “%(id)s”") % {"id": header["buyer_contact"]}, "buyer_contact")
+        )
+    return problems, vendor
+
+
 def order_from_form(integration: Integration, header: dict, lines: list[dict], user=None) -> PurchaseOrder:
     """Build an Order from the order form's cleaned data (lines with their delivery batches)."""
-    vendor = CompanyMapping.objects.filter(integration=integration, identifier=header["supplier"]).first()
-    contact = UserMapping.objects.filter(integration=integration, identifier=header["buyer_contact"]).first()
-    problems = []
+    problems, vendor = _mapping_problems(integration, header)
     if not integration.buyer_party_id:
-        problems.append(
+        problems.insert(
+            0,
             Problem(
                 _(
                     "%(integration)s has no id for our company: set “Buyer party id” on the integration's page; "
@@ -78,58 +92,30 @@ def order_from_form(integration: Integration, header: dict, lines: list[dict], u
                 )
                 % {"integration": integration.name},
                 "BuyerCustomerParty/Party/PartyIdentification/ID",
-            )
+            ),
         )
-    if vendor is None:
-        problems.append(Problem(f"no company mapping for supplier “{header['supplier']}”", "supplier"))
-    if contact is None:
-        problems.append(Problem(f"no user mapping for buyer contact “{header['buyer_contact']}”", "buyer_contact"))
     if problems:
         raise services.OrderRefused(problems)
-    number = header["order_number"]
-    currency = header.get("currency") or "EUR"
-    order_lines = []
-    for n, line in enumerate(lines, 1):
-        batches = line.get("batches") or [(line["quantity"], line["requested_date"])]
-        order_lines.append(
-            ubl.OrderLine(
-                id=str(n),
-                quantity=ubl.Quantity(line["quantity"], line.get("unit_code") or "PCE"),
-                deliveries=[
-                    ubl.Delivery(
-                        id=f"{number}-{n}-{b}",
-                        quantity=ubl.Quantity(qty, line.get("unit_code") or "PCE"),
-                        requested_end_date=when,
-                    )
-                    for b, (qty, when) in enumerate(batches, 1)
-                ],
-                price=ubl.Price(
-                    ubl.Amount(line["price"], currency),
-                    ubl.Quantity(line.get("base_quantity") or Decimal(1), line.get("unit_code") or "PCE"),
-                ),
-                item=ubl.Item(
-                    name=line["item_name"],
-                    buyers_item_identification=ubl.ItemIdentification(line["buyers_item_id"])
-                    if line.get("buyers_item_id")
-                    else None,
-                    sellers_item_identification=ubl.ItemIdentification(line["sellers_item_id"])
-                    if line.get("sellers_item_id")
-                    else None,
-                ),
-            )
-        )
-    document = ubl.OrderDocument(
-        kind=ubl.ORDER,
-        id=number,
-        issue_date=date.today(),
-        document_currency_code=currency,
-        notes=[header["note"]] if header.get("note") else [],
-        buyer_customer_party=ubl.CustomerParty(
-            ubl.Party([ubl.Identifier(integration.buyer_party_id)]), buyer_contact=ubl.Contact(id=contact.identifier)
-        ),
-        seller_supplier_party=ubl.SupplierParty(
-            ubl.Party([ubl.Identifier(vendor.identifier)], name=vendor.company_name)
-        ),
-        lines=order_lines,
+    document = form_document.document_from_form(None, header, lines, number=header["order_number"])
+    document.buyer_customer_party = ubl.CustomerParty(
+        ubl.Party([ubl.Identifier(integration.buyer_party_id)]), buyer_contact=ubl.Contact(id=header["buyer_contact"])
+    )
+    document.seller_supplier_party = ubl.SupplierParty(
+        ubl.Party([ubl.Identifier(vendor.identifier)], name=vendor.company_name)
     )
     return services.purchase_order_create(integration=integration, document=document, user=user)
+
+
+def order_change_from_form(order: PurchaseOrder, header: dict, lines: list[dict], user=None) -> PurchaseOrder:
+    """Revise the order with the order-change form's cleaned data: its current document with the
+    form's fields put in, sent as an OrderChange. Raises OrderRefused or Refused."""
+    problems, _vendor = _mapping_problems(order.integration, header)
+    if problems:
+        raise services.OrderRefused(problems)
+    document = form_document.document_from_form(services.order_document(order), header, lines)
+    contact = document.buyer_customer_party.buyer_contact if document.buyer_customer_party else None
+    if contact is None or contact.id != header["buyer_contact"]:
+        # Another person's name and details would go out under the new id.
+        document.buyer_customer_party = document.buyer_customer_party or ubl.CustomerParty(ubl.Party())
+        document.buyer_customer_party.buyer_contact = ubl.Contact(id=header["buyer_contact"])
+    return services.purchase_order_revise(order=order, document=document, user=user)

@@ -20,14 +20,13 @@ from django.views.decorators.http import require_POST
 from common.csv_export import csv_response, wants_csv
 from common.errors import Refused
 from common.params import max_body
-from exchange.models import OutboxMessage
 from orders import deviations as dv
 from orders import selectors
-from orders.forms import AcceptForm, LinesForm, OrderHeaderForm, OrderLineFormSet, ReceiveForm, RejectForm, UploadForm
+from orders.forms import AcceptForm, LinesForm, ReceiveForm, RejectForm, UploadForm
 from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder
 from orders.transitions import PURCHASE_LINE
 
-from . import services
+from . import form_views, services
 
 view_po = permission_required("common.view_purchase_orders", raise_exception=True)
 review = permission_required("common.review_confirmations", raise_exception=True)
@@ -206,7 +205,8 @@ def _line_rows(lines, latest, fmt: _Formats) -> str:
 
 
 def _receive_rows(batches, fmt: _Formats) -> str:
-    """The receive form's rows, one input per open batch (named as ReceiveForm's fields)."""
+    """The receive form's rows, one input per open batch (named as ReceiveForm's fields), each
+    named for screen readers by its line and batch."""
     label = _("Received now, line %(line)s, batch %(batch)s")
     return mark_safe(
         "\n  ".join(
@@ -453,24 +453,6 @@ def _refused(request, exc: services.OrderRefused, what: str):
 
 
 @manage_po
-def purchase_new(request):
-    header = OrderHeaderForm(request.POST or None, prefix="order")
-    lines = OrderLineFormSet(request.POST or None, prefix="lines")
-    if request.method == "POST" and header.is_valid() and lines.is_valid():
-        from . import intake
-
-        rows = [form.cleaned_data for form in lines if form.cleaned_data]
-        try:
-            order = intake.order_from_form(header.cleaned_data["integration"], header.cleaned_data, rows, request.user)
-        except services.OrderRefused as exc:
-            _refused(request, exc, "The order")
-        else:
-            messages.success(request, _("Order %(v1)s saved and queued for Jakamo.") % {"v1": order.order_number})
-            return redirect(order)
-    return render(request, "orders/purchase_new.html", {"header": header, "lines": lines, "upload": UploadForm()})
-
-
-@manage_po
 @require_POST
 def purchase_upload(request):
     from . import intake
@@ -485,24 +467,8 @@ def purchase_upload(request):
     except services.OrderRefused as exc:
         _refused(request, exc, f"“{form.cleaned_data['file'].name}”")
         return redirect("orders:purchase_new")
-    _say_saved(request, order)
+    form_views.say_saved(request, order)
     return redirect(order)
-
-
-def _say_saved(request, order: PurchaseOrder):
-    """What became of a new order: queued for Jakamo, or held, saying why and what to do."""
-    blocked = [m for m in selectors.send_problems(order) if m.status == OutboxMessage.Status.BLOCKED]
-    if not blocked:
-        messages.success(request, _("Order %(v1)s saved and queued for Jakamo.") % {"v1": order.order_number})
-        return
-    messages.warning(
-        request,
-        _(
-            "Order %(v1)s is saved but not sent: %(v2)s An integration admin adds the mapping on the "
-            "integration's page; the order then goes to Jakamo by itself."
-        )
-        % {"v1": order.order_number, "v2": " ".join(m.blocked_reason for m in blocked)},
-    )
 
 
 @manage_po
