@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DecimalField, XmlTextField
+from common.forms import DateField, DecimalField, XmlTextField
 from common.params import max_body
 
 # A batch's quantity as the line's own is checked: above zero, finite, and what the columns hold.
@@ -62,13 +62,10 @@ class LinesForm(forms.Form):
 class ReceiveForm(forms.Form):
     """One row per delivery batch: the quantity received now (blank: nothing)."""
 
-    received_date = forms.DateField(
-        label=_("Received date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    event_date = forms.DateField(
+    received_date = DateField(label=_("Received date"), initial=date.today)
+    event_date = DateField(
         label=_("Event date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("When the receipt happened, if not the received date"),
     )
     everything = forms.BooleanField(required=False, label=_("Receive everything still open"))
@@ -169,7 +166,7 @@ class OrderLineForm(forms.Form):
     base_quantity = DecimalField(
         label=_("Base quantity"), min_value=Decimal("0.0001"), initial=1, max_digits=18, decimal_places=4
     )
-    requested_date = forms.DateField(label=_("Requested date"), widget=forms.DateInput(attrs={"type": "date"}))
+    requested_date = DateField(label=_("Requested date"))
     batches = forms.CharField(
         label=_("Batches"),
         required=False,
@@ -212,9 +209,7 @@ class SalesAnswerForm(forms.Form):
             self.fields[p + "unit_price"] = DecimalField(
                 required=False, min_value=Decimal(0), max_digits=18, decimal_places=6
             )
-            self.fields[p + "promised_date"] = forms.DateField(
-                required=False, widget=forms.DateInput(attrs={"type": "date"})
-            )
+            self.fields[p + "promised_date"] = DateField(required=False)
             if allow_new_batches or len(line.batches.all()) > 1:
                 self.fields[p + "batches"] = forms.CharField(required=False, max_length=1000)
             self.fields[p + "leave_open"] = forms.BooleanField(required=False)
@@ -255,9 +250,7 @@ class SalesAnswerForm(forms.Form):
 
 
 class DeliverForm(forms.Form):
-    delivery_date = forms.DateField(
-        label=_("Delivery date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    delivery_date = DateField(label=_("Delivery date"), initial=date.today)
     tracking_number = XmlTextField(label=_("Tracking number"), required=False, max_length=200)
     lines = forms.CharField(
         label=_("Lines"),
