@@ -240,7 +240,7 @@ def _compare_rows(comparison, fmt: _Formats) -> str:
         price_differs = any(d.kind == dv.PRICE for d in line.deviations)
         rows.append(
             '<tr class="line">\n'
-            f"      <th>{escape(line.line_id)}</th><td></td><td>{escape(line.status or dash)}</td>\n"
+            f"      <th>{escape(line.line_id)}</th><td></td><td>{escape(PURCHASE_LINE.label(line.status)) if line.status else dash}</td>\n"
             f'      <td class="num">{plain(line.ordered_quantity)}</td>\n'
             f'      <td class="num{" deviates" if quantity_differs else ""}">{plain(line.confirmed_quantity)}</td>\n'
             f'      <td class="num">{fmt.number(line.ordered_unit_price, 4) if line.ordered_unit_price is not None else ""}'

@@ -63,9 +63,15 @@ def demo_data(live_server):
     return live_server.url
 
 
-def sign_in_as(page, url: str, username: str, password: str = "demo-pass-2026") -> None:
-    page.goto(f"{url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("header.top")
+@pytest.fixture
+def sign_in_as():
+    """Sign a demo person in (demo_setup's password)."""
+
+    def sign_in(page, url: str, username: str, password: str = "demo-pass-2026") -> None:
+        page.goto(f"{url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_selector("header.top")
+
+    return sign_in

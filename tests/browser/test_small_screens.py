@@ -6,7 +6,6 @@ sideways. Runs on make demo's data."""
 import pytest
 
 from tests.browser.a11y import assert_accessible
-from tests.browser.conftest import sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +26,7 @@ def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
-def test_the_header_holds_the_admins_navigation_at_1366(demo_data, page, artifacts):
+def test_the_header_holds_the_admins_navigation_at_1366(demo_data, page, artifacts, sign_in_as):
     page.set_viewport_size({"width": 1366, "height": 800})
     sign_in_as(page, demo_data, "admin")
     header = page.locator("header.top")
@@ -40,7 +39,7 @@ def test_the_header_holds_the_admins_navigation_at_1366(demo_data, page, artifac
     page.screenshot(path=str(artifacts / "header-admin-1366.png"))
 
 
-def test_every_page_works_at_390_with_the_keyboard(demo_data, page, artifacts):
+def test_every_page_works_at_390_with_the_keyboard(demo_data, page, artifacts, sign_in_as):
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in_as(page, demo_data, "admin")
     # The first Tab reaches the skip link, and it takes the focus past the navigation.
