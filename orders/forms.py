@@ -53,7 +53,9 @@ class LinesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.line_ids = list(line_ids)
         for line_id in self.line_ids:
-            self.fields[f"accept_{line_id}"] = forms.BooleanField(required=False, label=f"Accept line {line_id}")
+            self.fields[f"accept_{line_id}"] = forms.BooleanField(
+                required=False, label=_("Accept line %(line)s") % {"line": line_id}
+            )
 
     def accepted(self) -> list[str]:
         return [line_id for line_id in self.line_ids if self.cleaned_data.get(f"accept_{line_id}")]
