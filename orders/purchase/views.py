@@ -203,12 +203,15 @@ def _line_rows(lines, latest, fmt: _Formats) -> str:
 
 
 def _receive_rows(batches, fmt: _Formats) -> str:
-    """The receive form's rows, one input per open batch (named as ReceiveForm's fields)."""
+    """The receive form's rows, one input per open batch (named as ReceiveForm's fields), each
+    labelled for screen readers with its line and batch (the column header alone does not say which)."""
+    label = _("Received now, line %(line)s batch %(batch)s")
     return mark_safe(
         "\n  ".join(
             f"<tr><td>{escape(b.line.line_id)}</td><td>{escape(b.batch_id)}</td>"
             f'<td class="num">{fmt.number(b.open_quantity, -4)}</td>'
-            f'<td><input type="number" name="qty_{b.pk}" min="0" step="0.0001" id="id_qty_{b.pk}"></td></tr>'
+            f'<td><input type="number" name="qty_{b.pk}" min="0" step="0.0001" id="id_qty_{b.pk}" '
+            f'aria-label="{escape(label % {"line": b.line.line_id, "batch": b.batch_id})}"></td></tr>'
             for b in batches
         )
     )
@@ -269,12 +272,13 @@ def _compare_rows(comparison, fmt: _Formats) -> str:
 
 
 def _accept_boxes(line_ids) -> str:
-    """Line by line: a box per line (accept_<line id>, LinesForm's names)."""
+    """Line by line: a box per line (accept_<line id>, LinesForm's names and labels)."""
+    label = _("Accept line %(line)s")
     return mark_safe(
         "".join(
-            f'<p><label for="id_accept_{i}">Accept line {i}:</label> <input type="checkbox" name="accept_{i}" '
-            f'id="id_accept_{i}"></p>'
-            for i in map(escape, line_ids)
+            f'<p><label for="id_accept_{i}">{escape(label % {"line": line_id})}:</label> '
+            f'<input type="checkbox" name="accept_{i}" id="id_accept_{i}"></p>'
+            for line_id, i in ((line_id, escape(line_id)) for line_id in line_ids)
         )
     )
 
