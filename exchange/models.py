@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from mappings.models import Integration
 
+from . import advice
+
 
 class SyncState(models.Model):
     """The engine's state of one integration's queue: the lease that lets one worker drain it, when
@@ -157,7 +159,11 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_error = models.TextField(blank=True)
+    # "What to do": the advice's code and parameters (exchange.advice), said in the reader's language
+    # when shown. ``explanation`` holds the English sentence of messages recorded before the codes.
     explanation = models.TextField(blank=True)
+    explanation_code = models.CharField(max_length=40, blank=True)
+    explanation_params = models.JSONField(default=dict, blank=True)
     blocked_reason = models.TextField(blank=True)
     # What pre-flight must find before this may go: {"companies": [...], "users": [...]}.
     required_mappings = models.JSONField(default=dict, blank=True)
@@ -178,6 +184,11 @@ class OutboxMessage(models.Model):
 
     def get_absolute_url(self):
         return reverse("exchange:outbox_detail", args=[self.pk])
+
+    @property
+    def advice(self) -> str:
+        """What to do about it, in the reader's language."""
+        return advice.say(self.explanation_code, self.explanation_params, self.explanation)
 
     @property
     def text(self) -> str:

@@ -28,7 +28,7 @@ from jakamo.errors import JakamoHTTPError, OutcomeUnknownError, RejectedError, T
 from mappings.models import Integration
 from mappings.preflight import missing_mappings
 
-from . import transitions
+from . import advice, transitions
 from .models import Attempt, AuditEntry, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,10 @@ def send(pk: int) -> OutboxMessage | None:
             )
         _log(row, started, exc.status, "rejected", exc.reason)
         return _set(
-            row, Status.REJECTED, last_error=str(exc), explanation=explanation.explanation if explanation else ""
+            row,
+            Status.REJECTED,
+            last_error=str(exc),
+            **(advice.kept(explanation.code, explanation.params) if explanation else advice.cleared()),
         )
     except OutcomeUnknownError as exc:
         _log(row, started, exc.status, "unknown", str(exc))
@@ -222,9 +225,7 @@ def send(pk: int) -> OutboxMessage | None:
             row,
             Status.UNKNOWN,
             last_error=str(exc),
-            explanation="The request was sent but no answer came, so Jakamo may or may not have applied it. "
-            "Repeating it could apply it twice (for a partial receipt: count the goods twice). Check the order "
-            "in Jakamo, then mark this message as sent, or resend it.",
+            **advice.kept("no_answer"),
         )
     except TransientError as exc:
         _log(row, started, exc.status, "retry", str(exc))
@@ -233,7 +234,7 @@ def send(pk: int) -> OutboxMessage | None:
         _log(row, started, exc.status, "unknown", str(exc))
         return _set(row, Status.UNKNOWN, last_error=str(exc))
     _log(row, started, result.status, "sent", result.body[:500])
-    return _set(row, Status.SENT, sent_at=now, last_error="", explanation="")
+    return _set(row, Status.SENT, sent_at=now, last_error="", **advice.cleared())
 
 
 def _log(row, started, status, outcome, detail):
@@ -263,8 +264,7 @@ def send_due(limit: int = 200) -> int:
                     row,
                     Status.UNKNOWN,
                     why="its worker stopped mid-send",
-                    explanation="The worker sending this message stopped mid-send; it may or may not have reached "
-                    "Jakamo. Check the order in Jakamo, then mark it sent or resend it.",
+                    **advice.kept("worker_stopped"),
                 )
     due = (
         OutboxMessage.objects.filter(status__in=[Status.PENDING, Status.RETRY], next_attempt_at__lte=now)
@@ -282,7 +282,7 @@ def send_due(limit: int = 200) -> int:
 def resend(row: OutboxMessage, user, note: str = "") -> OutboxMessage:
     with transaction.atomic():
         AuditEntry.objects.create(user=user, action="resend", outbox=row, note=note or f"status was {row.status}")
-        _set(row, Status.PENDING, by=user, why=note, next_attempt_at=timezone.now(), explanation="")
+        _set(row, Status.PENDING, by=user, why=note, next_attempt_at=timezone.now(), **advice.cleared())
         transaction.on_commit(lambda: schedule_send(row.pk))
     return row
 
