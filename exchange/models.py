@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from mappings import preflight
 from mappings.models import Integration
 
 from . import advice
@@ -164,7 +165,10 @@ class OutboxMessage(models.Model):
     explanation = models.TextField(blank=True)
     explanation_code = models.CharField(max_length=40, blank=True)
     explanation_params = models.JSONField(default=dict, blank=True)
+    # What a blocked message waits for ([{"kind", "identifier", "role"}], mappings.preflight), said in
+    # the reader's language; ``blocked_reason`` is its English copy for the ERP and for searching.
     blocked_reason = models.TextField(blank=True)
+    blocked_mappings = models.JSONField(default=list, blank=True)
     # What pre-flight must find before this may go: {"companies": [...], "users": [...]}.
     required_mappings = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
@@ -189,6 +193,14 @@ class OutboxMessage(models.Model):
     def advice(self) -> str:
         """What to do about it, in the reader's language."""
         return advice.say(self.explanation_code, self.explanation_params, self.explanation)
+
+    @property
+    def blocked_text(self) -> str:
+        """Why it is blocked, in the reader's language."""
+        if not self.blocked_mappings:
+            return self.blocked_reason
+        name = self.integration.name
+        return " ".join(preflight.sentence(m["role"], m["identifier"], name) for m in self.blocked_mappings)
 
     @property
     def text(self) -> str:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import Refused
 from jakamo.errors import JakamoHTTPError, OutcomeUnknownError, RejectedError, TransientError
 from mappings.models import Integration
-from mappings.preflight import missing_mappings
+from mappings.preflight import in_english, missing_mappings
 
 from . import advice, transitions
 from .models import Attempt, AuditEntry, OutboxMessage
@@ -69,7 +69,8 @@ def enqueue(
         partner=partner,
         repeat_safe=repeat_safe,
         required_mappings=required,
-        blocked_reason=" ".join(m.sentence for m in missing),
+        blocked_reason=in_english(missing),
+        blocked_mappings=[m.as_record() for m in missing],
         next_attempt_at=None if missing else timezone.now(),
         created_by=user,
     )
@@ -108,9 +109,11 @@ def release_blocked(integration: Integration) -> int:
     for row in OutboxMessage.objects.filter(integration=integration, status=Status.BLOCKED):
         missing = missing_mappings(integration, row.required_mappings)
         if missing:
-            reason = " ".join(m.sentence for m in missing)
-            if reason != row.blocked_reason:
-                OutboxMessage.objects.filter(pk=row.pk).update(blocked_reason=reason)
+            still = [m.as_record() for m in missing]
+            if still != row.blocked_mappings:
+                OutboxMessage.objects.filter(pk=row.pk).update(
+                    blocked_reason=in_english(missing), blocked_mappings=still
+                )
             continue
         if transitions.claim(
             OutboxMessage,
@@ -119,6 +122,7 @@ def release_blocked(integration: Integration) -> int:
             Status.PENDING,
             via="mapping saved",
             blocked_reason="",
+            blocked_mappings=[],
             next_attempt_at=timezone.now(),
         ):
             released += 1

@@ -5,17 +5,59 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import CompanyMapping, Integration, Kind, UserMapping
+
+# What is missing, by the role the identifier plays; said in the reader's language when shown.
+SENTENCES = {
+    "supplier": _(
+        "No company mapping for the supplier identifier “%(identifier)s” in %(integration)s. Add it under "
+        "Company mappings."
+    ),
+    "customer": _(
+        "No company mapping for the customer identifier “%(identifier)s” in %(integration)s. Add it under "
+        "Company mappings."
+    ),
+    "buyer_contact": _(
+        "No user mapping for the buyer contact “%(identifier)s” in %(integration)s. Add it under User mappings."
+    ),
+    "seller_contact": _(
+        "No user mapping for the seller contact “%(identifier)s” in %(integration)s. Add it under User mappings."
+    ),
+}
+
+
+def sentence(role: str, identifier: str, integration_name: str) -> str:
+    return gettext(SENTENCES[role]) % {"identifier": identifier or gettext("(empty)"), "integration": integration_name}
 
 
 @dataclass
 class Missing:
     kind: str  # company | user
     identifier: str
-    sentence: str
+    role: str  # a key of SENTENCES
+    integration_name: str
     add_url: str
+
+    @property
+    def sentence(self) -> str:
+        return sentence(self.role, self.identifier, self.integration_name)
+
+    def as_record(self) -> dict:
+        """As a blocked message keeps it: what is missing, no sentence."""
+        return {"kind": self.kind, "identifier": self.identifier, "role": self.role}
+
+
+def in_english(missing: list[Missing]) -> str:
+    """The sentences for machines and searches (the ERP's answer, the message history's search),
+    in the portal's own language whoever made the change."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return " ".join(m.sentence for m in missing)
 
 
 def required_for(integration: Integration, document) -> dict[str, list[str]]:
@@ -42,16 +84,8 @@ def missing_mappings(integration: Integration, required: dict[str, list[str]]) -
     )
     for identifier in required.get("companies", []):
         if identifier not in known_companies:
-            what = "supplier" if integration.kind == Kind.PURCHASE_ORDER else "customer"
-            missing.append(
-                Missing(
-                    "company",
-                    identifier,
-                    f"No company mapping for the {what} identifier “{identifier or '(empty)'}” in "
-                    f"{integration.name}. Add it under Company mappings.",
-                    add_url,
-                )
-            )
+            role = "supplier" if integration.kind == Kind.PURCHASE_ORDER else "customer"
+            missing.append(Missing("company", identifier, role, integration.name, add_url))
     known_users = set(
         UserMapping.objects.filter(integration=integration, identifier__in=required.get("users", [])).values_list(
             "identifier", flat=True
@@ -59,14 +93,6 @@ def missing_mappings(integration: Integration, required: dict[str, list[str]]) -
     )
     for identifier in required.get("users", []):
         if identifier not in known_users:
-            contact = "buyer contact" if integration.kind == Kind.PURCHASE_ORDER else "seller contact"
-            missing.append(
-                Missing(
-                    "user",
-                    identifier,
-                    f"No user mapping for the {contact} “{identifier or '(empty)'}” in {integration.name}. "
-                    "Add it under User mappings.",
-                    add_url,
-                )
-            )
+            role = "buyer_contact" if integration.kind == Kind.PURCHASE_ORDER else "seller_contact"
+            missing.append(Missing("user", identifier, role, integration.name, add_url))
     return missing

@@ -199,3 +199,21 @@ def test_the_advice_is_kept_as_a_code_and_said_in_the_readers_language(network, 
 def test_advice_recorded_before_the_codes_is_shown_as_it_was(db):
     row = OutboxMessage(explanation="Check the order in Jakamo.", explanation_code="")
     assert row.advice == "Check the order in Jakamo."
+
+
+def test_a_blocked_message_keeps_what_is_missing_and_says_it_in_the_readers_language(
+    network, po_integration, monkeypatch
+):
+    from django.utils import translation
+
+    import mappings.preflight
+
+    row = order_row(po_integration, number="O-BLK")  # no mappings at all
+    assert row.status == Status.BLOCKED
+    assert {"kind": "company", "identifier": "V-100", "role": "supplier"} in row.blocked_mappings
+    assert "“V-100”" in row.blocked_reason  # the English copy the ERP and the search read
+    seen = []
+    monkeypatch.setattr(mappings.preflight, "gettext", lambda text: seen.append(translation.get_language()) or text)
+    with translation.override("fi"):
+        assert "“V-100”" in OutboxMessage.objects.get(pk=row.pk).blocked_text
+    assert "fi" in seen
