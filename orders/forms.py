@@ -196,6 +196,14 @@ class SalesAnswerForm(forms.Form):
     batch of the customer's, or new batches allowed), and a Draft box only where Draft is allowed."""
 
     FIELDS = ("quantity", "unit_price", "promised_date", "batches", "leave_open", "draft")
+    LABELS = {
+        "quantity": _("Quantity, line %(line)s"),
+        "unit_price": _("Unit price, line %(line)s"),
+        "promised_date": _("Promised date, line %(line)s"),
+        "batches": _("Batches, line %(line)s"),
+        "leave_open": _("Leave open, line %(line)s"),
+        "draft": _("Draft, line %(line)s"),
+    }
 
     note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -217,6 +225,13 @@ class SalesAnswerForm(forms.Form):
             self.fields[p + "leave_open"] = forms.BooleanField(required=False)
             if allow_draft:
                 self.fields[p + "draft"] = forms.BooleanField(required=False)
+            # The page shows these in a table under column headers: each still needs its own name,
+            # saying which line it is for, for a screen reader and for an error message.
+            for name, label in self.LABELS.items():
+                if p + name in self.fields:
+                    text = label % {"line": line.line_id}
+                    self.fields[p + name].label = text
+                    self.fields[p + name].widget.attrs["aria-label"] = text
 
     def rows(self):
         """(line row, its fields in FIELDS order, None where the line has no such field)."""

@@ -22,11 +22,11 @@
     });
   }
 
-  // A table wider than the screen scrolls inside itself (portal.css); one the keyboard cannot
-  // scroll otherwise (no link or field in it) takes the focus, so arrow keys scroll it.
+  // A table or message body wider than the screen scrolls inside itself (portal.css); it takes the
+  // focus, so the keyboard can scroll it too (arrow keys).
   function scrollable() {
-    document.querySelectorAll("main table").forEach(function (table) {
-      var scrolls = table.scrollWidth > table.clientWidth + 1;
+    document.querySelectorAll("main table, main pre").forEach(function (table) {
+      var scrolls = table.scrollWidth > table.clientWidth + 1 || table.scrollHeight > table.clientHeight + 1;
       if (scrolls && !table.hasAttribute("tabindex")) {
         table.setAttribute("tabindex", "0");
         table.dataset.scrollFocus = "1";

@@ -12,6 +12,26 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAGES = ["/", "/orders/purchase/", "/orders/purchase/review/", "/orders/sales/", "/messages/", "/sandbox/"]
 
 
+def detail_pages() -> list[str]:
+    """One page of each kind with a form or a wide table: an order of each side, a shipment, an
+    integration, a message, the sandbox's order."""
+    from exchange.models import InboxMessage
+    from mappings.models import Integration
+    from orders.models import PurchaseOrder, SalesOrder
+    from sandbox.models import Order
+    from shipments.models import Shipment
+
+    found = [
+        PurchaseOrder.objects.get(order_number="DEMO-1002").get_absolute_url(),
+        SalesOrder.objects.order_by("pk").first().get_absolute_url(),
+        Integration.objects.get(name="Jakamo SO (sandbox)").get_absolute_url(),
+        InboxMessage.objects.order_by("pk").first().get_absolute_url(),
+        f"/sandbox/orders/{Order.objects.order_by('pk').first().pk}/",
+    ]
+    shipment = Shipment.objects.order_by("pk").first()
+    return found + ([shipment.get_absolute_url()] if shipment else [])
+
+
 def fully_inside(inner, outer) -> bool:
     a, b = inner.bounding_box(), outer.bounding_box()
     return (
@@ -59,7 +79,7 @@ def test_every_page_works_at_390_with_the_keyboard(demo_data, page, artifacts, s
     assert page.evaluate("document.activeElement.closest('nav') !== null")
     page.keyboard.press("Escape")
     assert not nav.is_visible() and page.evaluate("document.activeElement.className") == "menu-toggle"
-    for path in PAGES:
+    for path in PAGES + detail_pages():
         page.goto(demo_data + path)
         assert fully_inside(page.locator("#sign-out"), page.locator("header.top")), path
         assert no_sideways_scroll(page), f"{path} scrolls sideways at 390 px"
