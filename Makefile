@@ -23,7 +23,7 @@ demo: venv
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py demo_setup
 	@echo "Starting web server, task cluster and sandbox on http://127.0.0.1:8000 (Ctrl-C stops all)"
-	$(BIN)/honcho --procfile Procfile.demo start
+	deploy/demo-foreground.sh $(BIN)/honcho --procfile Procfile.demo start
 
 # Production settings on PostgreSQL (+ Redis when it answers), gunicorn and the task cluster:
 # see docs/deployment.md. PORT=8100 by default.

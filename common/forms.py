@@ -38,3 +38,22 @@ class DecimalField(forms.DecimalField):
         if value is not None and not value.is_finite():
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return value
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO (yyyy-mm-dd, HTML's "valid date string"),
+    whatever the reader's language: a Finnish "01.12.2026" is no value for ``<input type=date>``, so
+    the browser showed the field empty and the default (today) was lost."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateField(forms.DateField):
+    """A date from the picker (ISO) or typed in the reader's language's own way (23.11.2026 in
+    Finnish) where a browser has no picker: Django's input formats for the active language always
+    include ISO."""
+
+    widget = DateInput

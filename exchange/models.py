@@ -8,7 +8,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from mappings import preflight
 from mappings.models import Integration
+
+from . import advice
 
 
 class SyncState(models.Model):
@@ -157,8 +160,15 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_error = models.TextField(blank=True)
+    # "What to do": the advice's code and parameters (exchange.advice), said in the reader's language
+    # when shown. ``explanation`` holds the English sentence of messages recorded before the codes.
     explanation = models.TextField(blank=True)
+    explanation_code = models.CharField(max_length=40, blank=True)
+    explanation_params = models.JSONField(default=dict, blank=True)
+    # What a blocked message waits for ([{"kind", "identifier", "role"}], mappings.preflight), said in
+    # the reader's language; ``blocked_reason`` is its English copy for the ERP and for searching.
     blocked_reason = models.TextField(blank=True)
+    blocked_mappings = models.JSONField(default=list, blank=True)
     # What pre-flight must find before this may go: {"companies": [...], "users": [...]}.
     required_mappings = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
@@ -178,6 +188,21 @@ class OutboxMessage(models.Model):
 
     def get_absolute_url(self):
         return reverse("exchange:outbox_detail", args=[self.pk])
+
+    @property
+    def advice(self) -> str:
+        """What to do about it, in the reader's language."""
+        return advice.say(self.explanation_code, self.explanation_params, self.explanation)
+
+    @property
+    def blocked_text(self) -> str:
+        """Why it is blocked, in the reader's language."""
+        if not self.blocked_mappings:
+            return self.blocked_reason
+        name = self.integration.name
+        return " ".join(
+            preflight.sentence(m["role"], m["identifier"], name, m.get("checked", "")) for m in self.blocked_mappings
+        )
 
     @property
     def text(self) -> str:

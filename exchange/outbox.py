@@ -26,9 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import Refused
 from jakamo.errors import JakamoHTTPError, OutcomeUnknownError, RejectedError, TransientError
 from mappings.models import Integration
-from mappings.preflight import missing_mappings
+from mappings.preflight import in_english, missing_mappings
 
-from . import transitions
+from . import advice, transitions
 from .models import Attempt, AuditEntry, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ def enqueue(
         partner=partner,
         repeat_safe=repeat_safe,
         required_mappings=required,
-        blocked_reason=" ".join(m.sentence for m in missing),
+        blocked_reason=in_english(missing),
+        blocked_mappings=[m.as_record() for m in missing],
         next_attempt_at=None if missing else timezone.now(),
         created_by=user,
     )
@@ -108,9 +109,11 @@ def release_blocked(integration: Integration) -> int:
     for row in OutboxMessage.objects.filter(integration=integration, status=Status.BLOCKED):
         missing = missing_mappings(integration, row.required_mappings)
         if missing:
-            reason = " ".join(m.sentence for m in missing)
-            if reason != row.blocked_reason:
-                OutboxMessage.objects.filter(pk=row.pk).update(blocked_reason=reason)
+            still = [m.as_record() for m in missing]
+            if still != row.blocked_mappings:
+                OutboxMessage.objects.filter(pk=row.pk).update(
+                    blocked_reason=in_english(missing), blocked_mappings=still
+                )
             continue
         if transitions.claim(
             OutboxMessage,
@@ -119,6 +122,7 @@ def release_blocked(integration: Integration) -> int:
             Status.PENDING,
             via="mapping saved",
             blocked_reason="",
+            blocked_mappings=[],
             next_attempt_at=timezone.now(),
         ):
             released += 1
@@ -224,7 +228,10 @@ def send(pk: int) -> OutboxMessage | None:
             )
         _log(row, started, exc.status, "rejected", exc.reason)
         return _set(
-            row, Status.REJECTED, last_error=str(exc), explanation=explanation.explanation if explanation else ""
+            row,
+            Status.REJECTED,
+            last_error=str(exc),
+            **(advice.kept(explanation.code, explanation.params) if explanation else advice.cleared()),
         )
     except OutcomeUnknownError as exc:
         _log(row, started, exc.status, "unknown", str(exc))
@@ -240,9 +247,7 @@ def send(pk: int) -> OutboxMessage | None:
             row,
             Status.UNKNOWN,
             last_error=str(exc),
-            explanation="The request was sent but no answer came, so Jakamo may or may not have applied it. "
-            "Repeating it could apply it twice (for a partial receipt: count the goods twice). Check the order "
-            "in Jakamo, then mark this message as sent, or resend it.",
+            **advice.kept("no_answer"),
         )
     except TransientError as exc:
         _log(row, started, exc.status, "retry", str(exc))
@@ -251,7 +256,7 @@ def send(pk: int) -> OutboxMessage | None:
         _log(row, started, exc.status, "unknown", str(exc))
         return _set(row, Status.UNKNOWN, last_error=str(exc))
     _log(row, started, result.status, "sent", result.body[:500])
-    return _set(row, Status.SENT, sent_at=now, last_error="", explanation="")
+    return _set(row, Status.SENT, sent_at=now, last_error="", **advice.cleared())
 
 
 def _log(row, started, status, outcome, detail):
@@ -281,8 +286,7 @@ def send_due(limit: int = 200) -> int:
                     row,
                     Status.UNKNOWN,
                     why="its worker stopped mid-send",
-                    explanation="The worker sending this message stopped mid-send; it may or may not have reached "
-                    "Jakamo. Check the order in Jakamo, then mark it sent or resend it.",
+                    **advice.kept("worker_stopped"),
                 )
     due = (
         OutboxMessage.objects.filter(
@@ -302,7 +306,7 @@ def send_due(limit: int = 200) -> int:
 def resend(row: OutboxMessage, user, note: str = "") -> OutboxMessage:
     with transaction.atomic():
         AuditEntry.objects.create(user=user, action="resend", outbox=row, note=note or f"status was {row.status}")
-        _set(row, Status.PENDING, by=user, why=note, next_attempt_at=timezone.now(), explanation="")
+        _set(row, Status.PENDING, by=user, why=note, next_attempt_at=timezone.now(), **advice.cleared())
         transaction.on_commit(lambda: schedule_send(row.pk))
     return row
 

@@ -324,8 +324,9 @@ class JakamoClient:
                 explanation=explanation,
             )
         if status == 404:
-            explanation.explanation = f"{url} was not found (404). Check the integration's base URL and endpoint paths."
+            explanation.explanation = reasons.NOT_FOUND.format(url=url)
             explanation.code = "not_found"
+            explanation.params = {"url": url}
         raise RejectedError(
             f"Jakamo refused the request ({status}): {explanation.reason}",
             status=status,

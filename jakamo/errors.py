@@ -60,6 +60,8 @@ class Explanation:
     reason: str
     explanation: str
     where: str = ""  # the element or setting involved
+    # What fills the explanation's fields, so the portal can say it again in the reader's language.
+    params: dict = field(default_factory=dict)
 
 
 class JakamoHTTPError(JakamoError):

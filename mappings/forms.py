@@ -212,6 +212,20 @@ class CompanyMappingForm(forms.ModelForm):
         }
         # Identifiers and names go into the Orders sent to Jakamo.
         field_classes = {"identifier": XmlTextField, "company_name": XmlTextField, "external_identifier": XmlTextField}
+        # The model's names are English data; people read these, in their language.
+        labels = {
+            "identifier": _("Our identifier"),
+            "company_name": _("Jakamo company"),
+            "role": _("Role"),
+            "external_identifier": _("External identifier"),
+            "external_field": _("External field"),
+            "compound_rule_member": _("Compound rule member"),
+            "buyer_customer_party_tags": _("Buyer customer party tags"),
+        }
+        help_texts = {
+            "identifier": _("Our identifier (e.g. vendor or customer number)"),
+            "company_name": _("The company's name in Jakamo"),
+        }
 
 
 class UserMappingForm(forms.Form):

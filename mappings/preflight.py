@@ -6,17 +6,84 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import CompanyMapping, Integration, JakamoCompanyList, Kind, UserMapping
+
+# What is missing, by the role the identifier plays; said in the reader's language when shown.
+SENTENCES = {
+    "supplier": _(
+        "No company mapping for the supplier identifier “%(identifier)s” in %(integration)s. Add it under "
+        "Company mappings."
+    ),
+    "customer": _(
+        "No company mapping for the customer identifier “%(identifier)s” in %(integration)s. Add it under "
+        "Company mappings."
+    ),
+    # Missing here while Jakamo has it (its list from the last "Check with Jakamo").
+    "supplier_jakamo_has": _(
+        "No company mapping for the supplier identifier “%(identifier)s” in %(integration)s. Jakamo has it: "
+        "add it with one click under “Check with Jakamo”."
+    ),
+    "customer_jakamo_has": _(
+        "No company mapping for the customer identifier “%(identifier)s” in %(integration)s. Jakamo has it: "
+        "add it with one click under “Check with Jakamo”."
+    ),
+    # Mapped here, missing from Jakamo's list as last checked: Jakamo would refuse the message.
+    "supplier_not_at_jakamo": _(
+        "Jakamo has no company mapping for the supplier identifier “%(identifier)s” in %(integration)s (its "
+        "list as checked %(checked)s), so it would refuse the message. Add the mapping in Jakamo, then press "
+        "“Check with Jakamo” on the integration's page."
+    ),
+    "customer_not_at_jakamo": _(
+        "Jakamo has no company mapping for the customer identifier “%(identifier)s” in %(integration)s (its "
+        "list as checked %(checked)s), so it would refuse the message. Add the mapping in Jakamo, then press "
+        "“Check with Jakamo” on the integration's page."
+    ),
+    "buyer_contact": _(
+        "No user mapping for the buyer contact “%(identifier)s” in %(integration)s. Add it under User mappings."
+    ),
+    "seller_contact": _(
+        "No user mapping for the seller contact “%(identifier)s” in %(integration)s. Add it under User mappings."
+    ),
+}
+
+
+def sentence(role: str, identifier: str, integration_name: str, checked: str = "") -> str:
+    return gettext(SENTENCES[role]) % {
+        "identifier": identifier or gettext("(empty)"),
+        "integration": integration_name,
+        "checked": checked,
+    }
 
 
 @dataclass
 class Missing:
     kind: str  # company | user
     identifier: str
-    sentence: str
+    role: str  # a key of SENTENCES
+    integration_name: str
     add_url: str
+    checked: str = ""  # when Jakamo's list was checked, for the roles that read it
+
+    @property
+    def sentence(self) -> str:
+        return sentence(self.role, self.identifier, self.integration_name, self.checked)
+
+    def as_record(self) -> dict:
+        """As a blocked message keeps it: what is missing, no sentence."""
+        return {"kind": self.kind, "identifier": self.identifier, "role": self.role, "checked": self.checked}
+
+
+def in_english(missing: list[Missing]) -> str:
+    """The sentences for machines and searches (the ERP's answer, the message history's search),
+    in the portal's own language whoever made the change."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return " ".join(m.sentence for m in missing)
 
 
 def required_for(integration: Integration, document) -> dict[str, list[str]]:
@@ -41,30 +108,17 @@ def missing_mappings(integration: Integration, required: dict[str, list[str]]) -
             integration=integration, identifier__in=required.get("companies", [])
         ).values_list("identifier", flat=True)
     )
-    # Jakamo's own list from the last "Check with Jakamo": a mapping it lacks is refused there. The
-    # sentences are kept (a blocked send's reason) and read by ERPs, so they stay in English, like
-    # the user mapping's below.
+    # Jakamo's own list from the last "Check with Jakamo": a mapping it lacks is refused there.
     at_jakamo = JakamoCompanyList.objects.filter(integration=integration).first()
     what = "supplier" if integration.kind == Kind.PURCHASE_ORDER else "customer"
     for identifier in required.get("companies", []):
-        shown = identifier or "(empty)"
         jakamo_has = at_jakamo is not None and identifier in at_jakamo.mapped_ids
         if identifier not in known_companies:
-            sentence = (
-                f"No company mapping for the {what} identifier “{shown}” in {integration.name}. "
-                "Add it under Company mappings."
-            )
-            if jakamo_has:
-                sentence += " Jakamo has it: add it with one click under “Check with Jakamo”."
-            missing.append(Missing("company", identifier, sentence, add_url))
+            role = f"{what}_jakamo_has" if jakamo_has else what
+            missing.append(Missing("company", identifier, role, integration.name, add_url))
         elif at_jakamo is not None and not jakamo_has:
             checked = f"{at_jakamo.checked_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-            sentence = (
-                f"Jakamo has no company mapping for the {what} identifier “{shown}” in {integration.name} "
-                f"(its list as checked {checked}), so it would refuse the message. Add the mapping in Jakamo, "
-                "then press “Check with Jakamo” on the integration's page."
-            )
-            missing.append(Missing("company", identifier, sentence, add_url))
+            missing.append(Missing("company", identifier, f"{what}_not_at_jakamo", integration.name, add_url, checked))
     known_users = set(
         UserMapping.objects.filter(integration=integration, identifier__in=required.get("users", [])).values_list(
             "identifier", flat=True
@@ -72,14 +126,6 @@ def missing_mappings(integration: Integration, required: dict[str, list[str]]) -
     )
     for identifier in required.get("users", []):
         if identifier not in known_users:
-            contact = "buyer contact" if integration.kind == Kind.PURCHASE_ORDER else "seller contact"
-            missing.append(
-                Missing(
-                    "user",
-                    identifier,
-                    f"No user mapping for the {contact} “{identifier or '(empty)'}” in {integration.name}. "
-                    "Add it under User mappings.",
-                    add_url,
-                )
-            )
+            role = "buyer_contact" if integration.kind == Kind.PURCHASE_ORDER else "seller_contact"
+            missing.append(Missing("user", identifier, role, integration.name, add_url))
     return missing

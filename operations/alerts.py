@@ -21,7 +21,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from common.roles import INTEGRATION_ADMINS
 from exchange.models import InboxMessage, SyncState
@@ -33,9 +32,10 @@ from .people import language_of
 log = logging.getLogger(__name__)
 
 
-def conditions(integration: Integration, now, failed_messages: int = 0) -> dict[str, str]:
-    """The kinds of trouble the integration is in now, each with a sentence saying why."""
-    found: dict[str, str] = {}
+def conditions(integration: Integration, now, failed_messages: int = 0) -> dict[str, list[dict]]:
+    """The kinds of trouble the integration is in now, each with the reasons why as codes and
+    parameters (operations.models.REASONS), said in each reader's language when shown or mailed."""
+    found: dict[str, list[dict]] = {}
     if not integration.enabled or integration.is_archived:
         return found
     state = SyncState.current(integration)
@@ -44,19 +44,18 @@ def conditions(integration: Integration, now, failed_messages: int = 0) -> dict[
         limit = timedelta(minutes=settings.ALERT_NO_SYNC_MINUTES)
         if now - since > limit:
             minutes = int((now - since).total_seconds() // 60)
-            found[Incident.Kind.NO_SYNC] = _("No successful sync for %(minutes)s minutes (limit %(limit)s).") % {
-                "minutes": minutes,
-                "limit": settings.ALERT_NO_SYNC_MINUTES,
-            }
+            found[Incident.Kind.NO_SYNC] = [
+                {"code": "no_sync", "params": {"minutes": minutes, "limit": settings.ALERT_NO_SYNC_MINUTES}}
+            ]
     if state.stuck_reason:
-        found[Incident.Kind.STUCK] = state.stuck_reason
+        found[Incident.Kind.STUCK] = [{"code": "stuck", "params": {"reason": state.stuck_reason}}]
     reasons = []
     if state.consecutive_failures >= settings.ALERT_CONSECUTIVE_FAILURES:
-        reasons.append(_("%(n)s syncs failed in a row.") % {"n": state.consecutive_failures})
+        reasons.append({"code": "failed_syncs", "params": {"n": state.consecutive_failures}})
     if failed_messages >= settings.ALERT_FAILED_MESSAGES:
-        reasons.append(_("%(n)s messages failed to process and wait for a person.") % {"n": failed_messages})
+        reasons.append({"code": "failed_messages", "params": {"n": failed_messages}})
     if reasons:
-        found[Incident.Kind.FAILURES] = " ".join(reasons)
+        found[Incident.Kind.FAILURES] = reasons
     return found
 
 
@@ -83,12 +82,12 @@ def check(now=None) -> dict[str, int]:
     for integration in Integration.objects.all():
         found = conditions(integration, now, failed.get(integration.pk, 0))
         open_now = {i.kind: i for i in Incident.objects.filter(integration=integration, resolved_at__isnull=True)}
-        for kind, detail in found.items():
+        for kind, reasons in found.items():
             if kind in open_now:
                 continue
             try:
                 with transaction.atomic():
-                    Incident.objects.create(integration=integration, kind=kind, detail=detail, opened_at=now)
+                    Incident.objects.create(integration=integration, kind=kind, reasons=reasons, opened_at=now)
                 opened += 1
             except IntegrityError:  # another check opened it a moment ago
                 pass

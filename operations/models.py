@@ -18,6 +18,15 @@ class Preference(models.Model):
         return f"{self.user}: {self.language}"
 
 
+# Why an integration is unwell, by code. A stuck queue's reason is the engine's own sentence.
+REASONS = {
+    "no_sync": _("No successful sync for %(minutes)s minutes (limit %(limit)s)."),
+    "stuck": "%(reason)s",
+    "failed_syncs": _("%(n)s syncs failed in a row."),
+    "failed_messages": _("%(n)s messages failed to process and wait for a person."),
+}
+
+
 class Incident(models.Model):
     """One stretch of time an integration was unwell in one way: opened with one alert, closed with
     one recovery notice. At most one open incident per integration and kind, so a condition that
@@ -30,7 +39,10 @@ class Incident(models.Model):
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="incidents")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Why, as codes and parameters ([{"code", "params"}], REASONS), said in the reader's language;
+    # ``detail`` holds the English sentence of incidents opened before the codes.
     detail = models.TextField(blank=True)
+    reasons = models.JSONField(default=list, blank=True)
     opened_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     alert_sent_at = models.DateTimeField(null=True, blank=True)
@@ -52,6 +64,15 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def detail_text(self) -> str:
+        """Why, in the active language (the reader's page, or the recipient's e-mail)."""
+        if not self.reasons:
+            return self.detail
+        return " ".join(
+            str(REASONS[r["code"]] % r["params"]) if r["code"] in REASONS else "" for r in self.reasons
+        ).strip()
 
 
 class DigestSent(models.Model):

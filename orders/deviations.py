@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils import formats
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jakamo import ubl
@@ -57,6 +59,74 @@ KIND_LABELS = {
     CURRENCY: _("Currency"),
 }
 
+# The sentences that explain a deviation, by code. A confirmation keeps the code and its parameters,
+# never the sentence: each reader gets it in their own language, with numbers and dates as they
+# write them. Parameters named *_qty, *_price or quantity are numbers, *_date dates.
+SENTENCES = {
+    "currency": _(
+        "The confirmation is in %(confirmed)s, the order in %(ordered)s: its prices and value cannot be "
+        "compared with the order's until the supplier confirms in the order's currency."
+    ),
+    "repeated_line": _(
+        "Line %(line)s is in the confirmation more than once; the last one is compared. Ask the supplier which "
+        "one holds."
+    ),
+    "unknown_line": _("Line %(line)s is in the confirmation but not in the order."),
+    "unknown_line_renumbered": _(
+        "Line %(line)s is in the confirmation but not in the order. The order's line %(missing)s is missing "
+        "from it: perhaps the supplier renumbered it."
+    ),
+    "missing_line": _("Line %(line)s is not in the confirmation at all."),
+    "unknown_status": _(
+        "Line %(line)s came back with the status “%(status)s”, which Jakamo does not have (%(statuses)s); its "
+        "values are compared as confirmed. Ask the supplier what it means."
+    ),
+    "cancelled_line": _("The supplier cancelled line %(line)s."),
+    "open_line": _("The supplier left line %(line)s open (not confirmed yet)."),
+    "draft_line": _("Line %(line)s is confirmed as a draft: preliminary values, to be confirmed later."),
+    "quantity": _("Line %(line)s: %(confirmed_qty)s confirmed, %(ordered_qty)s ordered."),
+    "batch_quantity": _("Line %(line)s, batch %(batch)s: %(confirmed_qty)s confirmed, %(ordered_qty)s ordered."),
+    "price": _("Line %(line)s: unit price %(confirmed_price)s confirmed, %(ordered_price)s ordered."),
+    "sellers_item_id": _("Line %(line)s: the supplier's item id is %(confirmed)s, the order says %(ordered)s."),
+    "unconfirmed_batch": _("Line %(line)s: batch %(batch)s is not in the confirmation."),
+    "added_batch": _("Line %(line)s: the supplier added batch %(batch)s (%(quantity)s on %(promised_date)s)."),
+}
+# A date moved by so many days: the count ("days") decides the plural form.
+DATE_SENTENCES = {
+    "date_later": ngettext_lazy(
+        "Line %(line)s, batch %(batch)s: promised %(promised_date)s, %(days)s day later than requested.",
+        "Line %(line)s, batch %(batch)s: promised %(promised_date)s, %(days)s days later than requested.",
+        "days",
+    ),
+    "date_earlier": ngettext_lazy(
+        "Line %(line)s, batch %(batch)s: promised %(promised_date)s, %(days)s day earlier than requested.",
+        "Line %(line)s, batch %(batch)s: promised %(promised_date)s, %(days)s days earlier than requested.",
+        "days",
+    ),
+}
+
+
+def _shown(key: str, value):
+    """A parameter as the reader writes it: 13,5 and 15.1.2027 in Finnish."""
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        if key.endswith(("_qty", "_price")) or key == "quantity":
+            return formats.number_format(Decimal(value))
+        if key.endswith("_date"):
+            return formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    except (ArithmeticError, ValueError):
+        pass  # not a number or date after all ("—"): as it is
+    return value
+
+
+def explain(sentence: str, params: dict) -> str:
+    """The sentence of a deviation in the active language."""
+    shown = {key: _shown(key, value) for key, value in params.items()}
+    if sentence in DATE_SENTENCES:
+        return str(DATE_SENTENCES[sentence] % {**shown, "days": int(params.get("days") or 0)})
+    return gettext(SENTENCES[sentence]) % shown
+
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass takes four times as long to make, and a review makes hundreds
 class Deviation:
@@ -65,23 +135,47 @@ class Deviation:
     batch_id: str | None
     ordered: str
     confirmed: str
-    explanation: str
+    sentence: str  # a key of SENTENCES or DATE_SENTENCES
+    params: dict = field(default_factory=dict)
+    # The English sentence a confirmation recorded before sentences were kept as codes: shown as it
+    # is where no code was kept.
+    recorded: str = ""
 
     @property
     def label(self) -> str:
-        return str(KIND_LABELS[self.kind])
+        return str(KIND_LABELS.get(self.kind, self.kind))
+
+    @property
+    def explanation(self) -> str:
+        if self.sentence in SENTENCES or self.sentence in DATE_SENTENCES:
+            return explain(self.sentence, self.params)
+        return self.recorded
 
     def as_record(self) -> dict:
-        """As a confirmation keeps it (JSON)."""
+        """As a confirmation keeps it (JSON): codes and parameters, no sentence in any language."""
         return {
             "kind": self.kind,
-            "label": self.label,
             "line": self.line_id,
             "batch": self.batch_id,
             "ordered": self.ordered,
             "confirmed": self.confirmed,
-            "explanation": self.explanation,
+            "sentence": self.sentence,
+            "params": self.params,
         }
+
+    @classmethod
+    def from_record(cls, record: dict) -> Deviation:
+        """A kept deviation, to show: records written before the codes keep their English sentence."""
+        return cls(
+            record.get("kind", ""),
+            record.get("line"),
+            record.get("batch"),
+            record.get("ordered", ""),
+            record.get("confirmed", ""),
+            record.get("sentence", ""),
+            record.get("params") or {},
+            record.get("explanation", ""),
+        )
 
 
 @dataclass(slots=True)
@@ -288,8 +382,8 @@ def _currency_deviations(order: ubl.OrderDocument, confirmation: ubl.OrderDocume
             None,
             ordered[0],
             currency,
-            f"The confirmation is in {currency}, the order in {ordered[0]}: its prices and value cannot be "
-            "compared with the order's until the supplier confirms in the order's currency.",
+            "currency",
+            {"confirmed": currency, "ordered": ordered[0]},
         )
         for currency in dict.fromkeys(_currencies(confirmation))
         if currency != ordered[0]
@@ -314,16 +408,11 @@ def _line_set_deviations(order: ubl.OrderDocument, confirmation: ubl.OrderDocume
                     None,
                     "1",
                     str(sum(1 for c in confirmation.lines if c.id == conf.id)),
-                    f"Line {conf.id} is in the confirmation more than once; the last one is compared. "
-                    "Ask the supplier which one holds.",
+                    "repeated_line",
+                    {"line": conf.id},
                 )
             )
         if conf.id not in ordered_ids and seen[conf.id] == 1:
-            hint = (
-                f" The order's line {', '.join(missing)} is missing from it: perhaps the supplier renumbered it."
-                if missing
-                else ""
-            )
             deviations.append(
                 Deviation(
                     UNKNOWN_LINE,
@@ -331,7 +420,8 @@ def _line_set_deviations(order: ubl.OrderDocument, confirmation: ubl.OrderDocume
                     None,
                     "—",
                     f"{_fmt(_qty(conf.quantity))} ({conf.line_status_code or '—'})",
-                    f"Line {conf.id} is in the confirmation but not in the order.{hint}",
+                    "unknown_line_renumbered" if missing else "unknown_line",
+                    {"line": conf.id, "missing": ", ".join(missing)} if missing else {"line": conf.id},
                 )
             )
     return deviations
@@ -343,9 +433,7 @@ def _compare_line(
     ordered_qty, ordered_price = _qty(req.quantity), _unit_price(req.price)
     ordered_net = line_value(req)
     if conf is None:
-        deviation = Deviation(
-            MISSING_LINE, req.id, None, _fmt(ordered_qty), "—", f"Line {req.id} is not in the confirmation at all."
-        )
+        deviation = Deviation(MISSING_LINE, req.id, None, _fmt(ordered_qty), "—", "missing_line", {"line": req.id})
         return LineComparison(
             req.id, None, ordered_qty, None, ordered_price, None, ordered_net, ordered_net, deviations=[deviation]
         )
@@ -359,9 +447,8 @@ def _compare_line(
                 None,
                 "",
                 status,
-                f"Line {req.id} came back with the status “{status}”, which Jakamo does not have "
-                f"({', '.join(ubl.LINE_STATUSES)}); its values are compared as confirmed. Ask the supplier "
-                "what it means.",
+                "unknown_status",
+                {"line": req.id, "status": status, "statuses": ", ".join(ubl.LINE_STATUSES)},
             )
         )
     result = LineComparison(
@@ -386,7 +473,8 @@ def _compare_line(
                     None,
                     _fmt(ordered_qty),
                     "cancelled",
-                    f"The supplier cancelled line {req.id}.",
+                    "cancelled_line",
+                    {"line": req.id},
                 )
             )
         return result
@@ -399,7 +487,8 @@ def _compare_line(
                 None,
                 _fmt(ordered_qty),
                 "not confirmed",
-                f"The supplier left line {req.id} open (not confirmed yet).",
+                "open_line",
+                {"line": req.id},
             )
         )
         result.batches = [
@@ -414,7 +503,8 @@ def _compare_line(
                 None,
                 "",
                 "draft",
-                f"Line {req.id} is confirmed as a draft: preliminary values, to be confirmed later.",
+                "draft_line",
+                {"line": req.id},
             )
         )
     conf_qty, conf_price = result.confirmed_quantity, result.confirmed_unit_price
@@ -426,7 +516,8 @@ def _compare_line(
                 None,
                 _fmt(ordered_qty),
                 _fmt(conf_qty),
-                f"Line {req.id}: {_fmt(conf_qty)} confirmed, {_fmt(ordered_qty)} ordered.",
+                "quantity",
+                {"line": req.id, "confirmed_qty": _fmt(conf_qty), "ordered_qty": _fmt(ordered_qty)},
             )
         )
     if conf_price is not None and ordered_price is not None and conf_price != ordered_price:
@@ -437,7 +528,8 @@ def _compare_line(
                 None,
                 _fmt(ordered_price),
                 _fmt(conf_price),
-                f"Line {req.id}: unit price {_fmt(conf_price)} confirmed, {_fmt(ordered_price)} ordered.",
+                "price",
+                {"line": req.id, "confirmed_price": _fmt(conf_price), "ordered_price": _fmt(ordered_price)},
             )
         )
     if compare_sellers_item_id:
@@ -451,7 +543,8 @@ def _compare_line(
                     None,
                     _fmt(ordered_id),
                     _fmt(confirmed_id),
-                    f"Line {req.id}: the supplier's item id is {_fmt(confirmed_id)}, the order says {_fmt(ordered_id)}.",
+                    "sellers_item_id",
+                    {"line": req.id, "confirmed": _fmt(confirmed_id), "ordered": _fmt(ordered_id)},
                 )
             )
     result.confirmed_net = _confirmed_value(
@@ -486,7 +579,8 @@ def _compare_batches(req: ubl.OrderLine, conf: ubl.OrderLine) -> tuple[list[Batc
                     key,
                     _fmt(_qty(rb.quantity)),
                     "—",
-                    f"Line {req.id}: batch {key} is not in the confirmation.",
+                    "unconfirmed_batch",
+                    {"line": req.id, "batch": key},
                 )
             )
             continue
@@ -504,13 +598,17 @@ def _compare_batches(req: ubl.OrderLine, conf: ubl.OrderLine) -> tuple[list[Batc
                     key,
                     _fmt(batch.ordered_quantity),
                     _fmt(batch.confirmed_quantity),
-                    f"Line {req.id}, batch {key}: {_fmt(batch.confirmed_quantity)} confirmed, "
-                    f"{_fmt(batch.ordered_quantity)} ordered.",
+                    "batch_quantity",
+                    {
+                        "line": req.id,
+                        "batch": key,
+                        "confirmed_qty": _fmt(batch.confirmed_quantity),
+                        "ordered_qty": _fmt(batch.ordered_quantity),
+                    },
                 )
             )
         if batch.promised_date and batch.requested_date and batch.promised_date != batch.requested_date:
             days = (batch.promised_date - batch.requested_date).days
-            when = f"{abs(days)} days {'later' if days > 0 else 'earlier'}"
             deviations.append(
                 Deviation(
                     DATE,
@@ -518,7 +616,13 @@ def _compare_batches(req: ubl.OrderLine, conf: ubl.OrderLine) -> tuple[list[Batc
                     key,
                     _fmt(batch.requested_date),
                     _fmt(batch.promised_date),
-                    f"Line {req.id}, batch {key}: promised {_fmt(batch.promised_date)}, {when} than requested.",
+                    "date_later" if days > 0 else "date_earlier",
+                    {
+                        "line": req.id,
+                        "batch": key,
+                        "promised_date": _fmt(batch.promised_date),
+                        "days": abs(days),
+                    },
                 )
             )
     matched = set(ordered) if not single_unnamed else set(ordered) | set(confirmed)
@@ -533,8 +637,13 @@ def _compare_batches(req: ubl.OrderLine, conf: ubl.OrderLine) -> tuple[list[Batc
                 key,
                 "—",
                 f"{_fmt(_qty(cb.quantity))} on {_fmt(cb.promised_end_date)}",
-                f"Line {req.id}: the supplier added batch {key} ({_fmt(_qty(cb.quantity))} on "
-                f"{_fmt(cb.promised_end_date)}).",
+                "added_batch",
+                {
+                    "line": req.id,
+                    "batch": key,
+                    "quantity": _fmt(_qty(cb.quantity)),
+                    "promised_date": _fmt(cb.promised_end_date),
+                },
             )
         )
     return batches, deviations

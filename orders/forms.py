@@ -5,7 +5,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DecimalField, XmlTextField
+from common.forms import DateField, DecimalField, XmlTextField
 from common.params import max_body
 
 # A batch's quantity as the line's own is checked: above zero, finite, and what the columns hold.
@@ -60,7 +60,9 @@ class LinesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.line_ids = list(line_ids)
         for line_id in self.line_ids:
-            self.fields[f"accept_{line_id}"] = forms.BooleanField(required=False, label=f"Accept line {line_id}")
+            self.fields[f"accept_{line_id}"] = forms.BooleanField(
+                required=False, label=_("Accept line %(line)s") % {"line": line_id}
+            )
 
     def accepted(self) -> list[str]:
         return [line_id for line_id in self.line_ids if self.cleaned_data.get(f"accept_{line_id}")]
@@ -69,13 +71,10 @@ class LinesForm(forms.Form):
 class ReceiveForm(forms.Form):
     """One row per delivery batch: the quantity received now (blank: nothing)."""
 
-    received_date = forms.DateField(
-        label=_("Received date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    event_date = forms.DateField(
+    received_date = DateField(label=_("Received date"), initial=date.today)
+    event_date = DateField(
         label=_("Event date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("When the receipt happened, if not the received date"),
     )
     everything = forms.BooleanField(required=False, label=_("Receive everything still open"))
@@ -184,9 +183,7 @@ class SalesAnswerForm(forms.Form):
             self.fields[p + "unit_price"] = DecimalField(
                 required=False, min_value=Decimal(0), max_digits=18, decimal_places=6
             )
-            self.fields[p + "promised_date"] = forms.DateField(
-                required=False, widget=forms.DateInput(attrs={"type": "date"})
-            )
+            self.fields[p + "promised_date"] = DateField(required=False)
             if may_split(batch_count, allow_new_batches=allow_new_batches):
                 self.fields[p + "batches"] = forms.CharField(
                     required=False,
@@ -272,9 +269,7 @@ class SalesAnswerForm(forms.Form):
 
 
 class DeliverForm(forms.Form):
-    delivery_date = forms.DateField(
-        label=_("Delivery date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    delivery_date = DateField(label=_("Delivery date"), initial=date.today)
     tracking_number = XmlTextField(label=_("Tracking number"), required=False, max_length=200)
     lines = forms.CharField(
         label=_("Lines"),

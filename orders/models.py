@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from exchange.models import InboxMessage, OutboxMessage
 from mappings.models import Integration
 
+from .deviations import KIND_LABELS, Deviation
+
 
 class OrderStatus(models.TextChoices):
     WAITING_SUPPLIER = "waiting_supplier", _("Waiting for supplier confirmation")
@@ -62,6 +64,11 @@ class PurchaseOrder(models.Model):
         return reverse("orders:purchase_detail", args=[self.pk])
 
     @property
+    def deviation_labels(self) -> list[str]:
+        """What differs in the last confirmation, as the reader says it (not the kinds' codes)."""
+        return [str(KIND_LABELS.get(kind, kind)) for kind in self.deviation_kinds]
+
+    @property
     def is_closed(self) -> bool:
         return self.status in CLOSED
 
@@ -92,6 +99,13 @@ class PurchaseOrderLine(models.Model):
 
     def __str__(self):
         return f"{self.order.order_number}/{self.line_id}"
+
+    @property
+    def status_display(self) -> str:
+        """The line's status in the reader's language (Jakamo's own name where the portal has none)."""
+        from .transitions import PURCHASE_LINE  # the transitions import these models
+
+        return PURCHASE_LINE.label(self.status)
 
     @property
     def is_cancelled(self) -> bool:
@@ -185,6 +199,11 @@ class Confirmation(models.Model):
     @property
     def value_impact(self):
         return self.confirmed_total - self.ordered_total
+
+    @property
+    def shown_deviations(self) -> list[Deviation]:
+        """The kept deviations, each explained in the reader's language (orders.deviations)."""
+        return [Deviation.from_record(record) for record in self.deviations]
 
 
 class Decision(models.Model):

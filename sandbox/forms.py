@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DecimalField, XmlTextField
+from common.forms import DateField, DecimalField, XmlTextField
 
 from .models import Api, Fault, Integration
 
@@ -32,9 +32,7 @@ class OrderActionForm(forms.Form):
     )
     quantity = DecimalField(label=_("Quantity"), required=False, min_value=Decimal(0))
     unit_price = DecimalField(label=_("Unit price"), required=False, min_value=Decimal(0))
-    promised_date = forms.DateField(
-        label=_("Promised date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    promised_date = DateField(label=_("Promised date"), required=False)
     new_batches = forms.CharField(
         label=_("New batches"),
         required=False,
@@ -70,7 +68,7 @@ class CustomerOrderForm(forms.Form):
     sellers_item_id = XmlTextField(label=_("Sellers item id"), max_length=100, required=False)
     quantity = DecimalField(label=_("Quantity"), min_value=Decimal("0.001"), initial=100)
     unit_price = DecimalField(label=_("Unit price"), min_value=Decimal(0), initial=Decimal("12.00"))
-    requested_date = forms.DateField(label=_("Requested date"), widget=forms.DateInput(attrs={"type": "date"}))
+    requested_date = DateField(label=_("Requested date"))
     lines = forms.IntegerField(
         label=_("Lines"), min_value=1, max_value=50, initial=1, help_text=_("How many such lines")
     )

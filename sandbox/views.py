@@ -50,6 +50,28 @@ def home(request):
     )
 
 
+def state_rows(state: dict) -> list[dict]:
+    """Jakamo's per-line and per-batch state as table rows, a row per batch (one for a line without
+    batches), so a person reads it rather than the JSON it is kept as."""
+    rows = []
+    for line_id, line in state.items():
+        batches = line.get("batches") or {"": {}}
+        for i, (batch_id, batch) in enumerate(batches.items()):
+            rows.append(
+                {
+                    "line": line_id if i == 0 else "",
+                    "status": (line.get("status") or "") if i == 0 else "",
+                    "batch": batch_id,
+                    "received": batch.get("received", ""),
+                    "received_date": batch.get("received_date", ""),
+                    "delivered": bool(batch.get("delivered") or (line.get("delivered") and i == 0)),
+                    "delivered_quantity": line.get("delivered_quantity", "") if i == 0 else "",
+                    "tracking_number": line.get("tracking_number", "") if i == 0 else "",
+                }
+            )
+    return rows
+
+
 @sandbox_page
 def order_detail(request, pk):
     order = get_object_or_404(Order, pk=pk)
@@ -58,6 +80,7 @@ def order_detail(request, pk):
         "sandbox/order.html",
         {
             "order": order,
+            "state_rows": state_rows(order.state),
             "form": OrderActionForm(),
             "queue": Message.objects.filter(order=order).select_related("integration").order_by("-id")[:50],
         },

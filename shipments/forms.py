@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DecimalField
+from common.forms import DateField, DecimalField
 from orders.models import SalesOrder
 
 from .models import ShipmentStatus, WebhookState
@@ -22,13 +22,10 @@ class ShipmentFilterForm(forms.Form):
 class ShipmentReceiveForm(forms.Form):
     """One quantity per delivery batch the shipment fills, pre-filled with what the ASN says."""
 
-    received_date = forms.DateField(
-        label=_("Received date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    event_date = forms.DateField(
+    received_date = DateField(label=_("Received date"), initial=date.today)
+    event_date = DateField(
         label=_("Event date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("When the receipt happened, if not the received date"),
     )
     note = forms.CharField(

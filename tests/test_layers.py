@@ -124,7 +124,7 @@ def test_no_test_module_imports_another():
         "tests.strategies",
         "tests.machines",
         "tests.gateway.erp_connector",
-        "tests.browser.a11y",
+        "tests.browser.a11y",  # the accessibility pass every browser journey runs
     }
     wrong = []
     for path in sorted((ROOT / "tests").rglob("*.py")):

@@ -129,6 +129,9 @@ class Migration(migrations.Migration):
                 ('body_removed_at', models.DateTimeField(blank=True, help_text='When retention removed the raw body', null=True)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
                 ('integration', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outbox', to='mappings.integration')),
+                ('blocked_mappings', models.JSONField(blank=True, default=list)),
+                ('explanation_code', models.CharField(blank=True, max_length=40)),
+                ('explanation_params', models.JSONField(blank=True, default=dict)),
             ],
             options={
                 'ordering': ['-created_at', '-id'],

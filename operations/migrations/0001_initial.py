@@ -91,6 +91,7 @@ class Migration(migrations.Migration):
                 ('alert_sent_at', models.DateTimeField(blank=True, null=True)),
                 ('recovery_sent_at', models.DateTimeField(blank=True, null=True)),
                 ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incidents', to='mappings.integration')),
+                ('reasons', models.JSONField(blank=True, default=list)),
             ],
             options={
                 'ordering': ['-opened_at', '-id'],

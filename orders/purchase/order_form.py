@@ -12,7 +12,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DecimalField, XmlTextField
+from common.forms import DateField, DecimalField, XmlTextField
 from orders.forms import IntegrationChoiceMixin, delivery_batches
 
 BATCHES_HELP = _(
@@ -31,10 +31,7 @@ def _text(label, max_length, *, required=False, help_text="", textarea=False, **
 
 
 def _day(label, *, required=False, **kwargs):
-    # A date input takes only ISO dates: in Finnish, Django's own format (15.01.2027) would show
-    # an empty field and the prefilled date would be lost on saving.
-    widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-    return forms.DateField(label=label, required=required, widget=widget, **kwargs)
+    return DateField(label=label, required=required, **kwargs)
 
 
 class OrderForm(IntegrationChoiceMixin, forms.Form):

@@ -157,10 +157,13 @@ def _line_rows(lines, latest, fmt: _Formats) -> str:
     them. Written here rather than in the template: the template engine spent some 300 µs a row
     resolving and filtering a dozen values, seconds for 10,000 batches. Text is escaped as the
     template escapes it (Django's escape is the standard library's)."""
-    added = f' <span class="badge warn">{escape(_("added by supplier"))}</span>'
-    not_agreed = f'<span class="muted">{escape(_("not agreed"))}</span>'
+    # Each text is looked up outside the f-strings: gettext's extractor does not read inside them,
+    # so a _() there never reached the catalogue and stayed English.
+    added_text, not_agreed_text, awaiting_text = _("added by supplier"), _("not agreed"), _("awaiting decision")
+    added = f' <span class="badge warn">{escape(added_text)}</span>'
+    not_agreed = f'<span class="muted">{escape(not_agreed_text)}</span>'
     pending = latest is not None and latest.decision == "pending"
-    differs = f' <span class="badge warn">{escape(_("awaiting decision") if pending else _("not agreed"))}</span>'
+    differs = f' <span class="badge warn">{escape(awaiting_text if pending else not_agreed_text)}</span>'
     per = escape(_("per"))
     dash = "—"
     rows = []
@@ -241,14 +244,15 @@ def _compare_rows(comparison, fmt: _Formats) -> str:
     def plain(value) -> str:  # {{ value|default_if_none:"—" }}
         return dash if value is None else escape(localize(value))
 
-    added = f' <span class="badge warn">{escape(_("added"))}</span>'
+    added_text = _("added")  # outside the f-string, where gettext's extractor finds it
+    added = f' <span class="badge warn">{escape(added_text)}</span>'
     rows = []
     for line in comparison.lines:
         quantity_differs = any(d.kind == dv.QUANTITY and not d.batch_id for d in line.deviations)
         price_differs = any(d.kind == dv.PRICE for d in line.deviations)
         rows.append(
             '<tr class="line">\n'
-            f"      <th>{escape(line.line_id)}</th><td></td><td>{escape(line.status or dash)}</td>\n"
+            f"      <th>{escape(line.line_id)}</th><td></td><td>{escape(PURCHASE_LINE.label(line.status)) if line.status else dash}</td>\n"
             f'      <td class="num">{plain(line.ordered_quantity)}</td>\n'
             f'      <td class="num{" deviates" if quantity_differs else ""}">{plain(line.confirmed_quantity)}</td>\n'
             f'      <td class="num">{fmt.number(line.ordered_unit_price, 4) if line.ordered_unit_price is not None else ""}'
@@ -273,14 +277,16 @@ def _compare_rows(comparison, fmt: _Formats) -> str:
 
 
 def _accept_boxes(line_ids) -> str:
-    """Line by line: a box per line (accept_<line id>, LinesForm's names)."""
+    """Line by line: a box per line (accept_<line id>, LinesForm's names and labels), each saying
+    that a box left unticked rejects its line."""
+    label = _("Accept line %(line)s")
     unticked = escape(_("left unticked, it is rejected"))
     return mark_safe(
         "".join(
-            f'<p><label for="id_accept_{i}">{escape(_("Accept line %(line)s") % {"line": i})}:</label> '
+            f'<p><label for="id_accept_{i}">{escape(label % {"line": line_id})}:</label> '
             f'<input type="checkbox" name="accept_{i}" id="id_accept_{i}" aria-describedby="unticked_{i}"> '
             f'<span class="muted" id="unticked_{i}">({unticked})</span></p>'
-            for i in map(escape, line_ids)
+            for line_id, i in ((line_id, escape(line_id)) for line_id in line_ids)
         )
     )
 

@@ -53,7 +53,7 @@ def test_a_400_is_not_retried_and_is_explained(network, po_integration):
     row = order_row(po_integration, vendor_id="V-999")
     row = outbox.send(row.pk)
     assert row.status == Status.REJECTED and row.attempts == 1
-    assert "“V-999”" in row.explanation and "Company Strings" in row.explanation
+    assert "“V-999”" in row.advice and "Company Strings" in row.advice
     assert outbox.send_due() == 0
     OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - timedelta(days=1))
     assert outbox.send_due() == 0
@@ -100,7 +100,7 @@ def test_a_first_time_already_exists_is_a_real_duplicate(network, po_integration
     with_mappings(po_integration)
     outbox.send(order_row(po_integration, "O-2").pk)
     again = outbox.send(order_row(po_integration, "O-2").pk)
-    assert again.status == Status.REJECTED and "OrderChange" in again.explanation
+    assert again.status == Status.REJECTED and "OrderChange" in again.advice
 
 
 def test_a_partial_receipt_whose_answer_was_lost_waits_for_a_person(network, po_integration, settings, support):
@@ -120,7 +120,7 @@ def test_a_partial_receipt_whose_answer_was_lost_waits_for_a_person(network, po_
         body=jstatus.build_status_message(msg),
     )
     row = outbox.send(row.pk)
-    assert row.status == Status.UNKNOWN and "twice" in row.explanation
+    assert row.status == Status.UNKNOWN and "twice" in row.advice
     time.sleep(settings.SANDBOX_HANG_SECONDS)
     OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - timedelta(hours=1))
     outbox.send_due()
@@ -163,7 +163,7 @@ def test_a_send_whose_worker_died_is_recovered_safely(network, po_integration):
     safe.refresh_from_db()
     unsafe.refresh_from_db()
     assert safe.status == Status.SENT
-    assert unsafe.status == Status.UNKNOWN and "stopped mid-send" in unsafe.explanation
+    assert unsafe.status == Status.UNKNOWN and "stopped mid-send" in unsafe.advice
 
 
 def test_cancel_and_resend_are_audited(network, po_integration, support):
@@ -176,3 +176,44 @@ def test_cancel_and_resend_are_audited(network, po_integration, support):
     row.refresh_from_db()
     assert row.status == Status.PENDING and row.audit.count() == 2
     assert outbox.send(row.pk).status == Status.SENT
+
+
+def test_the_advice_is_kept_as_a_code_and_said_in_the_readers_language(network, po_integration, monkeypatch):
+    from django.utils import translation
+
+    import exchange.advice
+
+    with_mappings(po_integration, vendor="V-999")
+    row = outbox.send(order_row(po_integration, number="O-ADV", vendor_id="V-999").pk)
+    row = OutboxMessage.objects.get(pk=row.pk)
+    assert row.explanation == ""  # no sentence kept, in any language
+    assert row.explanation_code == "no_vendor_mapping" and row.explanation_params["vendor_id"] == "“V-999”"
+    # Said when shown, through the catalogue of the reader's language.
+    seen = []
+    monkeypatch.setattr(exchange.advice, "gettext", lambda text: seen.append(translation.get_language()) or text)
+    with translation.override("fi"):
+        assert "“V-999”" in row.advice
+    assert seen == ["fi"]
+
+
+def test_advice_recorded_before_the_codes_is_shown_as_it_was(db):
+    row = OutboxMessage(explanation="Check the order in Jakamo.", explanation_code="")
+    assert row.advice == "Check the order in Jakamo."
+
+
+def test_a_blocked_message_keeps_what_is_missing_and_says_it_in_the_readers_language(
+    network, po_integration, monkeypatch
+):
+    from django.utils import translation
+
+    import mappings.preflight
+
+    row = order_row(po_integration, number="O-BLK")  # no mappings at all
+    assert row.status == Status.BLOCKED
+    assert {"kind": "company", "identifier": "V-100", "role": "supplier"} in row.blocked_mappings
+    assert "“V-100”" in row.blocked_reason  # the English copy the ERP and the search read
+    seen = []
+    monkeypatch.setattr(mappings.preflight, "gettext", lambda text: seen.append(translation.get_language()) or text)
+    with translation.override("fi"):
+        assert "“V-100”" in OutboxMessage.objects.get(pk=row.pk).blocked_text
+    assert "fi" in seen

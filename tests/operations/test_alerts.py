@@ -74,7 +74,7 @@ def test_stuck_and_piled_up_failures_are_their_own_incidents(settings, po_integr
     kinds = set(Incident.objects.values_list("kind", flat=True))
     assert kinds == {Incident.Kind.STUCK, Incident.Kind.FAILURES}
     assert len(mail.outbox) == 2
-    assert "3 syncs failed in a row" in Incident.objects.get(kind=Incident.Kind.FAILURES).detail
+    assert "3 syncs failed in a row" in Incident.objects.get(kind=Incident.Kind.FAILURES).detail_text
 
     state.stuck_reason = ""
     state.consecutive_failures = 0
@@ -182,3 +182,26 @@ def test_the_schedules_exist():
     assert {"jakamo-watch", "jakamo-digest", "jakamo-retention", "jakamo-tick"} <= names
     digest_schedule = Schedule.objects.get(name="jakamo-digest")
     assert timezone.localtime(digest_schedule.next_run).hour == 7
+
+
+def test_an_incident_keeps_codes_and_is_said_in_each_readers_language(settings, po_integration, admin_with_mail):
+    from django.utils import translation
+
+    from operations.models import Preference
+
+    settings.ALERT_CONSECUTIVE_FAILURES = 3
+    state = SyncState.of(po_integration)
+    state.last_success_at = timezone.now()
+    state.consecutive_failures = 3
+    state.save()
+    Preference.objects.update_or_create(user=admin_with_mail, defaults={"language": "fi"})
+    alerts.check(timezone.now())
+    incident = Incident.objects.get(kind=Incident.Kind.FAILURES)
+    assert incident.detail == "" and incident.reasons == [{"code": "failed_syncs", "params": {"n": 3}}]
+    with translation.override("en"):
+        assert incident.detail_text == "3 syncs failed in a row."
+    assert "3 synkronointia epäonnistui peräkkäin." in mail.outbox[-1].body  # the Finnish reader's e-mail
+
+
+def test_an_incident_opened_before_the_codes_keeps_its_sentence():
+    assert Incident(detail="2 syncs failed in a row.").detail_text == "2 syncs failed in a row."

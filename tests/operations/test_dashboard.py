@@ -161,9 +161,11 @@ def test_charts_are_svg_with_their_numbers_beside_them(client, support, purchase
     )
     client.force_login(support)
     page = client.get("/").content.decode()
-    # Drawn without JavaScript: the only script is the shared ask-before-destructive-actions one.
+    # Drawn without JavaScript: the only scripts are the shared ones (ask before destructive
+    # actions; the small-screen menu).
     assert page.count("<svg") == 4 and re.findall(r"<script[^>]*>", page) == [
-        '<script src="/static/js/confirm.js" defer>'
+        '<script src="/static/js/confirm.js" defer>',
+        '<script src="/static/js/menu.js" defer>',
     ]
     table = re.search(r'<table id="supplier-table">(.*?)</table>', page, re.S).group(1)
     row = re.search(r"<tr><td>Test Supplier Ltd.</td>(.*?)</tr>", table, re.S).group(1)

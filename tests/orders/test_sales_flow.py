@@ -247,7 +247,7 @@ def test_a_seller_contact_jakamo_does_not_know_is_explained(network, supplier, s
     )
     send_all()
     row = OutboxMessage.objects.get(document_type="OrderResponse")
-    assert row.status == "rejected" and "seller contact" in row.explanation and "User Strings" in row.explanation
+    assert row.status == "rejected" and "seller contact" in row.advice and "User Strings" in row.advice
 
 
 def test_delivering_one_batch_only(network, supplier, seller):

@@ -59,3 +59,63 @@ def test_the_demo_orders_reach_their_states_once_the_queues_are_synced(live_serv
         "DEMO-1006": PortalStatus.CONFIRMED,
     }
     assert PurchaseOrder.objects.get(order_number="DEMO-1006").lines.get(line_id="1").tracking_number == "JJFI123456789"
+
+
+def test_demo_setup_prints_the_shiphero_endpoint_and_its_secret(db, capsys):
+    from mappings.models import Integration as PortalIntegration
+
+    call_command("demo_setup")
+    out = capsys.readouterr().out
+    shiphero = PortalIntegration.objects.get(kind="shiphero")
+    assert f"/hooks/shiphero/{shiphero.pk}/" in out
+    assert shiphero.webhook_secret in out
+
+
+def test_make_demo_ends_cleanly_on_ctrl_c(tmp_path):
+    """Ctrl-C is how the demo stops: `make demo` must end with status 0, not make's "Error 130".
+    Run in a pseudo-terminal, where Ctrl-C is the terminal's, with a stand-in venv (its python does
+    nothing, its honcho waits for Ctrl-C and exits 130 as honcho does)."""
+    import os
+    import pty
+    import select
+    import shutil
+    import sys
+    import time
+    from pathlib import Path
+
+    import pytest
+
+    if not shutil.which("make") or not shutil.which("bash"):
+        pytest.skip("make or bash is not installed")
+    root = Path(__file__).resolve().parents[2]
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("#!/bin/sh\nexit 0\n")
+    (venv / "bin" / "honcho").write_text(
+        f"#!{sys.executable}\n"
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGINT, lambda *_: sys.exit(130))\n"
+        "print('honcho is up', flush=True)\n"
+        "time.sleep(30)\n"
+    )
+    for script in (venv / "bin").iterdir():
+        script.chmod(0o755)
+    (venv / ".installed").touch()
+    pid, terminal = pty.fork()
+    if pid == 0:  # pragma: no cover - the child becomes make
+        os.execvp("make", ["make", "--no-print-directory", "-C", str(root), "demo", f"VENV={venv}"])
+    out, interrupted, deadline = b"", False, time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if select.select([terminal], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the terminal closed: make has ended
+                break
+            out += chunk
+        if b"honcho is up" in out and not interrupted:
+            os.write(terminal, b"\x03")  # Ctrl-C
+            interrupted = True
+    _, status = os.waitpid(pid, 0)
+    assert interrupted, out.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, out.decode(errors="replace")
+    assert b"Error" not in out and b"Interrupt" not in out

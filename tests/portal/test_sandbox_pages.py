@@ -68,3 +68,22 @@ def test_text_xml_cannot_carry_is_refused_on_the_sandbox_forms(client, integrati
 def test_people_without_the_sandbox_permission_are_refused(client, nobody, network):
     client.force_login(nobody)
     assert client.get(reverse("sandbox:home")).status_code == 403
+
+
+def test_it_shows_the_line_state_as_a_table(client, purchaser):
+    order = Order.objects.create(
+        buyer_company="Nordic Buyer Oy",
+        supplier_company="Acme",
+        order_number="S-1",
+        requested_xml="<Order/>",
+        state={
+            "1": {"status": "Started receiving", "batches": {"1": {"received": "25", "received_date": "2026-11-30"}}},
+            "2": {"status": "Confirmed", "delivered": True, "tracking_number": "JJFI123", "batches": {}},
+        },
+    )
+    client.force_login(purchaser)
+    page = client.get(f"/sandbox/orders/{order.pk}/").content.decode()
+    assert "{&#x27;" not in page and "{'" not in page  # no Python dict
+    table = page.split('id="line-state"')[1].split("</table>")[0]
+    assert "Started receiving" in table and "2026-11-30" in table and "JJFI123" in table
+    assert ">25<" in table

@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 
 from common import roles
 
 DEMO_PASSWORD = "demo-pass-2026"
+SHIPHERO_SECRET = "shiphero-demo-secret"
 DEMO_USERS = [
     ("purchaser", "Pete", "Purchaser", [roles.PURCHASERS]),
     ("seller", "Sam", "Seller", [roles.SALES]),
@@ -61,6 +63,15 @@ class Command(BaseCommand):
             f"{demo.PO.username}/{demo.PO.password} (PO), {demo.SO.username}/{demo.SO.password} (SO), "
             f"{demo.ASN.username}/{demo.ASN.password} (ASN)."
         )
+        # The secret is write-only in the portal's forms: without it here nobody could sign a
+        # webhook call to the demo's endpoint.
+        from mappings.models import Integration
+
+        shiphero = Integration.objects.get(name="ShipHero (demo)")
+        self.stdout.write(
+            f"ShipHero webhook at http://127.0.0.1:8000{reverse('shiphero_webhook', args=[shiphero.pk])} "
+            f"— shared secret {SHIPHERO_SECRET}."
+        )
 
 
 def portal_integrations(base_url: str):
@@ -107,7 +118,7 @@ def portal_integrations(base_url: str):
             )
     Integration.objects.get_or_create(
         name="ShipHero (demo)",
-        defaults={"kind": Kind.SHIPHERO, "webhook_secret": "shiphero-demo-secret", "shop_name": "*"},
+        defaults={"kind": Kind.SHIPHERO, "webhook_secret": SHIPHERO_SECRET, "shop_name": "*"},
     )
 
 
