@@ -76,7 +76,8 @@ class Missing:
 
     def as_record(self) -> dict:
         """As a blocked message keeps it: what is missing, no sentence."""
-        return {"kind": self.kind, "identifier": self.identifier, "role": self.role, "checked": self.checked}
+        record = {"kind": self.kind, "identifier": self.identifier, "role": self.role}
+        return record | ({"checked": self.checked} if self.checked else {})
 
 
 def in_english(missing: list[Missing]) -> str:

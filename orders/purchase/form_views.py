@@ -104,7 +104,8 @@ def _line_html(form, number) -> str:
     line_id = form.initial.get("line_id")
     legend = escape(_("Line %(number)s") % {"number": number})
     if line_id:
-        legend += f' <span class="muted">({escape(_("number %(id)s at Jakamo") % {"id": line_id})})</span>'
+        at_jakamo = _("number %(id)s at Jakamo") % {"id": line_id}
+        legend += f' <span class="muted">({escape(at_jakamo)})</span>'
     cells = []
     for bound in form.visible_fields():
         classes = "field" + (" wide" if bound.name in form.WIDE else "") + (" invalid" if bound.errors else "")
