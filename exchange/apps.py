@@ -9,7 +9,9 @@ class ExchangeConfig(AppConfig):
     def ready(self):
         from mappings import services as mappings
 
-        from . import outbox
+        from . import outbox, tasks, webhooks
 
         # A saved mapping releases the sends that were waiting for it.
         mappings.on_mapping_saved(outbox.release_blocked)
+        # Pushed messages whose apply task was lost (a killed worker), picked up every minute.
+        tasks.every_tick(webhooks.redrive_stored)

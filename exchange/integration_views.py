@@ -13,7 +13,7 @@ from common.params import LARGEST_ID, whole_number
 from mappings.forms import CompanyMappingForm, CsvImportForm, UserMappingForm
 from mappings.models import Integration
 
-from . import inbox, transitions
+from . import inbox, transitions, webhook_views, webhooks
 from .models import OutboxMessage, SyncRun, SyncState
 
 admin_only = permission_required("common.manage_integrations", raise_exception=True)
@@ -28,12 +28,16 @@ def integration_list(request):
 @admin_only
 def integration_detail(request, pk):
     integration = get_object_or_404(Integration, pk=pk)
+    state = SyncState.objects.filter(integration=integration).first()
     return render(
         request,
         "exchange/integration_detail.html",
         {
             "integration": integration,
-            "state": SyncState.objects.filter(integration=integration).first(),
+            "state": state,
+            "webhook": webhooks.health(integration, state) if integration.is_jakamo else None,
+            "webhook_setup": webhook_views.setup(request, integration) if integration.is_jakamo else None,
+            "webhook_poll_interval": webhooks.poll_interval(integration, state) if integration.is_jakamo else None,
             "company_mappings": integration.company_mappings.all(),
             "user_mappings": integration.user_mappings.select_related("user"),
             "company_form": CompanyMappingForm(),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from common import hooks
 from mappings.models import Integration, Kind
 
-from . import inbox, outbox
+from . import inbox, outbox, webhooks
 
 # A run cut short by a lost database connection has already released its lease; going again at
 # once (on a new connection) keeps the queue moving instead of leaving it to the next tick.
@@ -29,6 +29,11 @@ def sync_integration(integration_id: int, run_id: int | None = None, user_id: in
         time.sleep(1)
         run = inbox.sync(integration_id)
     return run.pk
+
+
+def apply_pushed(integration_id: int):
+    """Apply what Jakamo's webhook pushed (and anything else stored and not yet applied)."""
+    return webhooks.apply_stored(integration_id)
 
 
 def send_outbox_message(outbox_id: int):
@@ -67,7 +72,8 @@ def due_integrations(now=None) -> list[Integration]:
         if state is not None:
             if state.stuck_reason or (state.lease_until and state.lease_until >= now):
                 continue
-            if state.last_sync_at and state.last_sync_at > now - timedelta(seconds=integration.poll_interval):
+            interval = webhooks.poll_interval(integration, state, now)
+            if state.last_sync_at and state.last_sync_at > now - timedelta(seconds=interval):
                 continue
         due.append(integration)
     return due

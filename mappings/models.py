@@ -70,6 +70,13 @@ class Integration(models.Model):
     shop_name = models.CharField(max_length=200, blank=True, help_text="Trading partner name, or * for all")
     # How its queue is running (lease, last sync, stuck) is the engine's: exchange.SyncState.
     created_at = models.DateTimeField(auto_now_add=True)
+    # Jakamo webhooks into the portal (PO, SO, ASN): what Jakamo's webhook form is given, generated
+    # by the portal (exchange.webhooks). Basic auth, or OAuth2 client credentials against the
+    # portal's own token endpoint; empty until an admin sets the webhook up.
+    push_username = models.CharField(max_length=200, blank=True)
+    push_password = EncryptedTextField(blank=True)
+    push_client_id = models.CharField(max_length=200, blank=True)
+    push_client_secret = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -120,7 +127,21 @@ class Integration(models.Model):
 
     def secrets(self) -> list[str]:
         """Every secret of this integration, for redaction."""
-        return [s for s in (self.password, self.client_secret, self.webhook_secret) if s]
+        return [
+            s
+            for s in (
+                self.password,
+                self.client_secret,
+                self.webhook_secret,
+                self.push_password,
+                self.push_client_secret,
+            )
+            if s
+        ]
+
+    @property
+    def accepts_pushes(self) -> bool:
+        return self.is_jakamo and bool(self.push_username or self.push_client_id)
 
 
 class PartnerRole(models.TextChoices):
