@@ -92,6 +92,7 @@ RULES = {
     "sandbox:customer_order": P + "use_sandbox",
     "sandbox:faults": P + "use_sandbox",
     "sandbox:shiphero": P + "use_sandbox",
+    "sandbox:jakamo_webhook": P + "use_sandbox",
     "sandbox:api_order": CLIENT,
     "sandbox:api_response_queue": CLIENT,
     "sandbox:api_order_status": CLIENT,
