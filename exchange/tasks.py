@@ -32,8 +32,8 @@ def sync_integration(integration_id: int, run_id: int | None = None, user_id: in
 
 
 def apply_pushed(integration_id: int):
-    """Apply what Jakamo's webhook pushed (and anything else stored and not yet applied)."""
-    return webhooks.apply_stored(integration_id)
+    """Apply what Jakamo's webhook pushed, in queue order (drain first)."""
+    return webhooks.apply_pushed(integration_id)
 
 
 def send_outbox_message(outbox_id: int):

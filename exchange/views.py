@@ -13,7 +13,7 @@ from common.errors import Refused
 from mappings.models import Integration
 
 from . import inbox, outbox, selectors, transitions
-from .models import InboxMessage, OutboxMessage
+from .models import InboxMessage, OutboxMessage, WebhookRefusal
 
 history = permission_required("common.view_message_history", raise_exception=True)
 operate = permission_required("common.reprocess_messages", raise_exception=True)
@@ -52,6 +52,8 @@ def message_list(request):
             "integrations": Integration.objects.all(),
             "statuses": statuses,
             "status_group": ", ".join(str(labels.get(s, s)) for s in group),
+            # Stored nothing, so not in the list above; support sees them here (admins also per integration).
+            "webhook_refusals": WebhookRefusal.objects.select_related("integration")[:20],
         },
     )
 

@@ -85,7 +85,7 @@ def push(message_id: int) -> list[Push]:
     from .services import take_fault
 
     message = Message.objects.select_related("integration").filter(pk=message_id).first()
-    if message is None or not message.integration.push_url or message.acknowledged_at is not None:
+    if message is None or not message.integration.push_url:
         return []
     integration = message.integration
     fault = take_fault(integration, PUSH_FAULTS) or ""

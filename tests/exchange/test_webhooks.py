@@ -38,9 +38,10 @@ def pushing(live_server, network, po_integration, run_tasks_at_once):
 
 
 def applied(integration) -> list[str]:
+    """Document keys in the order they were applied."""
     return list(
         InboxMessage.objects.filter(integration=integration, status=InboxMessage.Status.PROCESSED)
-        .order_by("id")
+        .order_by("processed_at", "id")
         .values_list("document_key", flat=True)
     )
 
@@ -63,7 +64,8 @@ def test_a_push_is_stored_answered_applied_and_removed_from_jakamos_queue(pushin
     assert row.sync_run is None and row.confirm_url.startswith(live_server.url + "/sandbox/jakamo/api/confirm/")
     assert row.headers["Authorization"] == "[redacted]"
     assert SyncState.of(pushing).last_push_at is not None
-    assert not SyncRun.objects.exists()  # no polling was needed
+    # Each apply task drained the queue first (nothing older was waiting), then applied the push.
+    assert set(SyncRun.objects.values_list("status", flat=True)) == {SyncRun.Status.DONE}
 
 
 def test_the_answer_comes_only_after_the_commit_and_a_failed_store_answers_503(
@@ -91,16 +93,19 @@ def test_without_a_task_cluster_the_push_is_stored_and_only_queued_for_applying(
 
 
 # -- once, whichever way it comes --------------------------------------------------------------------
-def test_a_message_pushed_then_drained_from_the_queue_is_applied_once(live_server, network, po_integration):
+def test_a_pushed_message_still_in_the_queue_is_applied_once_where_the_drain_meets_it(
+    live_server, network, po_integration
+):
     connect_webhook(live_server.url, po_integration, network["po"], remove=False)
     numbers = queue_confirmations(network, 2)
-    assert webhooks.apply_stored(po_integration.pk) == 2
     assert pending_at_jakamo(network) == 2  # the option is off: the entries stay
-    run = inbox.sync(po_integration.pk)
-    assert run.status == SyncRun.Status.DONE and run.fetched == 2 and run.processed == 0
+    run = inbox.sync(po_integration.pk)  # the scheduled sync, before any apply task ran
+    assert run.status == SyncRun.Status.DONE and run.fetched == 2 and run.processed == 2
     assert applied(po_integration) == numbers and InboxMessage.objects.count() == 2
-    assert pending_at_jakamo(network) == 0  # the poller acknowledged them through the queue
+    assert pending_at_jakamo(network) == 0  # acknowledged through the queue
     assert all(r.acknowledged_at and r.times_seen == 2 for r in InboxMessage.objects.all())
+    assert tasks.apply_pushed(po_integration.pk) == 0  # the apply task, late: nothing left to apply
+    assert applied(po_integration) == numbers
 
 
 def test_a_repeated_push_is_applied_once(pushing, network):
@@ -108,7 +113,7 @@ def test_a_repeated_push_is_applied_once(pushing, network):
     numbers = queue_confirmations(network, 2)
     assert Push.objects.count() == 3
     assert applied(pushing) == numbers and InboxMessage.objects.count() == 2
-    assert InboxMessage.objects.get(document_key=numbers[0]).times_seen == 2
+    assert InboxMessage.objects.get(document_key=numbers[0]).times_seen == 3  # pushed, drained, pushed again
 
 
 def test_a_push_without_the_queues_headers_is_recognised_by_its_content(live_server, network, po_integration):
@@ -126,8 +131,7 @@ def test_a_push_without_the_queues_headers_is_recognised_by_its_content(live_ser
         )
         assert answer.status_code == 200
     assert InboxMessage.objects.count() == 1  # the repeat is the same push
-    webhooks.apply_stored(po_integration.pk)
-    inbox.sync(po_integration.pk)
+    webhooks.apply_pushed(po_integration.pk)  # the drain meets the entry: the same content, kept as a duplicate
     assert applied(po_integration) == numbers
     assert InboxMessage.objects.filter(status=InboxMessage.Status.DUPLICATE).count() == 1
 
@@ -151,12 +155,34 @@ def test_a_receiver_slower_than_jakamo_waits_leaves_the_entry_and_the_poller_app
 
 
 # -- polling as the safety net ----------------------------------------------------------------------
-def test_a_lost_push_is_picked_up_by_polling(pushing, network):
+def test_a_lost_push_is_applied_before_the_later_pushed_messages_in_queue_order(pushing, network):
     services.add_fault("push_lost", 1, network["po"])
     numbers = queue_confirmations(network, 3)
-    assert applied(pushing) == numbers[1:] and pending_at_jakamo(network) == 1
+    # The second push's apply task drained the queue first: the first message came from there.
+    assert applied(pushing) == numbers and pending_at_jakamo(network) == 0
+    assert InboxMessage.objects.get(document_key=numbers[0]).sync_run is not None
+
+
+def test_with_remove_on_success_off_a_sync_applies_in_queue_order_whatever_the_pushes_did(
+    live_server, network, po_integration
+):
+    connect_webhook(live_server.url, po_integration, network["po"], remove=False)
+    services.add_fault("push_lost", 1, network["po"])
+    numbers = queue_confirmations(network, 2)
+    services.add_fault("push_wrong_auth", 1, network["po"])
+    numbers += queue_confirmations(network, 2, prefix="E")
+    assert InboxMessage.objects.count() == 2  # the second and the fourth were pushed and stored
+    run = inbox.sync(po_integration.pk)
+    assert run.processed == 4 and applied(po_integration) == numbers and pending_at_jakamo(network) == 0
+
+
+def test_a_lost_last_push_is_picked_up_by_polling(pushing, network):
+    numbers = queue_confirmations(network, 1)
+    services.add_fault("push_lost", 1, network["po"])
+    numbers += queue_confirmations(network, 1, prefix="E")
+    assert applied(pushing) == numbers[:1] and pending_at_jakamo(network) == 1
     inbox.sync(pushing.pk)
-    assert sorted(applied(pushing)) == numbers and pending_at_jakamo(network) == 0
+    assert applied(pushing) == numbers and pending_at_jakamo(network) == 0
 
 
 def test_a_push_with_wrong_credentials_is_refused_recorded_stores_nothing_and_polling_brings_it(pushing, network):
@@ -168,6 +194,14 @@ def test_a_push_with_wrong_credentials_is_refused_recorded_stores_nothing_and_po
     assert refusal.integration == pushing and refusal.http_status == 401 and "password" in refusal.reason
     inbox.sync(pushing.pk)
     assert applied(pushing) == numbers
+
+
+def test_refused_pushes_are_shown_to_support_in_the_message_history(pushing, network, client, support):
+    services.add_fault("push_wrong_auth", 1, network["po"])
+    queue_confirmations(network, 1)
+    client.force_login(support)
+    page = client.get(reverse("exchange:message_list")).content.decode()
+    assert "Refused Jakamo webhook pushes" in page and "Wrong user name or password for this webhook." in page
 
 
 def test_oauth2_pushes_carry_the_portals_own_short_lived_tokens(

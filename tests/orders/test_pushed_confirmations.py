@@ -14,7 +14,7 @@ from exchange import inbox, tasks
 from exchange.models import InboxMessage, SyncState, WebhookRefusal
 from orders import selectors
 from orders.models import Confirmation, OrderStatus
-from sandbox import party, services
+from sandbox import party, push, services
 from sandbox.models import Message
 from sandbox.models import Order as JakamoOrder
 from tests.helpers import apply_in_a_dying_process, connect_webhook, placed
@@ -42,19 +42,27 @@ def run_tasks_at_once(monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", True)
 
 
-def test_a_pushed_confirmation_reaches_the_review_queue_and_draining_the_queue_does_not_apply_it_again(
-    live_server, network, buyer, purchaser, run_tasks_at_once
-):
+def test_a_pushed_confirmation_reaches_the_review_queue(live_server, network, buyer, purchaser, run_tasks_at_once):
     placed(buyer, purchaser)
-    # "Remove entry from queue on success" off: the entry stays for the poller to clear.
-    connect_webhook(live_server.url, buyer, network["po"], remove=False)
+    connect_webhook(live_server.url, buyer, network["po"])
     supplier_confirms_with_changes()
-    assert in_review()  # no sync ran
+    assert in_review()  # no scheduled sync: the push's own task applied it
     confirmation = Confirmation.objects.get(order__order_number="PO-1")
     assert confirmation.decision == Confirmation.Decision.PENDING
-    assert pending_at_jakamo(network) == 1
-    run = inbox.sync(buyer.pk)
-    assert run.fetched == 1 and run.processed == 0 and pending_at_jakamo(network) == 0
+    assert pending_at_jakamo(network) == 0
+
+
+def test_a_pushed_confirmation_also_drained_from_the_queue_is_applied_once(live_server, network, buyer, purchaser):
+    placed(buyer, purchaser)
+    # "Remove entry from queue on success" off, and no task cluster: the push is stored, not applied.
+    connect_webhook(live_server.url, buyer, network["po"], remove=False)
+    supplier_confirms_with_changes()
+    assert not in_review() and pending_at_jakamo(network) == 1
+    run = inbox.sync(buyer.pk)  # the scheduled sync meets the same entry
+    assert run.fetched == 1 and in_review() and pending_at_jakamo(network) == 0
+    tasks.apply_pushed(buyer.pk)  # the push's apply task, late
+    push.push(Message.objects.get().pk)  # Jakamo pushing it again
+    tasks.apply_pushed(buyer.pk)
     assert Confirmation.objects.filter(order__order_number="PO-1").count() == 1
     assert InboxMessage.objects.filter(integration=buyer).count() == 1
 
