@@ -399,6 +399,7 @@ def _drain(integration, run, owner, lease, max_messages, max_seconds) -> SyncRun
             started = time.monotonic()
             message = client.get_message(integration.queue)
             if message is None:
+                _apply_pushed(integration, run, lease, via)
                 break
             row, needs_processing = store(integration, message, run, _ms(started))
             run.fetched += 1
@@ -457,6 +458,22 @@ def _resume_stored(integration: Integration, run: SyncRun, lease: Lease, via: st
         with transaction.atomic():
             lease.fence()
             if process(row, via=via, why="resumed: an earlier run stored it and stopped before applying it"):
+                run.processed += 1
+            else:
+                run.failed += 1
+
+
+def _apply_pushed(integration: Integration, run: SyncRun, lease: Lease, via: str):
+    """With the queue drained, apply in the order stored what Jakamo's webhook pushed and the queue
+    no longer holds (removed on success, or acknowledged by a run that was killed before applying
+    it): everything queued before them has been applied now (exchange.webhooks)."""
+    pushed = InboxMessage.objects.filter(
+        integration=integration, sync_run__isnull=True, status=InboxMessage.Status.RECEIVED
+    ).order_by("id")
+    for row in pushed:
+        with transaction.atomic():
+            lease.fence()
+            if process(row, via=via, why="pushed by Jakamo's webhook; applied after the queue drained"):
                 run.processed += 1
             else:
                 run.failed += 1

@@ -32,8 +32,8 @@ def sync_integration(integration_id: int, run_id: int | None = None, user_id: in
 
 
 def apply_pushed(integration_id: int):
-    """Apply what Jakamo's webhook pushed, in queue order (drain first)."""
-    return webhooks.apply_pushed(integration_id)
+    """Apply what Jakamo's webhook pushed, in queue order (a sync run)."""
+    return webhooks.apply_pushed(integration_id).pk
 
 
 def send_outbox_message(outbox_id: int):

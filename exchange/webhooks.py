@@ -14,13 +14,12 @@ receiver that answers 202 must still clear the entry "the normal way" (its ackno
   the same entry). The same message by push and by queue, or pushed twice, is applied once; the
   poller only acknowledges an entry a push already brought. 200 is answered only after the commit;
   a database failure answers 503, the entry stays in Jakamo's queue and polling brings it.
-- **Applied after the answer, in queue order**, by a django-q2 task: it drains the queue first (a
-  sync run), so an earlier message whose push was lost or refused is applied before the pushed one,
-  and a pushed message whose entry is still queued is applied where the drain meets it (recognised
-  by its acknowledge URI, only acknowledged). What the queue no longer holds (removed on success) is
-  applied after the drain, in the order stored, under the queue's lease. Not after a failed drain:
-  the order cannot be known then, and the task comes again with the tick, as does a task lost with
-  a killed worker."""
+- **Applied after the answer, in queue order**, by a django-q2 task that runs a sync: an earlier
+  message whose push was lost or refused is applied before the pushed one, and a pushed message
+  whose entry is still queued is applied where the drain meets it (recognised by its acknowledge
+  URI, only acknowledged). What the queue no longer holds (removed on success) is applied once the
+  queue is drained, in the order stored. Not after a failed drain: the order cannot be known then,
+  and the task comes again with the tick, as does a task lost with a killed worker."""
 
 from __future__ import annotations
 
@@ -29,7 +28,6 @@ import hmac
 import logging
 import secrets
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -43,7 +41,7 @@ from jakamo.errors import QueueMessage
 from mappings.models import Integration, Kind
 
 from . import inbox
-from .models import InboxMessage, SyncRun, SyncState, WebhookRefusal
+from .models import InboxMessage, SyncState, WebhookRefusal
 
 log = logging.getLogger(__name__)
 
@@ -189,50 +187,19 @@ def schedule_apply(integration_id: int):
 
 
 # -- applying ------------------------------------------------------------------------------------
-def apply_pushed(integration_id: int, *, wait_seconds: float = LEASE_WAIT_SECONDS) -> int:
-    """Drain the queue, then apply the pushed messages it no longer holds. Returns how many pushed
-    messages were applied after the drain; 0 also when the queue was busy or Jakamo failed (the
-    tick brings the task again)."""
+def apply_pushed(integration_id: int, *, wait_seconds: float = LEASE_WAIT_SECONDS):
+    """Drain the queue: the sync run applies, in Jakamo's order, what the queue holds (pushed
+    entries where it meets them), then the pushed messages it no longer holds
+    (``inbox._apply_pushed``). Returns the run; one that found the queue busy or failed leaves the
+    pushed messages for the run holding the queue, or for the tick."""
     deadline = time.monotonic() + wait_seconds
     while _leased(integration_id) and time.monotonic() < deadline:
         time.sleep(0.2)  # a sync run holds the queue; it ends in seconds, or its lease runs out
-    run = inbox.sync(integration_id)
-    if run.status != SyncRun.Status.DONE:
-        return 0
-    return apply_stored(integration_id, wait_seconds=wait_seconds)
+    return inbox.sync(integration_id)
 
 
 def _leased(integration_id: int) -> bool:
     return SyncState.objects.filter(integration_id=integration_id, lease_until__gte=timezone.now()).exists()
-
-
-def apply_stored(integration_id: int, *, wait_seconds: float = LEASE_WAIT_SECONDS) -> int:
-    """Apply, in the order stored, the pushed messages not applied yet, holding the queue's lease
-    as a sync run does. Call it after a drain: anything the queue still held came first."""
-    owner = uuid.uuid4().hex
-    deadline = time.monotonic() + wait_seconds
-    while not inbox.claim(integration_id, owner):
-        if time.monotonic() >= deadline:
-            return 0
-        time.sleep(0.2)
-    done = 0
-    try:
-        with inbox.Lease(integration_id, owner) as lease:
-            rows = list(
-                InboxMessage.objects.filter(
-                    integration_id=integration_id, sync_run__isnull=True, status=InboxMessage.Status.RECEIVED
-                ).order_by("id")
-            )
-            for row in rows:
-                with transaction.atomic():
-                    lease.fence()
-                    inbox.process(row, via="webhook", why="pushed by Jakamo's webhook")
-                done += 1
-    except inbox.LeaseLost:
-        log.warning("applying pushed messages of integration %s: lost the lease", integration_id)
-    finally:
-        inbox.release(integration_id, owner)
-    return done
 
 
 def redrive_stored(older_than_seconds: int = REDRIVE_AFTER_SECONDS) -> int:
