@@ -169,11 +169,16 @@ def store(
             .order_by(
                 Case(When(acknowledge_uri=uri, then=Value(0)), default=Value(1), output_field=IntegerField()), "id"
             )
-            .only("id", "status", "acknowledge_uri", "document_type", "document_key")
+            .only("id", "status", "acknowledge_uri", "document_type", "document_key", "sync_run_id")
             .first()
         )
         if seen is not None and seen.acknowledge_uri == uri:
-            InboxMessage.objects.filter(pk=seen.pk).update(times_seen=F("times_seen") + 1)
+            updates = {"times_seen": F("times_seen") + 1}
+            if run is not None and seen.sync_run_id is None:
+                # Pushed by Jakamo's webhook and now met in the queue: the run's from here on, so that
+                # a crash after its acknowledge has it resumed first, like anything else the run fetched.
+                updates["sync_run"] = seen.sync_run = run
+            InboxMessage.objects.filter(pk=seen.pk).update(**updates)
             return seen, seen.status in (InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED)
         original = seen
         row = transitions.create(
