@@ -11,13 +11,14 @@ receiver that answers 202 must still clear the entry "the normal way" (its ackno
 - **Stored before the answer**: the raw message goes through ``inbox.store``, the very function the
   poller uses, so both ways share one identity: the queue entry's acknowledge URI when the push
   names it, else the content hash (a push without it gets ``push:<hash>``, so a repeated push is
-  the same entry). The same message by push and by queue, or pushed twice, is applied once; the
-  poller only acknowledges an entry a push already brought. 200 is answered only after the commit;
+  the same entry). The same message by push and by queue, or pushed twice, is applied once (a
+  drain meeting an entry a push already brought acknowledges it and applies it only if not yet
+  applied). 200 is answered only after the commit;
   a database failure answers 503, the entry stays in Jakamo's queue and polling brings it.
 - **Applied after the answer, in queue order**, by a django-q2 task that runs a sync: an earlier
   message whose push was lost or refused is applied before the pushed one, and a pushed message
   whose entry is still queued is applied where the drain meets it (recognised by its acknowledge
-  URI, only acknowledged). What the queue no longer holds (removed on success) is applied once the
+  URI). What the queue no longer holds (removed on success) is applied once the
   queue is drained, in the order stored. Not after a failed drain: the order cannot be known then,
   and the task comes again with the tick, as does a task lost with a killed worker."""
 
