@@ -33,7 +33,8 @@ def sync_integration(integration_id: int, run_id: int | None = None, user_id: in
 
 def apply_pushed(integration_id: int):
     """Apply what Jakamo's webhook pushed, in queue order (a sync run)."""
-    return webhooks.apply_pushed(integration_id).pk
+    run = webhooks.apply_pushed(integration_id)
+    return run.pk if run else "stuck"
 
 
 def send_outbox_message(outbox_id: int):

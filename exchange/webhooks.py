@@ -42,7 +42,7 @@ from jakamo.errors import QueueMessage
 from mappings.models import Integration, Kind
 
 from . import inbox
-from .models import InboxMessage, SyncState, WebhookRefusal
+from .models import InboxMessage, SyncRun, SyncState, WebhookRefusal
 
 log = logging.getLogger(__name__)
 
@@ -188,11 +188,13 @@ def schedule_apply(integration_id: int):
 
 
 # -- applying ------------------------------------------------------------------------------------
-def apply_pushed(integration_id: int, *, wait_seconds: float = LEASE_WAIT_SECONDS):
+def apply_pushed(integration_id: int, *, wait_seconds: float = LEASE_WAIT_SECONDS) -> SyncRun | None:
     """Drain the queue: the sync run applies, in Jakamo's order, what the queue holds (pushed
     entries where it meets them), then the pushed messages it no longer holds
-    (``inbox._apply_pushed``). Returns the run; one that found the queue busy or failed leaves the
-    pushed messages for the run holding the queue, or for the tick."""
+    (``inbox._apply_pushed``). Returns the run (None for a stuck queue); one that found the queue
+    busy or failed leaves the pushed messages for the run holding the queue, or for the tick."""
+    if SyncState.objects.filter(integration_id=integration_id).exclude(stuck_reason="").exists():
+        return None  # a person resumes a stuck queue; its pushed messages wait until then
     deadline = time.monotonic() + wait_seconds
     while _leased(integration_id) and time.monotonic() < deadline:
         time.sleep(0.2)  # a sync run holds the queue; it ends in seconds, or its lease runs out
@@ -209,7 +211,9 @@ def redrive_stored(older_than_seconds: int = REDRIVE_AFTER_SECONDS) -> int:
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     waiting = (
         InboxMessage.objects.filter(status__in=STORED, received_at__lt=cutoff)
+        .filter(integration__enabled=True)
         .exclude(integration__kind=Kind.SHIPHERO)  # ShipHero calls have their own re-drive
+        .exclude(integration__sync_state__stuck_reason__gt="")
         .values_list("integration_id", flat=True)
         .distinct()
     )

@@ -269,6 +269,20 @@ def test_an_integration_without_a_webhook_has_no_endpoint(live_server, network, 
     assert requests.post(webhook_url(live_server, po_integration), data=b"<x/>", timeout=5).status_code == 404
 
 
+def test_a_stuck_queue_holds_its_pushed_messages_until_a_person_resumes_it(pushing, network):
+    SyncState.of(pushing)
+    SyncState.objects.filter(integration=pushing).update(
+        stuck_reason="the same message again", stuck_since=timezone.now()
+    )
+    numbers = queue_confirmations(network, 1)
+    assert applied(pushing) == [] and not SyncRun.objects.exists()
+    InboxMessage.objects.update(received_at=timezone.now() - timedelta(minutes=5))
+    assert webhooks.redrive_stored() == 0
+    inbox.resume(pushing)
+    assert webhooks.redrive_stored() == 1
+    assert applied(pushing) == numbers
+
+
 # -- a worker killed after the 200 ----------------------------------------------------------------------
 def test_a_worker_killed_after_the_answer_is_re_driven_by_the_tick(live_server, network, po_integration, monkeypatch):
     connect_webhook(live_server.url, po_integration, network["po"])
