@@ -18,7 +18,7 @@ from exchange import inbox, tasks, webhooks
 from exchange.models import InboxMessage, SyncRun, SyncState, WebhookRefusal
 from sandbox import services
 from sandbox.models import Message, Push
-from tests.helpers import apply_in_a_dying_process, connect_webhook, queue_confirmations
+from tests.helpers import apply_in_a_dying_process, connect_webhook, customer_orders, queue_confirmations
 
 STORED = (InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED)
 
@@ -90,6 +90,21 @@ def test_without_a_task_cluster_the_push_is_stored_and_only_queued_for_applying(
     queue_confirmations(network, 1)
     row = InboxMessage.objects.get()
     assert row.status == InboxMessage.Status.RECEIVED and OrmQ.objects.count() == 1
+
+
+def test_the_sales_order_and_asn_queues_push_too(
+    live_server, network, so_integration, asn_integration, run_tasks_at_once
+):
+    from sandbox import party
+    from sandbox.models import Order as JakamoOrder
+
+    connect_webhook(live_server.url, so_integration, network["so"], oauth=True)
+    connect_webhook(live_server.url, asn_integration, network["asn"])
+    customer_orders(network, "C-1")
+    queue_confirmations(network, 1)
+    party.supplier_dispatch_asn(JakamoOrder.objects.get(order_number="D-0000"), shipment_number="SHIP-1")
+    assert applied(so_integration) == ["C-1"] and applied(asn_integration) == ["SHIP-1"]
+    assert not Message.objects.exclude(integration=network["po"]).filter(acknowledged_at__isnull=True).exists()
 
 
 # -- once, whichever way it comes --------------------------------------------------------------------
