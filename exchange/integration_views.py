@@ -21,7 +21,11 @@ admin_only = permission_required("common.manage_integrations", raise_exception=T
 
 @admin_only
 def integration_list(request):
-    integrations = Integration.objects.select_related("sync_state")
+    integrations = list(Integration.objects.select_related("sync_state"))
+    for integration in integrations:
+        # Set up and silent for longer than expected: polling carries the queue meanwhile.
+        state = SyncState.current(integration)
+        integration.webhook_silent = integration.accepts_pushes and not webhooks.pushes_healthy(integration, state)
     return render(request, "exchange/integration_list.html", {"integrations": integrations})
 
 

@@ -43,7 +43,8 @@ def send_outbox_message(outbox_id: int):
 
 
 # Work other apps want done on every tick, each registered by one line in its AppConfig.ready()
-# (shipments: ShipHero calls whose processing task was lost with a killed worker).
+# (exchange: pushed messages whose apply task was lost; shipments: ShipHero calls whose processing task
+# was lost with a killed worker).
 EVERY_TICK: list[Callable[[], object]] = []
 
 

@@ -326,8 +326,10 @@ def test_polling_stretches_while_the_webhook_delivers_and_a_silent_webhook_shows
     client.force_login(integration_admin)
     page = client.get(po_integration.get_absolute_url()).content.decode()
     assert "silent" in page and reverse("jakamo_webhook", args=[po_integration.pk]) in page
+    assert "webhook silent" in client.get(reverse("mappings:integration_list")).content.decode()
     SyncState.objects.filter(integration=po_integration).update(last_push_at=now - timedelta(minutes=5))
     assert po_integration not in tasks.due_integrations(now)
     assert "delivering" in client.get(po_integration.get_absolute_url()).content.decode()
+    assert "webhook silent" not in client.get(reverse("mappings:integration_list")).content.decode()
     SyncState.objects.filter(integration=po_integration).update(last_push_at=now - timedelta(minutes=61))
     assert po_integration in tasks.due_integrations(now)  # silent: polling at its own pace again
