@@ -41,6 +41,10 @@ from bench import stack  # noqa: E402
 
 INBOUND_FAULTS = {"error_500": 0.10, "hang": 0.05, "drop_ack": 0.05, "repeat": 0.02}
 OUTBOUND_FAULTS = {"error_503": 0.30, "hang": 0.05}
+# With --pushes, Jakamo's webhook also pushes every message as it is queued, "Remove entry from
+# queue on success" off (as the portal's page advises): 5% of pushes are lost, 5% sent twice, 5% sent
+# with wrong credentials and 5% answered after Jakamo stopped waiting.
+PUSH_FAULTS = {"push_lost": 0.05, "push_repeat": 0.05, "push_wrong_auth": 0.05, "push_slow": 0.05}
 # Short timeouts so that 5% of a thousand requests timing out takes a minute, not half an hour.
 FAST = {
     "JAKAMO_SANDBOX_ENABLED": "true",
@@ -58,6 +62,7 @@ def main(argv=None) -> int:
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--pushes", action="store_true", help="inbound: Jakamo's webhook pushes too")
     args = parser.parse_args(argv)
     if args.mode.startswith("worker-"):
         return worker(args.mode)
@@ -73,7 +78,7 @@ def main(argv=None) -> int:
     server, base = stack.gunicorn(env, workers=2, threads=4)
     try:
         if args.mode == "inbound":
-            ok = inbound(env, base, args.messages, args.kills, db_url)
+            ok = inbound(env, base, args.messages, args.kills, db_url, pushes=args.pushes)
         else:
             ok = outbound(env, base, args.orders)
     finally:
@@ -254,7 +259,7 @@ def arm(faults: dict[str, float], integrations, budget: int) -> dict[str, int]:
 
 
 # -- inbound ---------------------------------------------------------------------------------------
-def inbound(env, base: str, messages: int, kills: int, db_url: str = "") -> bool:
+def inbound(env, base: str, messages: int, kills: int, db_url: str = "", *, pushes: bool = False) -> bool:
     from django.db.models import Count
 
     from exchange import transitions
@@ -287,6 +292,21 @@ def inbound(env, base: str, messages: int, kills: int, db_url: str = "") -> bool
         integration=portal["po"], identifier="V-100", company_name="Test Supplier Ltd."
     )
     mapping_services.save_user_mapping(integration=portal["po"], identifier="bertha", is_default=True)
+    push_budget = {}
+    if pushes:
+        from exchange import webhooks
+        from sandbox import push
+
+        for key in ("po", "asn"):
+            credentials = webhooks.generate_credentials(portal[key])
+            push.configure(
+                network[key],
+                f"{base}/hooks/jakamo/{portal[key].pk}/",
+                username=credentials.username,
+                password=credentials.password,
+                remove_on_success=False,
+            )
+        push_budget = arm(PUSH_FAULTS, [network["po"], network["asn"]], messages * 10)
 
     # Orders known to both sides; the buyer's sends are not what this run is about.
     order_count = max(1, messages // 5)
@@ -317,7 +337,13 @@ def inbound(env, base: str, messages: int, kills: int, db_url: str = "") -> bool
             party.supplier_dispatch_asn(order, shipment_number=f"SHIP-{n}")
             kinds["ASN"] += 1
     originals = list(Message.objects.values_list("pk", "body", "integration_id"))
-    budget = arm(INBOUND_FAULTS, [network["po"], network["asn"]], messages * 10)
+    if pushes:
+        from sandbox.models import Push
+
+        pushed = Counter(Push.objects.values_list("status", flat=True))
+        for key in ("po", "asn"):
+            push.configure(network[key], "")  # pushes while queueing; repeats during the drain are polled
+    budget = arm(INBOUND_FAULTS, [network["po"], network["asn"]], messages * 10) | push_budget
 
     postgres = db_url.startswith("postgres")
     worker_env = dict(env)
@@ -388,6 +414,8 @@ def inbound(env, base: str, messages: int, kills: int, db_url: str = "") -> bool
         )
     for problem in (order_problems + version_problems(originals) + state_problems)[:10]:
         print(f"  out of order or stale: {problem}")
+    if pushes:
+        print(f"  pushes answered (status: count; None = not awaited): {dict(pushed)}")
     print(f"  faults fired: {fired}; messages put back by 'repeat': {repeats}")
     print(f"  inbox rows: {dict(statuses)}; sync runs: {dict(runs)}")
     print(f"  confirmation versions: {confirmations}; shipments: {shipments}")

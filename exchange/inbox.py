@@ -169,11 +169,16 @@ def store(
             .order_by(
                 Case(When(acknowledge_uri=uri, then=Value(0)), default=Value(1), output_field=IntegerField()), "id"
             )
-            .only("id", "status", "acknowledge_uri", "document_type", "document_key")
+            .only("id", "status", "acknowledge_uri", "document_type", "document_key", "sync_run_id")
             .first()
         )
         if seen is not None and seen.acknowledge_uri == uri:
-            InboxMessage.objects.filter(pk=seen.pk).update(times_seen=F("times_seen") + 1)
+            updates = {"times_seen": F("times_seen") + 1}
+            if run is not None and seen.sync_run_id is None:
+                # Pushed by Jakamo's webhook and now met in the queue: the run's from here on, so that
+                # a crash after its acknowledge has it resumed first, like anything else the run fetched.
+                updates["sync_run"] = seen.sync_run = run
+            InboxMessage.objects.filter(pk=seen.pk).update(**updates)
             return seen, seen.status in (InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED)
         original = seen
         row = transitions.create(
@@ -399,6 +404,7 @@ def _drain(integration, run, owner, lease, max_messages, max_seconds) -> SyncRun
             started = time.monotonic()
             message = client.get_message(integration.queue)
             if message is None:
+                _apply_pushed(integration, run, lease, via)
                 break
             row, needs_processing = store(integration, message, run, _ms(started))
             run.fetched += 1
@@ -444,13 +450,35 @@ def _resume_stored(integration: Integration, run: SyncRun, lease: Lease, via: st
     message queued after them must never be applied before them. Whether Jakamo took their
     acknowledge or not does not matter: if not, the queue gives them back and they are only
     acknowledged then."""
-    leftovers = InboxMessage.objects.filter(
-        integration=integration, status__in=[InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED]
-    ).order_by("id")
+    leftovers = (
+        InboxMessage.objects.filter(
+            integration=integration, status__in=[InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED]
+        )
+        # Pushed by Jakamo's webhook, not fetched by a run: not older than what the queue still holds,
+        # so applied where the drain meets its entry, or after the drain (exchange.webhooks).
+        .exclude(sync_run__isnull=True, status=InboxMessage.Status.RECEIVED)
+        .order_by("id")
+    )
     for row in leftovers:
         with transaction.atomic():
             lease.fence()
             if process(row, via=via, why="resumed: an earlier run stored it and stopped before applying it"):
+                run.processed += 1
+            else:
+                run.failed += 1
+
+
+def _apply_pushed(integration: Integration, run: SyncRun, lease: Lease, via: str):
+    """With the queue drained, apply in the order stored what Jakamo's webhook pushed and the queue
+    no longer holds (removed on success, or acknowledged by a run that was killed before applying
+    it): everything queued before them has been applied now (exchange.webhooks)."""
+    pushed = InboxMessage.objects.filter(
+        integration=integration, sync_run__isnull=True, status=InboxMessage.Status.RECEIVED
+    ).order_by("id")
+    for row in pushed:
+        with transaction.atomic():
+            lease.fence()
+            if process(row, via=via, why="pushed by Jakamo's webhook; applied after the queue drained"):
                 run.processed += 1
             else:
                 run.failed += 1

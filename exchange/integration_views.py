@@ -14,7 +14,7 @@ from mappings import services as mapping_services
 from mappings.forms import KIND_FIELDS, CompanyMappingForm, CsvImportForm, UserMappingForm
 from mappings.models import Integration
 
-from . import inbox, selectors, transitions
+from . import inbox, selectors, transitions, webhook_views, webhooks
 from .models import OutboxMessage, SyncRun, SyncState
 
 admin_only = permission_required("common.manage_integrations", raise_exception=True)
@@ -27,6 +27,11 @@ def integration_list(request):
     show_archived = request.GET.get("archived") == "1"
     if not show_archived:
         integrations = integrations.filter(archived_at__isnull=True)
+    integrations = list(integrations)
+    for integration in integrations:
+        # Set up and silent for longer than expected: polling carries the queue meanwhile.
+        state = SyncState.current(integration)
+        integration.webhook_silent = integration.accepts_pushes and not webhooks.pushes_healthy(integration, state)
     return render(
         request,
         "exchange/integration_list.html",
@@ -42,6 +47,7 @@ def integration_list(request):
 def integration_detail(request, pk):
     integration = get_object_or_404(Integration, pk=pk)
     tick = selectors.tick_seconds()
+    state = SyncState.objects.filter(integration=integration).first()
     return render(
         request,
         "exchange/integration_detail.html",
@@ -49,7 +55,10 @@ def integration_detail(request, pk):
             "integration": integration,
             "tick": tick,
             "sync_every": selectors.sync_interval(integration.poll_interval, tick),
-            "state": SyncState.objects.filter(integration=integration).first(),
+            "state": state,
+            "webhook": webhooks.health(integration, state) if integration.is_jakamo else None,
+            "webhook_setup": webhook_views.setup(request, integration) if integration.is_jakamo else None,
+            "webhook_poll_interval": webhooks.poll_interval(integration, state) if integration.is_jakamo else None,
             "company_mappings": integration.company_mappings.all(),
             "user_mappings": integration.user_mappings.select_related("user"),
             "company_form": CompanyMappingForm(),

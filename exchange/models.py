@@ -30,6 +30,8 @@ class SyncState(models.Model):
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # The last push Jakamo's webhook delivered (stored, or recognised as one already stored).
+    last_push_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"sync state of {self.integration_id}"
@@ -273,3 +275,21 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class WebhookRefusal(models.Model):
+    """A push to a Jakamo webhook endpoint refused before anything was stored: wrong or missing
+    credentials (401), or a body over the limit (413). Shown on the integration's page."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="webhook_refusals")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    http_status = models.PositiveIntegerField()
+    reason = models.CharField(max_length=300)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    body_bytes = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"push refused ({self.http_status}) for {self.integration_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from common import hooks
 from mappings.models import Integration, Kind
 
-from . import inbox, outbox
+from . import inbox, outbox, webhooks
 
 # A run cut short by a lost database connection has already released its lease; going again at
 # once (on a new connection) keeps the queue moving instead of leaving it to the next tick.
@@ -31,13 +31,20 @@ def sync_integration(integration_id: int, run_id: int | None = None, user_id: in
     return run.pk
 
 
+def apply_pushed(integration_id: int):
+    """Apply what Jakamo's webhook pushed, in queue order (a sync run)."""
+    run = webhooks.apply_pushed(integration_id)
+    return run.pk if run else "stuck"
+
+
 def send_outbox_message(outbox_id: int):
     row = outbox.send(outbox_id)
     return row.status if row else "not due"
 
 
 # Work other apps want done on every tick, each registered by one line in its AppConfig.ready()
-# (shipments: ShipHero calls whose processing task was lost with a killed worker).
+# (exchange: pushed messages whose apply task was lost; shipments: ShipHero calls whose processing task
+# was lost with a killed worker).
 EVERY_TICK: list[Callable[[], object]] = []
 
 
@@ -69,7 +76,8 @@ def due_integrations(now=None) -> list[Integration]:
         if state is not None:
             if state.stuck_reason or (state.lease_until and state.lease_until >= now):
                 continue
-            if state.last_sync_at and state.last_sync_at > now - timedelta(seconds=integration.poll_interval):
+            interval = webhooks.poll_interval(integration, state, now)
+            if state.last_sync_at and state.last_sync_at > now - timedelta(seconds=interval):
                 continue
         due.append(integration)
     return due

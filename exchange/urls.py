@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import integration_views, views
+from . import integration_views, views, webhook_views
 
 app_name = "exchange"
 urlpatterns = [
@@ -20,4 +20,5 @@ integration_urlpatterns = [
     path("<int:pk>/sync/", integration_views.sync_now, name="sync_now"),
     path("<int:pk>/sync/<int:run_pk>/", integration_views.sync_status, name="sync_status"),
     path("<int:pk>/resume/", integration_views.resume, name="resume"),
+    path("<int:pk>/webhook/credentials/", webhook_views.webhook_credentials, name="webhook_credentials"),
 ]

@@ -15,7 +15,7 @@ from common.errors import Refused
 from mappings.models import Integration
 
 from . import inbox, outbox, references, selectors, support, transitions
-from .models import InboxMessage, OutboxMessage
+from .models import InboxMessage, OutboxMessage, WebhookRefusal
 
 history = permission_required("common.view_message_history", raise_exception=True)
 operate = permission_required("common.reprocess_messages", raise_exception=True)
@@ -57,6 +57,8 @@ def message_list(request):
             "document_types": selectors.DOCUMENT_TYPES,
             "status_group": ", ".join(str(labels.get(s, s)) for s in group),
             "can_operate": request.user.has_perm("common.reprocess_messages"),
+            # Stored nothing, so not in the list above; support sees them here (admins also per integration).
+            "webhook_refusals": WebhookRefusal.objects.select_related("integration")[:20],
         },
     )
 

@@ -211,6 +211,13 @@ JAKAMO_READ_TIMEOUT = env.float("JAKAMO_READ_TIMEOUT", default=30.0)
 # A sync holds its queue this long at a time; a heartbeat renews it every quarter of it while the
 # run waits on Jakamo, so a killed worker's hold runs out within this and the next run takes over.
 JAKAMO_SYNC_LEASE_SECONDS = env.float("JAKAMO_SYNC_LEASE_SECONDS", default=8.0)
+# Jakamo webhooks into the portal (exchange.webhooks): how long an access token from the portal's
+# webhook token endpoint lives; how long a webhook may stay silent before its integration's health
+# says so; and how far the queue's polling stretches while the webhook delivers (never below the
+# integration's own interval; polling never stops, since Jakamo retries only new sales orders).
+JAKAMO_WEBHOOK_TOKEN_SECONDS = env.int("JAKAMO_WEBHOOK_TOKEN_SECONDS", default=3600)
+JAKAMO_WEBHOOK_SILENT_MINUTES = env.int("JAKAMO_WEBHOOK_SILENT_MINUTES", default=60)
+JAKAMO_WEBHOOK_POLL_INTERVAL = env.int("JAKAMO_WEBHOOK_POLL_INTERVAL", default=900)
 # The outbox's first retry waits this long, then twice as long each time (capped at an hour).
 JAKAMO_OUTBOX_BACKOFF_SECONDS = env.float("JAKAMO_OUTBOX_BACKOFF_SECONDS", default=30.0)
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from exchange import urls as exchange_urls
+from exchange import webhook_views
 from mappings import urls as mappings_urls
 from operations import views as operations_views
 from shipments.views import shiphero_endpoint
@@ -22,6 +23,10 @@ urlpatterns = [
     path("shipments/", include("shipments.urls")),
     # One endpoint per ShipHero webhook integration; authenticated by the HMAC signature.
     path("hooks/shiphero/<int:pk>/", shiphero_endpoint, name="shiphero_webhook"),
+    # One endpoint per Jakamo PO, SO and ASN integration, and the token endpoint for its OAuth2
+    # credentials; authenticated by the webhook's own credentials, not a session.
+    path("hooks/jakamo/oauth2/token", webhook_views.webhook_token, name="jakamo_webhook_token"),
+    path("hooks/jakamo/<int:pk>/", webhook_views.jakamo_webhook, name="jakamo_webhook"),
     path("integrations/erp-clients/", include("gateway.urls")),
     path("integrations/", include(integration_urls)),
     # Jakamo's APIs served to ERP clients; authenticated by their own credentials, not a session.

@@ -93,6 +93,13 @@ class Integration(models.Model):
     # Archived: no syncing, no sending, hidden from lists; its messages and mappings stay, and
     # restoring it brings everything back.
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Jakamo webhooks into the portal (PO, SO, ASN): what Jakamo's webhook form is given, generated
+    # by the portal (exchange.webhooks). Basic auth, or OAuth2 client credentials against the
+    # portal's own token endpoint; empty until an admin sets the webhook up.
+    push_username = models.CharField(max_length=200, blank=True)
+    push_password = EncryptedTextField(blank=True)
+    push_client_id = models.CharField(max_length=200, blank=True)
+    push_client_secret = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -148,7 +155,21 @@ class Integration(models.Model):
 
     def secrets(self) -> list[str]:
         """Every secret of this integration, for redaction."""
-        return [s for s in (self.password, self.client_secret, self.webhook_secret) if s]
+        return [
+            s
+            for s in (
+                self.password,
+                self.client_secret,
+                self.webhook_secret,
+                self.push_password,
+                self.push_client_secret,
+            )
+            if s
+        ]
+
+    @property
+    def accepts_pushes(self) -> bool:
+        return self.is_jakamo and bool(self.push_username or self.push_client_id)
 
 
 class IntegrationTokens:

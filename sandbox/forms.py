@@ -100,3 +100,21 @@ class ShipHeroForm(forms.Form):
         label=_("Shipped"), required=False, initial=True, help_text=_("Off: before a shipment exists")
     )
     trading_partner_name = forms.CharField(label=_("Trading partner name"), max_length=200, initial="some-retailer")
+
+
+class JakamoWebhookForm(forms.Form):
+    """Jakamo's webhook form on its Integrations page (reference/jakamo-more-facts.md, "Webhooks")."""
+
+    integration = forms.ModelChoiceField(label=_("Integration"), queryset=Integration.objects.all())
+    url = forms.URLField(
+        label=_("Payload URL"), max_length=500, required=False, assume_scheme="http", help_text=_("Empty: no webhook")
+    )
+    auth = forms.ChoiceField(
+        label=_("Authentication"), choices=[("oauth2", "OAuth2"), ("basic", "Basic authentication")], initial="oauth2"
+    )
+    username = forms.CharField(label=_("User"), max_length=200, required=False)
+    password = forms.CharField(label=_("Password"), max_length=200, required=False)
+    token_url = forms.URLField(label=_("Token URL"), max_length=500, required=False, assume_scheme="http")
+    client_id = forms.CharField(label=_("Client id"), max_length=200, required=False)
+    client_secret = forms.CharField(label=_("Client secret"), max_length=200, required=False)
+    remove_on_success = forms.BooleanField(label=_("Remove entry from queue on success"), required=False, initial=True)

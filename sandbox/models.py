@@ -44,6 +44,21 @@ class Integration(models.Model):
     allow_draft = models.BooleanField(default=False)
     compare_sellers_item_id = models.BooleanField(default=False)
     pass_order_changes = models.BooleanField(default=True)
+    # A webhook (Jakamo's Integrations page): every message queued here is also pushed to
+    # ``push_url``, authenticated by Basic auth or an OAuth2 client-credentials token from
+    # ``push_token_url``. Plain text: these are the simulated Jakamo's own settings, and its tables
+    # are never part of a production database.
+    push_url = models.URLField(max_length=500, blank=True)
+    push_auth = models.CharField(
+        max_length=10, blank=True, choices=[("basic", "Basic authentication"), ("oauth2", "OAuth2")]
+    )
+    push_username = models.CharField(max_length=200, blank=True)
+    push_password = models.CharField(max_length=200, blank=True)
+    push_token_url = models.URLField(max_length=500, blank=True)
+    push_client_id = models.CharField(max_length=200, blank=True)
+    push_client_secret = models.CharField(max_length=200, blank=True)
+    # "Remove entry from queue on success": a 200, 201 or 204 answer clears the queue entry.
+    push_remove_on_success = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["company", "api"]
@@ -169,6 +184,10 @@ class Fault(models.Model):
         DROP_ACK = "drop_ack", "Answer an acknowledge with 200 but keep the message"
         MALFORMED = "malformed", "Put a malformed message at the head of the queue"
         REPEAT = "repeat", "Put an acknowledged message back in the queue once"
+        PUSH_LOST = "push_lost", "Do not push the next message (a webhook that never arrives)"
+        PUSH_REPEAT = "push_repeat", "Push the next message twice"
+        PUSH_WRONG_AUTH = "push_wrong_auth", "Push the next message with wrong credentials"
+        PUSH_SLOW = "push_slow", "Stop waiting for the receiver's answer (a receiver slower than Jakamo waits)"
 
     integration = models.ForeignKey(
         Integration, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: every integration"
@@ -213,3 +232,22 @@ class Webhook(models.Model):
 
     def __str__(self):
         return f"{self.kind} webhook to {self.url}"
+
+
+class Push(models.Model):
+    """One webhook call the sandbox made for a queued message, and what the receiver answered."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="pushes")
+    url = models.URLField(max_length=500)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    status = models.IntegerField(null=True, blank=True, help_text="Empty: no answer (connection failed, timed out)")
+    answer = models.TextField(blank=True)
+    fault = models.CharField(max_length=30, blank=True)
+    removed_from_queue = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"push of message {self.message_id} to {self.url}: {self.status}"

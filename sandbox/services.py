@@ -25,6 +25,7 @@ from jakamo.ubl_parse import parse_order_document
 from jakamo.xmlsafe import local, parse_xml
 
 from . import jakamo_rules as rules
+from . import push
 from .jakamo_rules import Refusal
 from .models import (
     AccessToken,
@@ -133,7 +134,7 @@ def enqueue(
     content_type: str = "application/xml",
     priority: int = 0,
 ) -> Message:
-    return Message.objects.create(
+    message = Message.objects.create(
         priority=priority,
         integration=integration,
         document_type=document_type,
@@ -143,6 +144,8 @@ def enqueue(
         order_number=order.order_number if order else "",
         confirm_token=uuid.uuid4() if confirmable else None,
     )
+    push.on_queued(message)  # Jakamo's webhook, where the integration has one
+    return message
 
 
 def pending(integration: Integration):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("customer-order/", views.customer_order, name="customer_order"),
     path("faults/", views.faults, name="faults"),
     path("shiphero/", views.shiphero, name="shiphero"),
+    path("webhook/", views.jakamo_webhook, name="jakamo_webhook"),
     # The simulated Jakamo API: base URL {server}/sandbox/jakamo + the documented paths.
     *jakamo_face.urlpatterns(
         api.BACKEND,

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from jakamo.errors import DocumentError
 
-from . import party, services
-from .forms import CustomerOrderForm, FaultForm, OrderActionForm, ShipHeroForm
-from .models import Fault, Integration, Message, Order, Webhook
+from . import party, push, services
+from .forms import CustomerOrderForm, FaultForm, JakamoWebhookForm, OrderActionForm, ShipHeroForm
+from .models import Fault, Integration, Message, Order, Push, Webhook
 
 
 def sandbox_page(view):
@@ -45,6 +45,8 @@ def home(request):
             "fault_form": FaultForm(),
             "customer_form": CustomerOrderForm(),
             "shiphero_form": ShipHeroForm(),
+            "jakamo_webhook_form": JakamoWebhookForm(),
+            "pushes": Push.objects.select_related("message__integration").order_by("-id")[:10],
             "base_url": request.build_absolute_uri("/sandbox/jakamo"),
         },
     )
@@ -182,4 +184,27 @@ def shiphero(request):
     hook = party.fire_shiphero_webhook(data["url"], data["secret"], payload)
     level = messages.success if hook.status == 200 else messages.error
     level(request, f"Webhook sent: {hook.status or 'no answer'} {hook.answer[:200]}")
+    return redirect("sandbox:home")
+
+
+@sandbox_page
+@require_POST
+def jakamo_webhook(request):
+    form = JakamoWebhookForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Not saved: %(v1)s") % {"v1": form.errors.as_text()})
+        return redirect("sandbox:home")
+    data = form.cleaned_data
+    push.configure(
+        data["integration"],
+        data["url"],
+        auth=data["auth"],
+        username=data["username"],
+        password=data["password"],
+        token_url=data["token_url"],
+        client_id=data["client_id"],
+        client_secret=data["client_secret"],
+        remove_on_success=data["remove_on_success"],
+    )
+    messages.success(request, _("Webhook saved."))
     return redirect("sandbox:home")

@@ -312,3 +312,68 @@ def demo_loaded(live_url: str):
     call_command("demo_setup", base_url=f"{live_url}/sandbox/jakamo")
     for integration in Integration.objects.exclude(kind="shiphero"):
         assert inbox.sync(integration.pk).status == "done"
+
+
+# ---------------------------------------------------------------- Jakamo webhooks (pushes)
+def connect_webhook(server_url: str, integration, jakamo_integration, *, oauth: bool = False, remove: bool = True):
+    """Set up ``integration``'s webhook in the portal and enter it in the sandbox's webhook form
+    (``jakamo_integration``), as an admin would in Jakamo: payload URL, Basic or OAuth2, and
+    "Remove entry from queue on success". Returns the portal's generated credentials."""
+    from django.urls import reverse
+
+    from exchange import webhooks
+    from sandbox import push
+
+    credentials = webhooks.generate_credentials(integration)
+    push.configure(
+        jakamo_integration,
+        server_url + reverse("jakamo_webhook", args=[integration.pk]),
+        auth="oauth2" if oauth else "basic",
+        username=credentials.username,
+        password=credentials.password,
+        token_url=server_url + reverse("jakamo_webhook_token"),
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        remove_on_success=remove,
+    )
+    return credentials
+
+
+def apply_in_a_dying_process(integration, *, record_only: bool = True) -> int:
+    """Run the apply task of pushed messages in another process that SIGKILLs itself (no cleanup at
+    all) as it starts applying its first message, after the push was answered: a worker killed
+    after the 200. Then let its lease run out. Returns the exit code (-9)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    from exchange.models import SyncState
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    record = (
+        "handlers.HANDLERS.clear()\n"
+        "handlers.HANDLERS.update({(t, k): lambda *a: None for k, ts in handlers.IDENTIFIABLE.items() for t in ts})\n"
+        if record_only
+        else ""
+    )
+    script = (
+        "import os, signal, django; django.setup()\n"
+        "from exchange import handlers, inbox, tasks\n"
+        f"{record}"
+        "def dying(*args, **kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "inbox.process = dying\n"
+        f"tasks.apply_pushed({integration.pk})\n"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "jakamo_portal.settings"}
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, timeout=60)
+    SyncState.objects.filter(integration=integration).update(lease_until=None)  # as if the lease ran out
+    return result.returncode

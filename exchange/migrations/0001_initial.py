@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
         ("django_q", "0018_task_success_index"),
         ('mappings', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+]
 
     operations = [
         migrations.CreateModel(
@@ -71,6 +71,7 @@ class Migration(migrations.Migration):
                 ('last_sync_at', models.DateTimeField(blank=True, null=True)),
                 ('last_success_at', models.DateTimeField(blank=True, null=True)),
                 ('consecutive_failures', models.PositiveIntegerField(default=0)),
+                ('last_push_at', models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
@@ -238,4 +239,19 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(create_schedule, remove_schedule),
         migrations.RunPython(create, drop),
+        migrations.CreateModel(
+            name='WebhookRefusal',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('http_status', models.PositiveIntegerField()),
+                ('reason', models.CharField(max_length=300)),
+                ('remote_addr', models.GenericIPAddressField(blank=True, null=True)),
+                ('body_bytes', models.PositiveBigIntegerField(default=0)),
+                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhook_refusals', to='mappings.integration')),
+            ],
+            options={
+                'ordering': ['-at', '-id'],
+            },
+        ),
     ]

@@ -45,6 +45,10 @@ class Migration(migrations.Migration):
                 ('shop_name', models.CharField(blank=True, help_text='Trading partner name, or * for all', max_length=200)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('archived_at', models.DateTimeField(blank=True, null=True)),
+                ('push_client_id', models.CharField(blank=True, max_length=200)),
+                ('push_client_secret', mappings.crypto.EncryptedTextField(blank=True)),
+                ('push_password', mappings.crypto.EncryptedTextField(blank=True)),
+                ('push_username', models.CharField(blank=True, max_length=200)),
             ],
             options={
                 'ordering': ['name'],

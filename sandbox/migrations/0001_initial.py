@@ -27,6 +27,14 @@ class Migration(migrations.Migration):
                 ('allow_draft', models.BooleanField(default=False)),
                 ('compare_sellers_item_id', models.BooleanField(default=False)),
                 ('pass_order_changes', models.BooleanField(default=True)),
+                ('push_auth', models.CharField(blank=True, choices=[('basic', 'Basic authentication'), ('oauth2', 'OAuth2')], max_length=10)),
+                ('push_client_id', models.CharField(blank=True, max_length=200)),
+                ('push_client_secret', models.CharField(blank=True, max_length=200)),
+                ('push_password', models.CharField(blank=True, max_length=200)),
+                ('push_remove_on_success', models.BooleanField(default=True)),
+                ('push_token_url', models.URLField(blank=True, max_length=500)),
+                ('push_url', models.URLField(blank=True, max_length=500)),
+                ('push_username', models.CharField(blank=True, max_length=200)),
             ],
             options={
                 'ordering': ['company', 'api'],
@@ -49,7 +57,7 @@ class Migration(migrations.Migration):
             name='Fault',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('error_500', 'Answer 500'), ('error_503', 'Answer 503 (service unavailable)'), ('hang', 'Act, then answer only after the client timeout'), ('drop_ack', 'Answer an acknowledge with 200 but keep the message'), ('malformed', 'Put a malformed message at the head of the queue'), ('repeat', 'Put an acknowledged message back in the queue once')], max_length=20)),
+                ('kind', models.CharField(choices=[('error_500', 'Answer 500'), ('error_503', 'Answer 503 (service unavailable)'), ('hang', 'Act, then answer only after the client timeout'), ('drop_ack', 'Answer an acknowledge with 200 but keep the message'), ('malformed', 'Put a malformed message at the head of the queue'), ('repeat', 'Put an acknowledged message back in the queue once'), ('push_lost', 'Do not push the next message (a webhook that never arrives)'), ('push_repeat', 'Push the next message twice'), ('push_wrong_auth', 'Push the next message with wrong credentials'), ('push_slow', "Stop waiting for the receiver's answer (a receiver slower than Jakamo waits)")], max_length=20)),
                 ('remaining', models.PositiveIntegerField(default=1)),
                 ('probability', models.FloatField(blank=True, help_text='Empty: the next matching requests. Set: each one with this chance (0–1)', null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
@@ -134,6 +142,23 @@ class Migration(migrations.Migration):
             ],
             options={
                 'unique_together': {('integration', 'identifier')},
+            },
+        ),
+        migrations.CreateModel(
+            name='Push',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('url', models.URLField(max_length=500)),
+                ('attempt', models.PositiveSmallIntegerField(default=1)),
+                ('status', models.IntegerField(blank=True, help_text='Empty: no answer (connection failed, timed out)', null=True)),
+                ('answer', models.TextField(blank=True)),
+                ('fault', models.CharField(blank=True, max_length=30)),
+                ('removed_from_queue', models.BooleanField(default=False)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pushes', to='sandbox.message')),
+            ],
+            options={
+                'ordering': ['id'],
             },
         ),
     ]

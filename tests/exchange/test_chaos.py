@@ -47,3 +47,9 @@ def test_inbound_chaos_loses_nothing_and_applies_everything_once():
 def test_outbound_chaos_sends_each_order_exactly_once():
     out = chaos("outbound", "--orders", "60")
     assert "RESULT: PASS" in out and "[FAILED]" not in out, out
+
+
+def test_inbound_chaos_with_pushes_applies_everything_once_in_queue_order():
+    out = chaos("inbound", "--messages", "150", "--kills", "5", "--pushes")
+    assert "RESULT: PASS" in out and "[FAILED]" not in out, out
+    assert "pushes answered" in out and "'push_repeat'" in out, out

@@ -140,12 +140,12 @@ def test_the_gateway_is_wired_in_its_own_ready():
 
 
 def test_the_engine_hooks_are_wired_in_ready_and_refused_twice():
-    from exchange import outbox, tasks
+    from exchange import outbox, tasks, webhooks
     from mappings import services as mapping_services
     from shipments import outgoing
 
     assert [outbox.release_blocked] == mapping_services.MAPPING_SAVED
-    assert [outgoing.process_stale] == tasks.EVERY_TICK
+    assert [webhooks.redrive_stored, outgoing.process_stale] == tasks.EVERY_TICK
     with pytest.raises(ImproperlyConfigured, match="release_blocked is registered twice after a mapping is saved"):
         mapping_services.on_mapping_saved(outbox.release_blocked)
     with pytest.raises(ImproperlyConfigured, match="process_stale is registered twice for every tick"):

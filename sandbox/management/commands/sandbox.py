@@ -10,6 +10,8 @@ Examples:
     manage.py sandbox customer-order --supplier so-nordic --customer "Customer Company AB" --quantity 10
     manage.py sandbox fault error_500 --count 3
     manage.py sandbox fault error_503 --probability 0.3 --count 100000
+    manage.py sandbox webhook po-nordic http://127.0.0.1:8000/hooks/jakamo/1/ --basic USER:PASSWORD
+    manage.py sandbox fault push_lost --count 1
     manage.py sandbox shiphero http://127.0.0.1:8000/webhooks/shiphero/1 --secret s3cret --order-id 123 --line ref-1
 """
 
@@ -20,7 +22,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from jakamo.errors import DocumentError
-from sandbox import party, services
+from sandbox import party, push, services
 from sandbox.models import Fault, Integration, Order
 
 ORDER_ACTIONS = {
@@ -78,6 +80,12 @@ class Command(BaseCommand):
         p.add_argument("--probability", type=float, help="Each matching request with this chance, up to --count times")
         p.add_argument("--integration", help="Username; default every integration")
         sub.add_parser("clear-faults")
+        p = sub.add_parser("webhook", help="Jakamo's webhook form: push an integration's queued messages to a URL")
+        p.add_argument("integration", help="The sandbox integration's username, e.g. po-nordic")
+        p.add_argument("url", nargs="?", default="", help="Payload URL; leave out to switch the webhook off")
+        p.add_argument("--basic", metavar="USER:PASSWORD", default="")
+        p.add_argument("--oauth2", nargs=3, metavar=("TOKEN_URL", "CLIENT_ID", "CLIENT_SECRET"))
+        p.add_argument("--keep-in-queue", action="store_true", help='"Remove entry from queue on success" off')
         p = sub.add_parser("shiphero", help="Fire a signed ShipHero Shipment ASN webhook")
         p.add_argument("url")
         p.add_argument("--secret", required=True)
@@ -148,6 +156,26 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(self.style.SUCCESS(f"Armed {fault}."))
+            return
+        if verb == "webhook":
+            integration = Integration.objects.filter(username=opts["integration"]).first()
+            if integration is None:
+                raise CommandError(f"No sandbox integration {opts['integration']}.")
+            user, _, password = opts["basic"].partition(":")
+            token_url, client_id, client_secret = opts["oauth2"] or ("", "", "")
+            push.configure(
+                integration,
+                opts["url"],
+                auth="oauth2" if opts["oauth2"] else "basic",
+                username=user,
+                password=password,
+                token_url=token_url,
+                client_id=client_id,
+                client_secret=client_secret,
+                remove_on_success=not opts["keep_in_queue"],
+            )
+            state = f"pushes to {opts['url']}" if opts["url"] else "pushes nothing"
+            self.stdout.write(self.style.SUCCESS(f"{integration.username} {state}."))
             return
         if verb == "clear-faults":
             Fault.objects.all().delete()
