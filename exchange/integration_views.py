@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,12 +29,16 @@ def integration_list(request):
 @admin_only
 def integration_detail(request, pk):
     integration = get_object_or_404(Integration, pk=pk)
+    state = SyncState.objects.filter(integration=integration).first()
     return render(
         request,
         "exchange/integration_detail.html",
         {
             "integration": integration,
-            "state": SyncState.objects.filter(integration=integration).first(),
+            "state": state,
+            "waiting_until": state.wait_until
+            if state and state.wait_until and state.wait_until > timezone.now()
+            else None,
             "company_mappings": integration.company_mappings.all(),
             "user_mappings": integration.user_mappings.select_related("user"),
             "company_form": CompanyMappingForm(),

@@ -27,6 +27,8 @@ class SyncState(models.Model):
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # Jakamo answered 429 or 503 with Retry-After: the queue is not asked again before this.
+    wait_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"sync state of {self.integration_id}"
