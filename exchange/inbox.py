@@ -276,17 +276,23 @@ def _header(headers: dict, name: str) -> str:
     return next((str(v) for k, v in (headers or {}).items() if k.lower() == name.lower()), "")
 
 
-def identified_problems(row: InboxMessage, identified: handlers.Identified) -> list:
+def kept_problems(row: InboxMessage) -> list:
+    """A Jakamo-Confirm-Url the row could not keep (too long for its column when stored): the
+    message cannot be answered without it, so it is not applied."""
+    bounds = Bounds()
+    if not row.confirm_url:
+        bounds.text(_header(row.headers, "Jakamo-Confirm-Url"), InboxMessage, "confirm_url", "Jakamo-Confirm-Url")
+    return bounds.problems
+
+
+def identified_problems(identified: handlers.Identified) -> list:
     """The values read from the message that do not fit the inbox's columns, each named by what it
-    is and the column's limit, and a Jakamo-Confirm-Url the row could not keep (the message cannot
-    be answered without it): never cut, so a page never shows another order number than the one
-    that came."""
+    is, its column and the column's limit: never cut, so a page never shows another order number
+    than the one that came."""
     bounds = Bounds()
     bounds.text(identified.document_type, InboxMessage, "document_type", _("document type (document_type)"))
     bounds.text(identified.key, InboxMessage, "document_key", _("order or shipment number (document_key)"))
     bounds.text(identified.partner, InboxMessage, "partner", _("partner (partner)"))
-    if not row.confirm_url:
-        bounds.text(_header(row.headers, "Jakamo-Confirm-Url"), InboxMessage, "confirm_url", "Jakamo-Confirm-Url")
     return bounds.problems
 
 
@@ -298,9 +304,16 @@ def process(row: InboxMessage, *, via: str = "", why: str = "", by=None, fence=N
     already parsed (outside the transaction, by the applier)."""
     integration = row.integration
     try:
+        # Named together with what the parser finds, so a failure lists every problem at once.
+        kept = kept_problems(row)
         if identified is None:
-            identified = handlers.identify(bytes(row.body), row.content_type, integration.kind)
-        problems = identified_problems(row, identified)
+            try:
+                identified = handlers.identify(bytes(row.body), row.content_type, integration.kind)
+            except DocumentError as exc:
+                if not kept:
+                    raise
+                raise DocumentError([*exc.problems, *kept]) from exc
+        problems = [*kept, *identified_problems(identified)]
         for field, value in (
             ("document_type", identified.document_type),
             ("document_key", identified.key),
