@@ -31,6 +31,13 @@ def sync_integration(integration_id: int, run_id: int | None = None, user_id: in
     return run.pk
 
 
+def apply_pending(integration_id: int):
+    """Apply what a webhook stored, in arrival order; a sync holding the queue applies it instead."""
+    integration = Integration.objects.get(pk=integration_id)
+    result = inbox.apply_pending(integration, via=f"apply-pending-{integration_id}")
+    return "queue busy" if result is None else result
+
+
 def send_outbox_message(outbox_id: int):
     row = outbox.send(outbox_id)
     return row.status if row else "not due"

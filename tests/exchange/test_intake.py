@@ -104,3 +104,19 @@ def test_a_message_a_webhook_stored_before_a_run_is_applied_before_what_the_run_
 
 def _bytes(body) -> bytes:
     return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def test_the_apply_task_applies_what_a_webhook_stored(network, po_integration, monkeypatch):
+    from exchange import tasks
+
+    applied = []
+    monkeypatch.setitem(
+        handlers.HANDLERS,
+        ("OrderResponse", po_integration.kind),
+        lambda row, identified: applied.append(identified.key),
+    )
+    numbers = queue_confirmations(network, 2, prefix="T")
+    for body in Message.objects.filter(integration=network["po"]).order_by("id").values_list("body", flat=True):
+        inbox.store(po_integration, QueueMessage(_bytes(body), "application/xml", f"http://push/{uuid.uuid4()}"), None)
+    assert tasks.apply_pending(po_integration.pk) == (2, 0)
+    assert applied == numbers

@@ -10,9 +10,30 @@ from django.utils import timezone
 from exchange import inbox, outbox, tasks
 from exchange.models import OutboxMessage, SyncRun, SyncState
 from jakamo import client as jclient
+from jakamo.ubl_build import build_order_document
+from mappings.models import CompanyMapping, UserMapping
+from sandbox import demo
 from sandbox import services as sandbox
-from tests.exchange.test_outbox import order_row, with_mappings
 from tests.helpers import queue_confirmations
+
+
+def order_row(integration, number: str) -> OutboxMessage:
+    """An Order waiting in the outbox, its mappings in place (as tests/exchange/test_outbox.py)."""
+    doc = demo.sample_order(number)
+    CompanyMapping.objects.get_or_create(
+        integration=integration, identifier=doc.vendor_id, defaults={"company_name": "Test Supplier Ltd."}
+    )
+    UserMapping.objects.get_or_create(integration=integration, identifier=doc.buyer_contact_id)
+    return outbox.enqueue(
+        integration=integration,
+        operation=OutboxMessage.Operation.ORDER,
+        document_type="Order",
+        document_key=number,
+        partner=doc.vendor_id,
+        body=build_order_document(doc),
+        repeat_safe=True,
+        required_mappings={"companies": [doc.vendor_id], "users": [doc.buyer_contact_id]},
+    )
 
 
 def test_retry_after_reads_seconds_and_http_dates_and_is_capped():
@@ -50,7 +71,6 @@ def test_a_429_with_retry_after_keeps_the_queue_waiting_and_the_page_says_so(
 
 
 def test_a_503_with_an_http_date_holds_an_outgoing_message_at_least_that_long(network, po_integration):
-    with_mappings(po_integration)
     row = order_row(po_integration, "RA-1")
     until = datetime.now(UTC) + timedelta(minutes=20)
     sandbox.add_fault("error_503", 1, network["po"], retry_after=format_datetime(until, usegmt=True))
@@ -67,7 +87,6 @@ def test_a_503_with_an_http_date_holds_an_outgoing_message_at_least_that_long(ne
 
 
 def test_a_503_without_retry_after_keeps_the_backoff(network, po_integration):
-    with_mappings(po_integration)
     row = order_row(po_integration, "RA-2")
     sandbox.add_fault("error_503", 1, network["po"])
     started = timezone.now()
