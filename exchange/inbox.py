@@ -321,12 +321,21 @@ def process(row: InboxMessage, *, via: str = "", why: str = "", by=None, fence=N
         ):
             if len(value or "") <= max_length(InboxMessage, field):
                 setattr(row, field, value or "")
-        if problems:
-            raise DocumentError(problems)
+        if kept:
+            raise DocumentError(problems)  # it could not be answered: not handed to the app
         with transaction.atomic():  # a savepoint when called inside the run's transaction
             if fence is not None:
                 fence()
-            handlers.handle(row, identified)
+            try:
+                handlers.handle(row, identified)
+            except DocumentError as exc:
+                # The app names the elements it refuses by their path: listed first, beside what
+                # the inbox itself cannot keep.
+                if problems:
+                    raise DocumentError([*exc.problems, *problems]) from exc
+                raise
+            if problems:  # the app's writes are undone with this savepoint
+                raise DocumentError(problems)
             transitions.move(
                 row,
                 InboxMessage.Status.PROCESSED,
