@@ -23,7 +23,7 @@ admin_only = permission_required("common.manage_integrations", raise_exception=T
 @admin_only
 def integration_list(request):
     integrations = Integration.objects.select_related("sync_state")
-    return render(request, "exchange/integration_list.html", {"integrations": integrations})
+    return render(request, "exchange/integration_list.html", {"integrations": integrations, "now": timezone.now()})
 
 
 @admin_only

@@ -5,6 +5,7 @@ sandbox's faults."""
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+from django.urls import reverse
 from django.utils import timezone
 
 from exchange import inbox, outbox, tasks
@@ -65,6 +66,8 @@ def test_a_429_with_retry_after_keeps_the_queue_waiting_and_the_page_says_so(
     client.force_login(integration_admin)
     page = client.get(po_integration.get_absolute_url()).content.decode()
     assert 'id="retry-after"' in page and "Retry-After" in page
+    listed = client.get(reverse("mappings:integration_list")).content.decode()
+    assert "Jakamo asked the portal to wait (Retry-After)" in listed
     # Once it has waited, a run drains the queue and the wait is over.
     assert inbox.sync(po_integration.pk).status == SyncRun.Status.DONE
     assert SyncState.of(po_integration).wait_until is None
