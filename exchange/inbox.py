@@ -172,7 +172,7 @@ def transport_problems(message: QueueMessage) -> list:
 def store(
     integration: Integration, message: QueueMessage, run: SyncRun | None, fetch_ms: int = 0
 ) -> tuple[InboxMessage, bool]:
-    """Commit the raw message (one transaction). Returns (row, needs_processing). Shared by the
+    """Commit the raw message (one insert). Returns (row, needs_processing). Shared by the
     queue reader and the webhook: the row waits, in arrival order, for ``apply_pending``.
 
     A transport value too long for its column is not cut: the message is kept as failed with every
@@ -190,45 +190,48 @@ def store(
             ("order_number_header", message.order_number),
         )
     }
-    with transaction.atomic():
-        # Two ways of having seen it, each one indexed lookup (an OR of the two reads every row of
-        # the integration on SQLite: a burst of thousands would slow down with each message): the
-        # same acknowledge URI (a crash before the ack, or an ack Jakamo dropped; duplicates
-        # included, so a duplicate whose acknowledge failed is not stored twice), else the same
-        # content (Jakamo repeating a cleared message; the original is the oldest such row, and no
-        # duplicate is older than its original).
-        fields = ("id", "status", "acknowledge_uri", "document_type", "document_key", "times_seen")
-        mine = InboxMessage.objects.select_for_update().filter(integration=integration).only(*fields)
-        if fits["acknowledge_uri"]:
-            seen = mine.filter(acknowledge_uri=fits["acknowledge_uri"]).order_by("id").first()
-            if seen is not None:
-                InboxMessage.objects.filter(pk=seen.pk).update(times_seen=F("times_seen") + 1)
-                seen.times_seen += 1
-                return seen, seen.status in PENDING
-        seen = mine.filter(content_hash=digest).exclude(status=InboxMessage.Status.DUPLICATE).order_by("id").first()
-        original = seen
-        if original:
-            status = InboxMessage.Status.DUPLICATE
-        elif problems:
-            status = InboxMessage.Status.FAILED
-        else:
-            status = InboxMessage.Status.RECEIVED
-        error = "; ".join(str(p) for p in problems) if status == InboxMessage.Status.FAILED else ""
-        row = transitions.create(
-            InboxMessage,
-            status=status,
-            integration=integration,
-            sync_run=run,
-            body=message.body,
-            headers=redact_headers(message.headers, integration.secrets()),
-            content_hash=digest,
-            duplicate_of=original,
-            document_type=original.document_type if original else "",
-            document_key=original.document_key if original else fits["order_number_header"],
-            fetch_ms=fetch_ms,
-            error=error,
-            **fits,
-        )
+    # No transaction around the lookups and the insert: the insert commits on its own (durable
+    # before the acknowledge), and a transaction would add two round trips to every message of the
+    # step that talks to Jakamo; a row lock would not help either, as there is no row yet to lock.
+    # Only the run holding the lease stores from the queue.
+    # Two ways of having seen it, each one indexed lookup (an OR of the two reads every row of
+    # the integration on SQLite: a burst of thousands would slow down with each message): the
+    # same acknowledge URI (a crash before the ack, or an ack Jakamo dropped; duplicates
+    # included, so a duplicate whose acknowledge failed is not stored twice), else the same
+    # content (Jakamo repeating a cleared message; the original is the oldest such row, and no
+    # duplicate is older than its original).
+    fields = ("id", "status", "acknowledge_uri", "document_type", "document_key", "times_seen")
+    mine = InboxMessage.objects.filter(integration=integration).only(*fields)
+    if fits["acknowledge_uri"]:
+        seen = mine.filter(acknowledge_uri=fits["acknowledge_uri"]).order_by("id").first()
+        if seen is not None:
+            InboxMessage.objects.filter(pk=seen.pk).update(times_seen=F("times_seen") + 1)
+            seen.times_seen += 1
+            return seen, seen.status in PENDING
+    seen = mine.filter(content_hash=digest).exclude(status=InboxMessage.Status.DUPLICATE).order_by("id").first()
+    original = seen
+    if original:
+        status = InboxMessage.Status.DUPLICATE
+    elif problems:
+        status = InboxMessage.Status.FAILED
+    else:
+        status = InboxMessage.Status.RECEIVED
+    error = "; ".join(str(p) for p in problems) if status == InboxMessage.Status.FAILED else ""
+    row = transitions.create(
+        InboxMessage,
+        status=status,
+        integration=integration,
+        sync_run=run,
+        body=message.body,
+        headers=redact_headers(message.headers, integration.secrets()),
+        content_hash=digest,
+        duplicate_of=original,
+        document_type=original.document_type if original else "",
+        document_key=original.document_key if original else fits["order_number_header"],
+        fetch_ms=fetch_ms,
+        error=error,
+        **fits,
+    )
     return row, status == InboxMessage.Status.RECEIVED
 
 
