@@ -3,8 +3,11 @@
     .venv/bin/python bench/drain.py [--messages 2000] [--database-url postgres://postgres@127.0.0.1:5432/bench]
 
 The bare loop is GET + acknowledge on one requests.Session with no database on the client side;
-the inbox stores, acknowledges, parses and records every message. Target: the inbox reaches at
-least 70% of the bare loop's rate. Without --database-url a fresh SQLite file is used."""
+the inbox's fetcher stores and acknowledges every message while its applier parses and records
+them beside it. Two rates are printed against the bare loop: the drain (the queue is empty at
+Jakamo: the last acknowledge) and drained-and-applied (the sync returns, everything applied).
+Target: the drain reaches at least 90% of the bare loop's rate. Without --database-url a fresh
+SQLite file is used."""
 
 from __future__ import annotations
 
@@ -99,7 +102,10 @@ def main():
             username=demo.PO.username,
             password=demo.PO.password,
         )
-        started = time.perf_counter()
+        from django.db.models import Max
+        from django.utils import timezone
+
+        started, started_at = time.perf_counter(), timezone.now()
         fetched = 0
         while True:
             run = inbox.sync(integration.pk, max_messages=100000, max_seconds=100000)
@@ -108,6 +114,9 @@ def main():
                 break
         inbox_seconds = time.perf_counter() - started
         inbox_rate = fetched / inbox_seconds
+        last_ack = Message.objects.filter(integration=network["po"]).aggregate(last=Max("acknowledged_at"))["last"]
+        drain_seconds = (last_ack - started_at).total_seconds()
+        drain_rate = fetched / drain_seconds
         stored = InboxMessage.objects.filter(integration=integration, status="processed").count()
     finally:
         server.terminate()
@@ -116,11 +125,13 @@ def main():
     engine = "PostgreSQL" if db_url.startswith("postgres") else "SQLite"
     print(f"database: {engine}; messages: {args.messages}; server: gunicorn, 2 workers")
     print(f"bare loop (GET + ack, no database): {count} messages in {bare_seconds:.2f} s = {bare_rate:.1f} msg/s")
+    print(f"inbox drain (store, ack):           {fetched} messages in {drain_seconds:.2f} s = {drain_rate:.1f} msg/s")
     print(
-        f"inbox (store, ack, parse, record):  {fetched} messages in {inbox_seconds:.2f} s = {inbox_rate:.1f} msg/s"
+        f"inbox drained and applied:          {fetched} messages in {inbox_seconds:.2f} s = {inbox_rate:.1f} msg/s"
         f" ({stored} processed)"
     )
-    print(f"ratio inbox / bare: {inbox_rate / bare_rate:.0%} (target >= 70%)")
+    print(f"ratio drain / bare: {drain_rate / bare_rate:.0%} (target >= 90%)")
+    print(f"ratio drained and applied / bare: {inbox_rate / bare_rate:.0%}")
 
 
 if __name__ == "__main__":

@@ -28,11 +28,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import errors
+from common.limits import Bounds, max_length
 from jakamo.errors import DocumentError, JakamoError, JakamoHTTPError, QueueMessage
 from mappings.models import Integration
 
@@ -50,6 +51,8 @@ MAX_SECONDS_PER_RUN = 240
 STUCK_AFTER_REPEATS = 5
 # The "Sync now" page polls once a second; counters are written at most this often.
 PROGRESS_EVERY_SECONDS = 0.5
+# Stored and not applied yet: what the applier takes, oldest first.
+PENDING = (InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED)
 
 
 def content_hash(body: bytes) -> str:
@@ -151,63 +154,102 @@ class Lease:
 
 
 # -- storing, acknowledging, processing -----------------------------------------------------------
+def transport_problems(message: QueueMessage) -> list:
+    """The values of a fetched (or pushed) message's transport that do not fit their column, each
+    named by its header and the column's limit (``common.limits``): such a value is never cut, since
+    a shortened acknowledge or confirm URL would point somewhere else."""
+    bounds = Bounds()
+    for value, field, where in (
+        (message.content_type, "content_type", "Content-Type"),
+        (message.acknowledge_uri, "acknowledge_uri", "X-Acknowledge-Uri"),
+        (message.confirm_url, "confirm_url", "Jakamo-Confirm-Url"),
+        (message.order_number, "order_number_header", "Jakamo-Order-Number"),
+    ):
+        bounds.text(value, InboxMessage, field, where)
+    return bounds.problems
+
+
 def store(
     integration: Integration, message: QueueMessage, run: SyncRun | None, fetch_ms: int = 0
 ) -> tuple[InboxMessage, bool]:
-    """Commit the raw message (one transaction, with the fetch attempt). Returns (row, needs_processing)."""
+    """Commit the raw message (one insert). Returns (row, needs_processing). Shared by the
+    queue reader and the webhook (exchange.webhooks): a fetched row waits, in arrival order, for
+    the run's applier; a pushed one for the drain to meet it in the queue, or for the drain's end.
+
+    A transport value too long for its column is not cut: the message is kept as failed with every
+    such value named (the whole value stays in its headers and the body is kept), and still
+    acknowledged, so it neither blocks the queue nor is lost."""
     digest = content_hash(message.body)
     uri = message.acknowledge_uri
-    with transaction.atomic():
-        # One lookup for both ways of having seen it: the same acknowledge URI (a crash before the
-        # ack, or an ack Jakamo dropped; duplicates included, so a duplicate whose acknowledge
-        # failed is not stored twice) or the same content (Jakamo repeating a cleared message; the
-        # original is the oldest such row, and no duplicate is older than its original).
-        seen = (
-            InboxMessage.objects.select_for_update()
-            .filter(integration=integration)
-            .filter(Q(acknowledge_uri=uri) | (Q(content_hash=digest) & ~Q(status=InboxMessage.Status.DUPLICATE)))
-            .order_by(
-                Case(When(acknowledge_uri=uri, then=Value(0)), default=Value(1), output_field=IntegerField()), "id"
-            )
-            .only("id", "status", "acknowledge_uri", "document_type", "document_key", "sync_run_id")
-            .first()
+    problems = transport_problems(message)
+    fits = {
+        name: value if len(value) <= max_length(InboxMessage, name) else ""
+        for name, value in (
+            ("content_type", message.content_type),
+            ("acknowledge_uri", uri),
+            ("confirm_url", message.confirm_url),
+            ("order_number_header", message.order_number),
         )
-        if seen is not None and seen.acknowledge_uri == uri:
+    }
+    # No transaction around the lookups and the insert: the insert commits on its own (durable
+    # before the acknowledge), and a transaction would add two round trips to every message of the
+    # step that talks to Jakamo; a row lock would not help either, as there is no row yet to lock.
+    # Only the run holding the lease stores from the queue.
+    # Two ways of having seen it, each one indexed lookup (an OR of the two reads every row of
+    # the integration on SQLite: a burst of thousands would slow down with each message): the
+    # same acknowledge URI (a crash before the ack, or an ack Jakamo dropped; duplicates
+    # included, so a duplicate whose acknowledge failed is not stored twice), else the same
+    # content (Jakamo repeating a cleared message; the original is the oldest such row, and no
+    # duplicate is older than its original).
+    fields = ("id", "status", "acknowledge_uri", "document_type", "document_key", "times_seen", "sync_run_id")
+    mine = InboxMessage.objects.filter(integration=integration).only(*fields)
+    if fits["acknowledge_uri"]:
+        seen = mine.filter(acknowledge_uri=fits["acknowledge_uri"]).order_by("id").first()
+        if seen is not None:
             updates = {"times_seen": F("times_seen") + 1}
             if run is not None and seen.sync_run_id is None:
-                # Pushed by Jakamo's webhook and now met in the queue: the run's from here on, so that
-                # a crash after its acknowledge has it resumed first, like anything else the run fetched.
+                # Pushed by Jakamo's webhook and now met in the queue: the run's from here on, so it
+                # is applied where the drain meets it (its place in the queue), and a crash after its
+                # acknowledge has it resumed first, like anything else the run fetched.
                 updates["sync_run"] = seen.sync_run = run
             InboxMessage.objects.filter(pk=seen.pk).update(**updates)
-            return seen, seen.status in (InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED)
-        original = seen
-        row = transitions.create(
-            InboxMessage,
-            status=InboxMessage.Status.DUPLICATE if original else InboxMessage.Status.RECEIVED,
-            integration=integration,
-            sync_run=run,
-            body=message.body,
-            content_type=message.content_type[:100],
-            headers=redact_headers(message.headers, integration.secrets()),
-            content_hash=digest,
-            acknowledge_uri=uri[:500],
-            confirm_url=message.confirm_url[:500],
-            order_number_header=message.order_number[:200],
-            duplicate_of=original,
-            document_type=original.document_type if original else "",
-            document_key=original.document_key if original else message.order_number[:200],
-            fetch_ms=fetch_ms,
-        )
-    return row, original is None
+            seen.times_seen += 1
+            return seen, seen.status in PENDING
+    seen = mine.filter(content_hash=digest).exclude(status=InboxMessage.Status.DUPLICATE).order_by("id").first()
+    original = seen
+    if original:
+        status = InboxMessage.Status.DUPLICATE
+    elif problems:
+        status = InboxMessage.Status.FAILED
+    else:
+        status = InboxMessage.Status.RECEIVED
+    error = "; ".join(str(p) for p in problems) if status == InboxMessage.Status.FAILED else ""
+    row = transitions.create(
+        InboxMessage,
+        status=status,
+        integration=integration,
+        sync_run=run,
+        body=message.body,
+        headers=redact_headers(message.headers, integration.secrets()),
+        content_hash=digest,
+        duplicate_of=original,
+        document_type=original.document_type if original else "",
+        document_key=original.document_key if original else fits["order_number_header"],
+        fetch_ms=fetch_ms,
+        error=error,
+        **fits,
+    )
+    return row, status == InboxMessage.Status.RECEIVED
 
 
-def acknowledge(client, row: InboxMessage) -> Attempt:
+def acknowledge(client, row: InboxMessage, uri: str = "") -> Attempt:
     """POST to the acknowledge URI, outside any transaction (never hold one across a network
     call). Returns the unsaved attempt; the caller saves it with the row's new state. A crash
     before that commit leaves the row RECEIVED, and the next run applies it before anything else."""
     started = time.monotonic()
     try:
-        result = client.acknowledge(row.acknowledge_uri)
+        # ``uri``: the one fetched, also when it was too long for the row to keep.
+        result = client.acknowledge(uri or row.acknowledge_uri)
     except JakamoHTTPError as exc:
         Attempt.objects.create(
             inbox=row,
@@ -224,8 +266,9 @@ def acknowledge(client, row: InboxMessage) -> Attempt:
 
 
 def record_acknowledged(row: InboxMessage, attempt: Attempt, *, will_process: bool = False, via: str = ""):
-    """Save the acknowledge attempt and the row's new state. When the row is processed right
+    """Save the acknowledge attempt and the row's acknowledge time. When the row is applied right
     after, in the same transaction, that move carries the acknowledge time (one write fewer)."""
+    attempt.inbox = row
     attempt.save()
     now = timezone.now()
     if row.status == InboxMessage.Status.RECEIVED:
@@ -233,23 +276,76 @@ def record_acknowledged(row: InboxMessage, attempt: Attempt, *, will_process: bo
         if not will_process:
             transitions.move(row, InboxMessage.Status.ACKNOWLEDGED, via=via, acknowledged_at=now)
     elif row.acknowledged_at is None:
-        # Applied by a resumed run before Jakamo gave it back for this acknowledge.
+        # Applied by a resumed run before Jakamo gave it back for this acknowledge, or kept as a
+        # duplicate or as failed when stored.
         row.acknowledged_at = now
         InboxMessage.objects.filter(pk=row.pk, acknowledged_at__isnull=True).update(acknowledged_at=now)
 
 
-def process(row: InboxMessage, *, via: str = "", why: str = "", by=None) -> bool:
+def _header(headers: dict, name: str) -> str:
+    return next((str(v) for k, v in (headers or {}).items() if k.lower() == name.lower()), "")
+
+
+def kept_problems(row: InboxMessage) -> list:
+    """A Jakamo-Confirm-Url the row could not keep (too long for its column when stored): the
+    message cannot be answered without it, so it is not applied."""
+    bounds = Bounds()
+    if not row.confirm_url:
+        bounds.text(_header(row.headers, "Jakamo-Confirm-Url"), InboxMessage, "confirm_url", "Jakamo-Confirm-Url")
+    return bounds.problems
+
+
+def identified_problems(identified: handlers.Identified) -> list:
+    """The values read from the message that do not fit the inbox's columns, each named by what it
+    is, its column and the column's limit: never cut, so a page never shows another order number
+    than the one that came."""
+    bounds = Bounds()
+    bounds.text(identified.document_type, InboxMessage, "document_type", _("document type (document_type)"))
+    bounds.text(identified.key, InboxMessage, "document_key", _("order or shipment number (document_key)"))
+    bounds.text(identified.partner, InboxMessage, "partner", _("partner (partner)"))
+    return bounds.problems
+
+
+def process(row: InboxMessage, *, via: str = "", why: str = "", by=None, fence=None, identified=None) -> bool:
     """Parse and hand to the owning app. A failure of the message is recorded on the row, never
     raised; a lost database connection is raised (the message is not at fault: it stays unapplied
-    and the next run applies it first), and so is a move someone else made first."""
+    and the next run applies it first), and so is a move someone else made first. ``fence`` runs
+    inside each transaction that moves the row (a sync run's lease); ``identified``, the message
+    already parsed (outside the transaction, by the applier)."""
     integration = row.integration
     try:
-        identified = handlers.identify(bytes(row.body), row.content_type, integration.kind)
-        row.document_type = identified.document_type[:30]
-        row.document_key = identified.key[:200]
-        row.partner = identified.partner[:200]
+        # Named together with what the parser finds, so a failure lists every problem at once.
+        kept = kept_problems(row)
+        if identified is None:
+            try:
+                identified = handlers.identify(bytes(row.body), row.content_type, integration.kind)
+            except DocumentError as exc:
+                if not kept:
+                    raise
+                raise DocumentError([*exc.problems, *kept]) from exc
+        problems = [*kept, *identified_problems(identified)]
+        for field, value in (
+            ("document_type", identified.document_type),
+            ("document_key", identified.key),
+            ("partner", identified.partner),
+        ):
+            if len(value or "") <= max_length(InboxMessage, field):
+                setattr(row, field, value or "")
+        if kept:
+            raise DocumentError(problems)  # it could not be answered: not handed to the app
         with transaction.atomic():  # a savepoint when called inside the run's transaction
-            handlers.handle(row, identified)
+            if fence is not None:
+                fence()
+            try:
+                handlers.handle(row, identified)
+            except DocumentError as exc:
+                # The app names the elements it refuses by their path: listed first, beside what
+                # the inbox itself cannot keep.
+                if problems:
+                    raise DocumentError([*exc.problems, *problems]) from exc
+                raise
+            if problems:  # the app's writes are undone with this savepoint
+                raise DocumentError(problems)
             transitions.move(
                 row,
                 InboxMessage.Status.PROCESSED,
@@ -264,7 +360,7 @@ def process(row: InboxMessage, *, via: str = "", why: str = "", by=None) -> bool
                 acknowledged_at=row.acknowledged_at,
             )
         return True
-    except (*CONNECTION_LOST, transitions.TransitionError):
+    except (*CONNECTION_LOST, transitions.TransitionError, LeaseLost):
         raise
     except (DocumentError, JakamoError) as exc:
         reason = str(exc)
@@ -275,18 +371,21 @@ def process(row: InboxMessage, *, via: str = "", why: str = "", by=None) -> bool
             "The portal could not apply this message because of an error of its own (logged for the "
             "developers as message %(pk)s); the message is kept and can be reprocessed once that is fixed."
         ) % {"pk": row.pk}
-    transitions.move(
-        row,
-        InboxMessage.Status.FAILED,
-        by=by,
-        why=why or reason[:500],
-        via=via,
-        acknowledged_at=row.acknowledged_at,
-        error=reason[:5000],
-        document_type=row.document_type,
-        document_key=row.document_key,
-        partner=row.partner,
-    )
+    with transaction.atomic():
+        if fence is not None:
+            fence()
+        transitions.move(
+            row,
+            InboxMessage.Status.FAILED,
+            by=by,
+            why=why or reason[:500],
+            via=via,
+            acknowledged_at=row.acknowledged_at,
+            error=reason,
+            document_type=row.document_type,
+            document_key=row.document_key,
+            partner=row.partner,
+        )
     return False
 
 
@@ -340,6 +439,164 @@ def reprocess(row: InboxMessage, user=None) -> bool:
     return process(row, by=user, why="reprocessed by a person", via="reprocess")
 
 
+# -- applying what is stored --------------------------------------------------------------------
+# Rows read at a time while applying: a burst after an outage is thousands of stored messages.
+APPLY_BATCH = 200
+# Messages applied in one transaction when several wait: one commit (one fsync, one hold of
+# SQLite's write lock) for all of them, each in a savepoint of its own, so one that fails does not
+# undo the others. A crash loses only uncommitted work: those rows are applied again, in order.
+APPLY_PER_COMMIT = 25
+
+
+def _identified(row: InboxMessage):
+    """The message parsed ahead of its transaction, or None (then ``process`` parses it again and
+    records why it cannot be read)."""
+    try:
+        return handlers.identify(bytes(row.body), row.content_type, row.integration.kind)
+    except Exception:
+        return None
+
+
+def _apply_stored(
+    integration: Integration,
+    fence,
+    via: str,
+    *,
+    upto: int | None = None,
+    acks: dict[int, Attempt] | None = None,
+    counts: SyncRun | None = None,
+    stop: threading.Event | None = None,
+    pushed: bool = False,
+) -> tuple[int, int]:
+    """Apply every stored, unapplied message of the integration (up to row ``upto``), oldest first,
+    fenced by the caller's lease. ``acks`` are acknowledges made since the rows were stored,
+    recorded in the transaction that applies each one. Returns (processed, failed).
+
+    Rows Jakamo's webhook pushed and no run has met in the queue yet wait (``pushed`` False): the
+    queue may still hold older messages, which must be applied first. With ``pushed`` True, only
+    those rows: once the queue is drained, nothing older than them is left (exchange.webhooks)."""
+    acks = acks if acks is not None else {}
+    processed = failed = 0
+    after = 0
+    unmet_push = Q(sync_run__isnull=True, status=InboxMessage.Status.RECEIVED)
+    while stop is None or not stop.is_set():
+        rows = InboxMessage.objects.filter(integration=integration, status__in=PENDING, pk__gt=after)
+        rows = rows.filter(unmet_push) if pushed else rows.exclude(unmet_push)
+        if upto is not None:
+            rows = rows.filter(pk__lte=upto)
+        batch = list(rows.order_by("id")[:APPLY_BATCH])
+        if not batch:
+            break
+        after = batch[-1].pk
+        for row in batch:
+            row.integration = integration
+        # Parsed before the transaction: no lock is held while the XML is read.
+        parsed = [(row, _identified(row)) for row in batch]
+        for start in range(0, len(parsed), APPLY_PER_COMMIT):
+            if stop is not None and stop.is_set():
+                return processed, failed
+            with transaction.atomic():
+                fence()
+                for row, identified in parsed[start : start + APPLY_PER_COMMIT]:
+                    attempt = acks.pop(row.pk, None)
+                    if attempt is not None:
+                        record_acknowledged(row, attempt, will_process=True, via=via)
+                    why = "" if attempt is not None else "resumed: stored earlier and not applied yet"
+                    ok = process(row, via=via, why=why, identified=identified)
+                    processed, failed = processed + ok, failed + (not ok)
+                    if counts is not None:
+                        counts.processed, counts.failed = counts.processed + ok, counts.failed + (not ok)
+    return processed, failed
+
+
+def _fence(integration_id: int, owner: str):
+    if not renew(integration_id, owner):
+        raise LeaseLost(f"Lost the sync lease of integration {integration_id}.")
+
+
+class Applier:
+    """Applies a run's messages beside its fetcher, in a thread (and a database connection) of its
+    own, in the order they were stored: the fetcher only stores, acknowledges and hands over, so the
+    queue drains at nearly the rate Jakamo answers. Only the run holding the lease applies, so this
+    is the one applier of the queue, and rows are applied by id: nothing stored later overtakes
+    anything stored earlier, leftovers of a stopped run first."""
+
+    def __init__(self, integration: Integration, run: SyncRun, lease: Lease, via: str):
+        self.integration, self.run, self.lease, self.via = integration, run, lease, via
+        self.error: BaseException | None = None
+        self._cond = threading.Condition()
+        self._acks: dict[int, Attempt] = {}
+        # Leftovers of an earlier run come first (they have the lowest ids).
+        self._upto = (
+            InboxMessage.objects.filter(integration=integration, status__in=PENDING)
+            .order_by("-id")
+            .values_list("id", flat=True)
+            .first()
+            or 0
+        )
+        self._applied_upto = 0
+        self._done = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name=f"apply-{integration.pk}", daemon=True)
+
+    def __enter__(self) -> Applier:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, *exc_info):
+        if exc_type is not None:
+            self._stop.set()
+        with self._cond:
+            self._done = True
+            self._cond.notify()
+        self._thread.join()
+        if exc_type is None and self.error is not None:
+            raise self.error
+
+    def hand_over(self, row: InboxMessage, attempt: Attempt):
+        """The fetcher stored and acknowledged ``row``: apply it (with the acknowledge recorded)."""
+        with self._cond:
+            self._acks[row.pk] = attempt
+            self._upto = max(self._upto, row.pk)
+            self._cond.notify()
+
+    def check(self):
+        """Raise in the fetcher what stopped the applier (a lost connection, a lost lease)."""
+        if self.error is not None:
+            raise self.error
+
+    def _work(self):
+        try:
+            while True:
+                with self._cond:
+                    while not (self._done or self._upto > self._applied_upto):
+                        self._cond.wait()
+                    done, upto = self._done, self._upto
+                    acks, self._acks = self._acks, {}
+                if self._stop.is_set():
+                    return
+                _apply_stored(
+                    self.integration,
+                    self.lease.fence,
+                    self.via,
+                    upto=None if done else upto,
+                    acks=acks,
+                    counts=self.run,
+                    stop=self._stop,
+                )
+                self._applied_upto = upto
+                for pk, attempt in acks.items():  # acknowledged, but applied by someone else already
+                    row = InboxMessage.objects.filter(pk=pk).first()
+                    if row is not None:
+                        record_acknowledged(row, attempt, via=self.via)
+                if done:
+                    return
+        except BaseException as exc:  # handed to the fetcher, which stops the run with it
+            self.error = exc
+        finally:
+            connection.close()
+
+
 # -- a sync run -----------------------------------------------------------------------------------
 def sync(
     integration_id: int,
@@ -349,8 +606,8 @@ def sync(
     max_seconds: float = MAX_SECONDS_PER_RUN,
     run: SyncRun | None = None,
 ) -> SyncRun:
-    """Drain one integration's queue, bounded by count and time. Safe to run twice at once: the
-    second finds the lease taken and records a skipped run."""
+    """Drain one integration's queue, bounded by count and time, and apply what it stored. Safe to
+    run twice at once: the second finds the lease taken and records a skipped run."""
     integration = Integration.objects.get(pk=integration_id)
     owner = uuid.uuid4().hex
     if run is None:
@@ -392,7 +649,27 @@ def _drain(integration, run, owner, lease, max_messages, max_seconds) -> SyncRun
                 error="Interrupted: the worker stopped mid-run (killed or crashed). Nothing was lost; the next "
                 "run applied what it had stored first.",
             )
-    _resume_stored(integration, run, lease, via)
+    stuck = failure = None
+    with Applier(integration, run, lease, via) as applier:
+        failure, stuck, drained = _fetch(integration, run, lease, applier, via, max_messages, max_seconds)
+    if drained:
+        # The queue is empty: what Jakamo's webhook pushed and the queue no longer holds (removed on
+        # success, or acknowledged by a run killed before applying it) is newer than anything
+        # applied, so it is applied now, in the order stored.
+        _apply_stored(integration, lease.fence, via, counts=run, pushed=True)
+    if stuck:
+        SyncState.objects.filter(integration_id=integration.pk).update(stuck_reason=stuck, stuck_since=timezone.now())
+        return _finish(run, SyncRun.Status.STUCK, stuck, integration, owner, code="stuck")
+    if failure is not None:
+        reason = failure.explanation.explanation if failure.explanation else str(failure)
+        return _finish(run, SyncRun.Status.FAILED, reason, integration, owner, code="jakamo", wait=failure)
+    return _finish(run, SyncRun.Status.DONE, "", integration, owner)
+
+
+def _fetch(integration, run, lease, applier, via, max_messages, max_seconds):
+    """The step that talks to Jakamo: GET the head of the queue, store it (committed), acknowledge
+    it, hand it to the applier; nothing else waits in this loop. Returns (Jakamo's error, the
+    reason the queue is stuck, whether the queue was found empty)."""
     deadline = time.monotonic() + max_seconds
     client = integration.client()
     last_ack, repeats = None, 0
@@ -401,93 +678,62 @@ def _drain(integration, run, owner, lease, max_messages, max_seconds) -> SyncRun
         while run.fetched < max_messages and time.monotonic() < deadline:
             if lease.lost.is_set():
                 raise LeaseLost()
+            applier.check()
             started = time.monotonic()
             message = client.get_message(integration.queue)
             if message is None:
-                _apply_pushed(integration, run, lease, via)
-                break
+                return None, None, True
             row, needs_processing = store(integration, message, run, _ms(started))
             run.fetched += 1
             repeats = repeats + 1 if message.acknowledge_uri == last_ack else 0
             last_ack = message.acknowledge_uri
             if repeats >= STUCK_AFTER_REPEATS:
-                reason = (
+                stuck = (
                     f"Jakamo returned the same message {repeats + 1} times although it was acknowledged "
                     f"each time (acknowledge URI {message.acknowledge_uri}). The queue is not moving; the "
                     "sync stopped instead of looping. Check with Jakamo support, then resume."
                 )
-                SyncState.objects.filter(integration_id=integration.pk).update(
-                    stuck_reason=reason, stuck_since=timezone.now()
-                )
-                return _finish(run, SyncRun.Status.STUCK, reason, integration, owner, code="stuck")
-            attempt = acknowledge(client, row)
-            # Everything after the acknowledge commits together: one commit per message.
-            with transaction.atomic():
-                lease.fence()
-                record_acknowledged(row, attempt, will_process=needs_processing, via=via)
+                return None, stuck, False
+            attempt = acknowledge(client, row, message.acknowledge_uri)
+            if needs_processing:
+                applier.hand_over(row, attempt)
+            else:
                 if row.status == InboxMessage.Status.DUPLICATE:
                     run.duplicates += 1
-                elif needs_processing:
-                    if process(row, via=via):
-                        run.processed += 1
-                    else:
-                        run.failed += 1
-                now = time.monotonic()
-                if now - last_progress >= PROGRESS_EVERY_SECONDS:
-                    last_progress = now
-                    SyncRun.objects.filter(pk=run.pk).update(
-                        fetched=run.fetched, processed=run.processed, failed=run.failed, duplicates=run.duplicates
-                    )
+                elif row.status == InboxMessage.Status.FAILED and row.times_seen == 1:
+                    run.failed += 1
+                record_acknowledged(row, attempt, via=via)
+            now = time.monotonic()
+            if now - last_progress >= PROGRESS_EVERY_SECONDS:
+                last_progress = now
+                SyncRun.objects.filter(pk=run.pk).update(
+                    fetched=run.fetched, processed=run.processed, failed=run.failed, duplicates=run.duplicates
+                )
     except JakamoHTTPError as exc:
-        reason = exc.explanation.explanation if exc.explanation else str(exc)
-        return _finish(run, SyncRun.Status.FAILED, reason, integration, owner, code="jakamo")
-    return _finish(run, SyncRun.Status.DONE, "", integration, owner)
-
-
-def _resume_stored(integration: Integration, run: SyncRun, lease: Lease, via: str):
-    """Apply, in the order they were stored, the messages an earlier run stored but did not apply
-    (a kill or a lost connection between its store and its commit), before fetching anything: a
-    message queued after them must never be applied before them. Whether Jakamo took their
-    acknowledge or not does not matter: if not, the queue gives them back and they are only
-    acknowledged then."""
-    leftovers = (
-        InboxMessage.objects.filter(
-            integration=integration, status__in=[InboxMessage.Status.RECEIVED, InboxMessage.Status.ACKNOWLEDGED]
-        )
-        # Pushed by Jakamo's webhook, not fetched by a run: not older than what the queue still holds,
-        # so applied where the drain meets its entry, or after the drain (exchange.webhooks).
-        .exclude(sync_run__isnull=True, status=InboxMessage.Status.RECEIVED)
-        .order_by("id")
-    )
-    for row in leftovers:
-        with transaction.atomic():
-            lease.fence()
-            if process(row, via=via, why="resumed: an earlier run stored it and stopped before applying it"):
-                run.processed += 1
-            else:
-                run.failed += 1
-
-
-def _apply_pushed(integration: Integration, run: SyncRun, lease: Lease, via: str):
-    """With the queue drained, apply in the order stored what Jakamo's webhook pushed and the queue
-    no longer holds (removed on success, or acknowledged by a run that was killed before applying
-    it): everything queued before them has been applied now (exchange.webhooks)."""
-    pushed = InboxMessage.objects.filter(
-        integration=integration, sync_run__isnull=True, status=InboxMessage.Status.RECEIVED
-    ).order_by("id")
-    for row in pushed:
-        with transaction.atomic():
-            lease.fence()
-            if process(row, via=via, why="pushed by Jakamo's webhook; applied after the queue drained"):
-                run.processed += 1
-            else:
-                run.failed += 1
+        return exc, None, False
+    return None, None, False
 
 
 def _finish(
-    run: SyncRun, status: str, error: str, integration: Integration | None = None, owner: str = "", *, code: str = ""
+    run: SyncRun,
+    status: str,
+    error: str,
+    integration: Integration | None = None,
+    owner: str = "",
+    *,
+    code: str = "",
+    wait: JakamoHTTPError | None = None,
 ) -> SyncRun:
     finished_at = timezone.now()
+    if wait is not None and wait.retry_after:
+        until = finished_at + timedelta(seconds=wait.retry_after)
+        error = _(
+            "%(error)s Jakamo asked to wait %(seconds)s s (Retry-After); the queue is asked again after %(until)s."
+        ) % {
+            "error": error,
+            "seconds": f"{wait.retry_after:g}",
+            "until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M:%S"),
+        }
     try:
         transitions.move(
             run,
@@ -507,6 +753,10 @@ def _finish(
         run.refresh_from_db()
     if integration is not None:
         updates = {"last_sync_at": finished_at}
+        if wait is not None and wait.retry_after:
+            updates["wait_until"] = finished_at + timedelta(seconds=wait.retry_after)
+        elif status != SyncRun.Status.SKIPPED:
+            updates["wait_until"] = None
         if status == SyncRun.Status.DONE:
             updates.update(last_success_at=finished_at, consecutive_failures=0, stuck_reason="", stuck_since=None)
         elif status in (SyncRun.Status.FAILED, SyncRun.Status.STUCK):

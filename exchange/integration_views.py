@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,6 +38,7 @@ def integration_list(request):
         "exchange/integration_list.html",
         {
             "integrations": integrations,
+            "now": timezone.now(),
             "show_archived": show_archived,
             "archived_count": Integration.objects.filter(archived_at__isnull=False).count(),
         },
@@ -59,6 +61,9 @@ def integration_detail(request, pk):
             "webhook": webhooks.health(integration, state) if integration.is_jakamo else None,
             "webhook_setup": webhook_views.setup(request, integration) if integration.is_jakamo else None,
             "webhook_poll_interval": webhooks.poll_interval(integration, state) if integration.is_jakamo else None,
+            "waiting_until": state.wait_until
+            if state and state.wait_until and state.wait_until > timezone.now()
+            else None,
             "company_mappings": integration.company_mappings.all(),
             "user_mappings": integration.user_mappings.select_related("user"),
             "company_form": CompanyMappingForm(),

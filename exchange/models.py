@@ -32,6 +32,8 @@ class SyncState(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     # The last push Jakamo's webhook delivered (stored, or recognised as one already stored).
     last_push_at = models.DateTimeField(null=True, blank=True)
+    # Jakamo answered 429 or 503 with Retry-After: the queue is not asked again before this.
+    wait_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"sync state of {self.integration_id}"

@@ -135,6 +135,15 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=delay * random.uniform(0.8, 1.2))
 
 
+def retry_delay(attempts: int, exc: TransientError) -> timedelta:
+    """The backoff, or longer when Jakamo said how long to wait (Retry-After on a 429 or 503): the
+    message is not sent again before that, whatever the backoff says."""
+    delay = backoff(attempts)
+    if exc.retry_after:
+        delay = max(delay, timedelta(seconds=exc.retry_after))
+    return delay
+
+
 def _claim(pk: int) -> bool:
     return (
         transitions.claim(
@@ -251,7 +260,7 @@ def send(pk: int) -> OutboxMessage | None:
         )
     except TransientError as exc:
         _log(row, started, exc.status, "retry", str(exc))
-        return _set(row, Status.RETRY, last_error=str(exc), next_attempt_at=now + backoff(row.attempts))
+        return _set(row, Status.RETRY, last_error=str(exc), next_attempt_at=now + retry_delay(row.attempts, exc))
     except JakamoHTTPError as exc:  # ProtocolError: Jakamo answered something unexpected
         _log(row, started, exc.status, "unknown", str(exc))
         return _set(row, Status.UNKNOWN, last_error=str(exc))

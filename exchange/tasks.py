@@ -64,7 +64,8 @@ def tick():
 
 
 def due_integrations(now=None) -> list[Integration]:
-    """Enabled, unarchived Jakamo integrations whose queue is not stuck, not leased, and due by its interval."""
+    """Enabled, unarchived Jakamo integrations whose queue is not stuck, not leased, not waiting out
+    a Retry-After, and due by its interval."""
     now = now or timezone.now()
     due = []
     for integration in (
@@ -75,6 +76,8 @@ def due_integrations(now=None) -> list[Integration]:
         state = getattr(integration, "sync_state", None)
         if state is not None:
             if state.stuck_reason or (state.lease_until and state.lease_until >= now):
+                continue
+            if state.wait_until and state.wait_until > now:
                 continue
             interval = webhooks.poll_interval(integration, state, now)
             if state.last_sync_at and state.last_sync_at > now - timedelta(seconds=interval):

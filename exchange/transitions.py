@@ -84,7 +84,7 @@ INITIAL: dict[type[models.Model], dict[str, str]] = {
         I.RECEIVED: "stored from a queue before its acknowledge",
         I.DUPLICATE: "the same content came again under a new acknowledge URI",
         I.ACKNOWLEDGED: "a webhook call, acknowledged by answering it",
-        I.FAILED: "a webhook call that could not be read",
+        I.FAILED: "a webhook call that could not be read, or a queued message with a value too long to keep",
     },
     OutboxMessage: {
         O.PENDING: "written with the change that causes it",

@@ -10,6 +10,8 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Protocol
 from urllib.parse import quote, urljoin
 
@@ -29,6 +31,10 @@ from .errors import (
 
 EMPTY_QUEUE_TEXT = "No more messages available"
 XML = "application/xml"
+
+# Longest wait a Retry-After is honoured for: a value beyond it (or a date far ahead) is read as this,
+# so one odd header never parks a queue or a message for days.
+RETRY_AFTER_CAP_SECONDS = 3600
 
 TEST_BASE_URL = "https://demo.thejakamo.com"
 PRODUCTION_BASE_URL = "https://www.thejakamo.com"
@@ -304,12 +310,15 @@ class JakamoClient:
             return
         body = response.text[:5000]
         if status >= 500 or status in (408, 429):
+            wait = retry_after(response.headers.get("Retry-After")) if status in (429, 503) else None
+            asked = f" (asked to wait {wait:g} s)" if wait else ""
             raise TransientError(
-                f"Jakamo answered {status}: {reasons.body_text(body)[:300] or response.reason}",
+                f"Jakamo answered {status}{asked}: {reasons.body_text(body)[:300] or response.reason}",
                 status=status,
                 body=body,
                 method=method,
                 url=url,
+                retry_after=wait,
             )
         explanation = reasons.explain(body, **context)
         if status in (401, 403) or explanation.code == "authentication_failed":
@@ -433,6 +442,27 @@ def _oauth2_error(body: str) -> str:
     except ValueError:
         return ""
     return str(payload.get("error", "")) if isinstance(payload, dict) else ""
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (RFC 9110 10.2.3): delay-seconds or an HTTP-date,
+    capped at ``RETRY_AFTER_CAP_SECONDS``; a date in the past is 0; None when absent or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        seconds = float(int(value))
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:  # an HTTP-date is always GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return min(seconds, RETRY_AFTER_CAP_SECONDS)
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -74,10 +74,13 @@ class JakamoHTTPError(JakamoError):
         method: str = "",
         url: str = "",
         explanation: Explanation | None = None,
+        retry_after: float | None = None,
     ):
         super().__init__(message)
         # Which request failed: "token" (the OAuth2 token endpoint) or "" (Jakamo's API).
         self.stage = ""
+        # Seconds Jakamo asked us to wait before asking again (Retry-After on a 429 or 503), capped.
+        self.retry_after = retry_after
         self.status = status
         self.body = body
         self.method = method

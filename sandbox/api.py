@@ -26,20 +26,27 @@ class SandboxJakamo(face.Backend):
             raise Http404("The Jakamo sandbox is disabled.")
 
     def around(self, request, integration: Integration | None, answer):
-        """The 500, 503 and hang faults armed for this integration (or for all)."""
+        """The 500, 503, 429 and hang faults armed for this integration (or for all); a 503 or 429
+        sends the fault's Retry-After when it has one."""
         if integration is None:
             return answer()
-        fault = services.take_fault(integration, (Fault.Kind.ERROR_500, Fault.Kind.ERROR_503, Fault.Kind.HANG))
-        if fault in (Fault.Kind.ERROR_500, Fault.Kind.ERROR_503):
-            injected = (
-                face.server_error()
-                if fault == Fault.Kind.ERROR_500
-                else HttpResponse("Service Unavailable", status=503, content_type="text/plain")
-            )
+        fault = services.claim_fault(
+            integration, (Fault.Kind.ERROR_500, Fault.Kind.ERROR_503, Fault.Kind.ERROR_429, Fault.Kind.HANG)
+        )
+        kind = fault.kind if fault else None
+        if kind in (Fault.Kind.ERROR_500, Fault.Kind.ERROR_503, Fault.Kind.ERROR_429):
+            if kind == Fault.Kind.ERROR_500:
+                injected = face.server_error()
+            elif kind == Fault.Kind.ERROR_503:
+                injected = HttpResponse("Service Unavailable", status=503, content_type="text/plain")
+            else:
+                injected = HttpResponse("Too Many Requests", status=429, content_type="text/plain")
+            if kind != Fault.Kind.ERROR_500 and fault.retry_after:
+                injected["Retry-After"] = fault.retry_after
             injected._has_been_logged = True  # an injected fault, not a server error: keep the log quiet
             return injected
         response = answer()
-        if fault == Fault.Kind.HANG:
+        if kind == Fault.Kind.HANG:
             # The work is done; only the answer comes too late (an "arrived but timed out" send).
             time.sleep(settings.SANDBOX_HANG_SECONDS)
         return response

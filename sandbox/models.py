@@ -180,6 +180,7 @@ class Fault(models.Model):
     class Kind(models.TextChoices):
         ERROR_500 = "error_500", "Answer 500"
         ERROR_503 = "error_503", "Answer 503 (service unavailable)"
+        ERROR_429 = "error_429", "Answer 429 (too many requests)"
         HANG = "hang", "Act, then answer only after the client timeout"
         DROP_ACK = "drop_ack", "Answer an acknowledge with 200 but keep the message"
         MALFORMED = "malformed", "Put a malformed message at the head of the queue"
@@ -196,6 +197,9 @@ class Fault(models.Model):
     remaining = models.PositiveIntegerField(default=1)
     probability = models.FloatField(
         null=True, blank=True, help_text="Empty: the next matching requests. Set: each one with this chance (0–1)"
+    )
+    retry_after = models.CharField(
+        max_length=40, blank=True, help_text="A 429 or 503 sends it as Retry-After: seconds or an HTTP-date"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -84,6 +84,12 @@ def mapped_companies(integration: Integration) -> list[dict[str, str]]:
 # -- faults -----------------------------------------------------------------------------------
 def take_fault(integration: Integration | None, kinds: tuple[str, ...]) -> str | None:
     """Claim one pending fault of the given kinds for this integration (or a global one)."""
+    fault = claim_fault(integration, kinds)
+    return fault.kind if fault else None
+
+
+def claim_fault(integration: Integration | None, kinds: tuple[str, ...]) -> Fault | None:
+    """``take_fault``, returning the fault itself (for what it says to answer, e.g. Retry-After)."""
     if not _faults_armed():
         return None
     candidates = Fault.objects.filter(kind__in=kinds, remaining__gt=0)
@@ -96,7 +102,7 @@ def take_fault(integration: Integration | None, kinds: tuple[str, ...]) -> str |
             continue
         if Fault.objects.filter(pk=fault.pk, remaining__gt=0).update(remaining=F("remaining") - 1):
             Fault.objects.filter(pk=fault.pk, remaining=0).delete()
-            return fault.kind
+            return fault
     return None
 
 
@@ -112,7 +118,11 @@ def models_q_integration(integration):
 
 
 def add_fault(
-    kind: str, count: int = 1, integration: Integration | None = None, probability: float | None = None
+    kind: str,
+    count: int = 1,
+    integration: Integration | None = None,
+    probability: float | None = None,
+    retry_after: str = "",
 ) -> Fault:
     """The next ``count`` matching requests misbehave; with ``probability``, each matching request
     misbehaves with that chance, at most ``count`` times (the chaos runs)."""
@@ -120,7 +130,9 @@ def add_fault(
         raise ValueError(f"unknown fault {kind!r}; choose from {', '.join(Fault.Kind.values)}")
     if probability is not None and not 0 < probability <= 1:
         raise ValueError("probability is between 0 and 1")
-    return Fault.objects.create(kind=kind, remaining=count, integration=integration, probability=probability)
+    return Fault.objects.create(
+        kind=kind, remaining=count, integration=integration, probability=probability, retry_after=retry_after
+    )
 
 
 # -- queues -----------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ class Migration(migrations.Migration):
                 ('last_success_at', models.DateTimeField(blank=True, null=True)),
                 ('consecutive_failures', models.PositiveIntegerField(default=0)),
                 ('last_push_at', models.DateTimeField(blank=True, null=True)),
+                ('wait_until', models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(

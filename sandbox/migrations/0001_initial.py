@@ -57,11 +57,12 @@ class Migration(migrations.Migration):
             name='Fault',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('error_500', 'Answer 500'), ('error_503', 'Answer 503 (service unavailable)'), ('hang', 'Act, then answer only after the client timeout'), ('drop_ack', 'Answer an acknowledge with 200 but keep the message'), ('malformed', 'Put a malformed message at the head of the queue'), ('repeat', 'Put an acknowledged message back in the queue once'), ('push_lost', 'Do not push the next message (a webhook that never arrives)'), ('push_repeat', 'Push the next message twice'), ('push_wrong_auth', 'Push the next message with wrong credentials'), ('push_slow', "Stop waiting for the receiver's answer (a receiver slower than Jakamo waits)")], max_length=20)),
+                ('kind', models.CharField(choices=[('error_500', 'Answer 500'), ('error_503', 'Answer 503 (service unavailable)'), ('error_429', 'Answer 429 (too many requests)'), ('hang', 'Act, then answer only after the client timeout'), ('drop_ack', 'Answer an acknowledge with 200 but keep the message'), ('malformed', 'Put a malformed message at the head of the queue'), ('repeat', 'Put an acknowledged message back in the queue once'), ('push_lost', 'Do not push the next message (a webhook that never arrives)'), ('push_repeat', 'Push the next message twice'), ('push_wrong_auth', 'Push the next message with wrong credentials'), ('push_slow', "Stop waiting for the receiver's answer (a receiver slower than Jakamo waits)")], max_length=20)),
                 ('remaining', models.PositiveIntegerField(default=1)),
                 ('probability', models.FloatField(blank=True, help_text='Empty: the next matching requests. Set: each one with this chance (0–1)', null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('integration', models.ForeignKey(blank=True, help_text='Empty: every integration', null=True, on_delete=django.db.models.deletion.CASCADE, to='sandbox.integration')),
+                ('retry_after', models.CharField(blank=True, help_text='A 429 or 503 sends it as Retry-After: seconds or an HTTP-date', max_length=40)),
             ],
             options={
                 'ordering': ['id'],

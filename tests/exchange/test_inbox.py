@@ -177,11 +177,12 @@ def test_a_worker_killed_after_acknowledging_but_before_recording_it_loses_nothi
 ):
     numbers = queue_confirmations(network, 3)
     assert run_dying_worker(po_integration, "record_acknowledged") == -9
-    # The second message was acknowledged at Jakamo, so it will never come again; it is stored.
-    assert sandbox_pending(network) == 1
-    assert InboxMessage.objects.filter(status=InboxMessage.Status.RECEIVED).count() == 1
+    # The second message was acknowledged at Jakamo, so it will never come again; it is stored. (The
+    # fetcher runs ahead of the applier: the third may be stored and acknowledged too.)
+    assert sandbox_pending(network) + InboxMessage.objects.count() == 3
+    assert InboxMessage.objects.get(document_key=numbers[1]).status == InboxMessage.Status.RECEIVED
     run = inbox.sync(po_integration.pk)
-    assert run.status == SyncRun.Status.DONE and run.processed == 2  # the third, and the recovered second
+    assert run.status == SyncRun.Status.DONE and run.processed == 2  # the recovered second, and the third
     assert stored_keys(po_integration) == numbers
     assert InboxMessage.objects.filter(status=InboxMessage.Status.PROCESSED).count() == 3
 
@@ -233,9 +234,10 @@ def test_a_sync_that_dies_on_a_database_error_hands_the_queue_over_at_once(netwo
     assert run.status == SyncRun.Status.FAILED and "database connection failed" in run.error
     state = SyncState.of(po_integration)
     assert state.owner == "" and state.lease_until is None  # released, not left to run out
-    # The second was acknowledged at Jakamo when the database failed: stored, not applied.
+    # The second was acknowledged at Jakamo when the database failed: stored, not applied. The
+    # fetcher runs ahead of the applier, so the third may be stored too: each is in one place.
     assert InboxMessage.objects.get(document_key=numbers[1]).status == InboxMessage.Status.RECEIVED
-    assert sandbox_pending(network) == 1
+    assert sandbox_pending(network) + InboxMessage.objects.count() == 3
     monkeypatch.setattr(inbox, "process", real)
     assert inbox.sync(po_integration.pk).status == SyncRun.Status.DONE
     applied = InboxMessage.objects.filter(status=InboxMessage.Status.PROCESSED).order_by("processed_at", "id")

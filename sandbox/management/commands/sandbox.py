@@ -12,6 +12,7 @@ Examples:
     manage.py sandbox fault error_503 --probability 0.3 --count 100000
     manage.py sandbox webhook po-nordic http://127.0.0.1:8000/hooks/jakamo/1/ --basic USER:PASSWORD
     manage.py sandbox fault push_lost --count 1
+    manage.py sandbox fault error_429 --retry-after 120
     manage.py sandbox shiphero http://127.0.0.1:8000/webhooks/shiphero/1 --secret s3cret --order-id 123 --line ref-1
 """
 
@@ -79,6 +80,7 @@ class Command(BaseCommand):
         p.add_argument("--count", type=int, default=1)
         p.add_argument("--probability", type=float, help="Each matching request with this chance, up to --count times")
         p.add_argument("--integration", help="Username; default every integration")
+        p.add_argument("--retry-after", default="", help="error_429/error_503: Retry-After, seconds or an HTTP-date")
         sub.add_parser("clear-faults")
         p = sub.add_parser("webhook", help="Jakamo's webhook form: push an integration's queued messages to a URL")
         p.add_argument("integration", help="The sandbox integration's username, e.g. po-nordic")
@@ -152,7 +154,9 @@ class Command(BaseCommand):
                 if integration is None:
                     raise CommandError(f"No sandbox integration {opts['integration']}.")
             try:
-                fault = services.add_fault(opts["kind"], opts["count"], integration, opts["probability"])
+                fault = services.add_fault(
+                    opts["kind"], opts["count"], integration, opts["probability"], opts["retry_after"]
+                )
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(self.style.SUCCESS(f"Armed {fault}."))

@@ -1,0 +1,146 @@
+"""The fast intake path: the step that talks to Jakamo only stores and acknowledges; applying runs
+beside it, in arrival order per queue; what a webhook stored waits for the drain to meet it or to
+end (exchange.webhooks)."""
+
+import time
+import uuid
+
+from exchange import handlers, inbox
+from exchange.models import InboxMessage, SyncRun, SyncState
+from jakamo.errors import QueueMessage
+from sandbox.models import Message
+from tests.helpers import queue_confirmations
+
+
+def pending_at_jakamo(network) -> int:
+    return Message.objects.filter(integration=network["po"], acknowledged_at__isnull=True).count()
+
+
+def test_the_queue_drains_while_the_first_message_is_still_being_applied(network, po_integration, monkeypatch):
+    """The applier's first parse waits until Jakamo's queue is empty: with applying inside the
+    fetch loop the queue could never empty while it waits. (It waits outside the apply's
+    transaction: on SQLite an open write transaction holds up every other writer, the fetcher's
+    store and the sandbox's acknowledge too.) Everything is applied once, in queue order."""
+    numbers = queue_confirmations(network, 5)
+    applied, drained_before_first = [], []
+    real = inbox._identified
+
+    def slow_parse(row):
+        if not drained_before_first:
+            deadline = time.monotonic() + 20
+            while pending_at_jakamo(network) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            drained_before_first.append(pending_at_jakamo(network) == 0)
+        return real(row)
+
+    monkeypatch.setattr(inbox, "_identified", slow_parse)
+    monkeypatch.setitem(
+        handlers.HANDLERS,
+        ("OrderResponse", po_integration.kind),
+        lambda row, identified: applied.append(identified.key),
+    )
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.DONE and run.fetched == 5 and run.processed == 5
+    assert drained_before_first == [True]
+    assert applied == numbers
+    rows = InboxMessage.objects.filter(integration=po_integration).order_by("processed_at", "id")
+    assert [r.document_key for r in rows] == numbers
+    assert all(r.acknowledged_at and r.status == InboxMessage.Status.PROCESSED for r in rows)
+    # The acknowledge is recorded with the apply (one commit): each row has its attempt.
+    assert all(r.attempts.filter(action="acknowledge", outcome="ok").count() == 1 for r in rows)
+
+
+def test_messages_a_webhook_stored_are_applied_in_arrival_order_once_the_queue_is_drained(
+    network, po_integration, monkeypatch
+):
+    applied = []
+    monkeypatch.setitem(
+        handlers.HANDLERS, ("OrderResponse", po_integration.kind), lambda row, identified: applied.append(row.pk)
+    )
+    numbers = queue_confirmations(network, 3)
+    bodies = list(Message.objects.filter(integration=network["po"]).order_by("id").values_list("body", flat=True))
+    Message.objects.all().delete()  # pushed, and removed from the queue on success
+    stored = []
+    for body in bodies:
+        message = QueueMessage(
+            body=_bytes(body),
+            content_type="application/xml",
+            acknowledge_uri=f"http://push/{uuid.uuid4()}",
+        )
+        row, needs_processing = inbox.store(po_integration, message, None)
+        assert needs_processing and row.status == InboxMessage.Status.RECEIVED
+        stored.append(row.pk)
+    # Another worker holds the queue: this run is skipped and applies nothing.
+    assert inbox.claim(po_integration.pk, "someone-else")
+    assert inbox.sync(po_integration.pk).status == SyncRun.Status.SKIPPED
+    assert applied == []
+    inbox.release(po_integration.pk, "someone-else")
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.DONE and run.fetched == 0 and run.processed == 3
+    assert applied == stored
+    keys = (
+        InboxMessage.objects.filter(pk__in=stored).order_by("processed_at", "id").values_list("document_key", flat=True)
+    )
+    assert list(keys) == numbers
+    state = SyncState.of(po_integration)
+    assert state.owner == "" and state.lease_until is None
+    assert inbox.sync(po_integration.pk).processed == 0
+
+
+def test_a_message_a_webhook_stored_is_applied_after_what_the_queue_still_held(network, po_integration, monkeypatch):
+    """A push is newer than every entry still queued before it: the drain applies those first."""
+    applied = []
+    monkeypatch.setitem(
+        handlers.HANDLERS,
+        ("OrderResponse", po_integration.kind),
+        lambda row, identified: applied.append(identified.key),
+    )
+    queue_confirmations(network, 1, prefix="P")
+    body = Message.objects.get(integration=network["po"]).body
+    Message.objects.all().delete()  # pushed to the portal, removed from the queue
+    numbers = queue_confirmations(network, 2, prefix="Q")
+    pushed = QueueMessage(body=_bytes(body), content_type="application/xml", acknowledge_uri="http://push/1")
+    inbox.store(po_integration, pushed, None)
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.DONE and run.fetched == 2 and run.processed == 3
+    assert applied == [*numbers, "P-0000"]
+
+
+def test_a_run_stopped_by_its_bound_leaves_pushed_messages_for_the_drain(network, po_integration, monkeypatch):
+    applied = []
+    monkeypatch.setitem(
+        handlers.HANDLERS,
+        ("OrderResponse", po_integration.kind),
+        lambda row, identified: applied.append(identified.key),
+    )
+    queue_confirmations(network, 1, prefix="P")
+    body = Message.objects.get(integration=network["po"]).body
+    Message.objects.all().delete()
+    numbers = queue_confirmations(network, 2, prefix="Q")
+    inbox.store(po_integration, QueueMessage(_bytes(body), "application/xml", "http://push/1"), None)
+    run = inbox.sync(po_integration.pk, max_messages=1)  # the queue still holds Q-0001
+    assert run.status == SyncRun.Status.DONE and applied == numbers[:1]
+    inbox.sync(po_integration.pk)
+    assert applied == [*numbers, "P-0000"]
+
+
+def _bytes(body) -> bytes:
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def test_the_apply_task_applies_what_a_webhook_stored(network, po_integration, monkeypatch):
+    from exchange import tasks
+
+    applied = []
+    monkeypatch.setitem(
+        handlers.HANDLERS,
+        ("OrderResponse", po_integration.kind),
+        lambda row, identified: applied.append(identified.key),
+    )
+    numbers = queue_confirmations(network, 2, prefix="T")
+    bodies = list(Message.objects.filter(integration=network["po"]).order_by("id").values_list("body", flat=True))
+    Message.objects.all().delete()
+    for body in bodies:
+        inbox.store(po_integration, QueueMessage(_bytes(body), "application/xml", f"http://push/{uuid.uuid4()}"), None)
+    assert tasks.apply_pushed(po_integration.pk)
+    assert applied == numbers
