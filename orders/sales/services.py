@@ -183,9 +183,12 @@ def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
                 "for it is kept but not applied."
             )
         changes = customer_changes(parse_order_document(order.document_xml), document)
+        ours = _our_last_confirmation(order)
         if all(dv.is_cancelled(line) for line in document.lines):
             status = SalesStatus.CANCELLED
-        elif _agrees_with_our_confirmation(order, document):
+        elif ours is not None and dv.compare(document, ours).matches:
+            # SO document 6.2: confirmed when requested and confirmed details match, as when the
+            # customer takes up our proposed changes or cancels a line of a confirmed order.
             status = SalesStatus.CONFIRMED
         else:
             status = SalesStatus.WAITING_US
@@ -216,6 +219,7 @@ def sales_order_record(*, inbox, document: ubl.OrderDocument) -> SalesOrder:
             document,
             changed={c["line"] for c in changes},
             confirmed=status == SalesStatus.CONFIRMED,
+            agreed=_lines_agreeing(document, ours),
             inbox=inbox,
         )
         return order
@@ -244,12 +248,15 @@ def _rows(order: SalesOrder) -> list[SalesOrderLine]:
     return list(SalesOrderLine.objects.filter(order=order).prefetch_related("batches"))
 
 
-def _record_rows(order: SalesOrder, document: ubl.OrderDocument, *, changed, confirmed: bool, inbox=None):
+def _record_rows(
+    order: SalesOrder, document: ubl.OrderDocument, *, changed, confirmed: bool, agreed=frozenset(), inbox=None
+):
     """The customer's version ``document`` as rows: every line and batch it asks for (new ones
     created, the rest updated, batches it no longer asks for removed unless we added them), and the
     line statuses it brings: a cancelled or left-out line Cancelled, a changed line ours to confirm
-    again, every line Confirmed when the version takes up what we confirmed. ``changed`` holds the
-    line ids the version changed (None for the first version). A few queries, whatever the size."""
+    again unless it now asks for what we confirmed of it (``agreed``), every line Confirmed when the
+    version takes up what we confirmed. ``changed`` holds the line ids the version changed (None for
+    the first version). A few queries, whatever the size."""
     rows = {row.line_id: row for row in _rows(order)}
     new_lines, updated, asked = [], [], set()
     for line in document.lines:
@@ -307,7 +314,9 @@ def _record_rows(order: SalesOrder, document: ubl.OrderDocument, *, changed, con
         if confirmed:
             return ubl.CONFIRMED
         if changed and row.line_id in changed:
-            return NOT_CONFIRMED
+            # PO document 6.2: a revision waits for us only where it differs from our confirmation;
+            # a line that took up our values is Confirmed in Jakamo even while another line differs.
+            return ubl.CONFIRMED if row.line_id in agreed else NOT_CONFIRMED
         return None
 
     move_many(
@@ -421,26 +430,36 @@ def sales_rows_backfill(order: SalesOrder) -> bool:
         return True
 
 
-def _agrees_with_our_confirmation(order: SalesOrder, change: ubl.OrderDocument) -> bool:
-    """Whether the customer's change asks for what we last confirmed: then Jakamo shows the order
-    Confirmed (SO document 6.2: confirmed when requested and confirmed details match), as when the
-    customer takes up our proposed changes or cancels a line of a confirmed order, and nothing
-    waits for us."""
+def _our_last_confirmation(order: SalesOrder) -> ubl.OrderDocument | None:
+    """What we last confirmed, as a confirmation document: our OrderResponse with changes, or the
+    version we confirmed as requested. None before any confirmation (and after our rejection the
+    order is closed, so no change reaches here)."""
     answer = (
         order.confirmations.filter(kind__in=[SalesConfirmation.Kind.AS_REQUESTED, SalesConfirmation.Kind.WITH_CHANGES])
         .order_by("-at", "-pk")
         .first()
     )
-    if answer is None:  # after our rejection the order is closed and no change reaches here
-        return False
+    if answer is None:
+        return None
     if answer.kind == SalesConfirmation.Kind.AS_REQUESTED:
         agreed = order.versions.filter(version=answer.version).first()
         if agreed is None:
-            return False
-        confirmed = documents.confirmed_as_requested(parse_order_document(agreed.document_xml))
-    else:
-        confirmed = parse_order_document(answer.document_xml)
-    return dv.compare(change, confirmed).matches
+            return None
+        return documents.confirmed_as_requested(parse_order_document(agreed.document_xml))
+    return parse_order_document(answer.document_xml)
+
+
+def _lines_agreeing(change: ubl.OrderDocument, confirmed: ubl.OrderDocument | None) -> set[str]:
+    """The ids of the lines of the customer's change that ask for what we last confirmed of them
+    (an Open or Draft line never does: nothing is confirmed on it yet)."""
+    if confirmed is None:
+        return set()
+    ours = {line.id: line for line in confirmed.lines}
+    return {
+        line.id
+        for line in change.lines
+        if line.id in ours and not dv.is_cancelled(line) and dv.line_matches(line, ours[line.id])
+    }
 
 
 def on_customer_cancelled(inbox, identified: Identified):

@@ -603,3 +603,54 @@ def test_a_line_is_delivered_once_its_last_batch_is_even_in_separate_reports(net
     assert (order.status, order.lines.get().status) == (SalesStatus.DELIVERED, "Delivered")
     batches = JakamoOrder.objects.get(order_number="C-33").state["1"]["batches"]
     assert batches["C-33-1-1"]["delivered"] and batches["C-33-1-2"]["delivered"]
+
+
+# PO document 6.2: after our confirmation a revision waits for us only where it differs from what
+# we confirmed. The sales state machine found a customer change that took up our values on one line
+# (while another line still differed): Jakamo held that line Confirmed, the portal made it ours to
+# confirm again ("").
+@pytest.mark.parametrize(
+    "answer, change",
+    [
+        (sales.LineAnswer(promised_date=LATER), party.CustomerChange(requested_date=LATER)),
+        (sales.LineAnswer(quantity=Decimal(8)), party.CustomerChange(quantity=Decimal(8))),
+        (sales.LineAnswer(unit_price=Decimal(29)), party.CustomerChange(price=Decimal(29))),
+    ],
+    ids=["date", "quantity", "price"],
+)
+def test_a_customer_change_taking_up_our_values_on_one_line_confirms_that_line(
+    network, supplier, seller, answer, change
+):
+    customer_orders(network, "C-34")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_with_changes(
+        order=order, user=seller, answers={"1": sales.LineAnswer(unit_price=Decimal(4)), "2": answer}
+    )
+    send_all()
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": CHANGED, "2": CHANGED}
+    party.customer_change_order(JakamoOrder.objects.get(order_number="C-34"), {"2": change})
+    inbox.sync(supplier.pk)
+    order.refresh_from_db()
+    # Line 1 still differs from our answer: the order waits for us, at the sandbox and here.
+    assert order.status == SalesStatus.WAITING_US
+    assert JakamoOrder.objects.get(order_number="C-34").status == JakamoStatus.WAITING_SUPPLIER
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": CHANGED, "2": "Confirmed"}
+    assert order.lines.get(line_id="2").changed_in_version == 2
+
+
+def test_a_customer_change_away_from_our_values_is_ours_to_confirm_again(network, supplier, seller):
+    customer_orders(network, "C-35")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_confirm_with_changes(
+        order=order,
+        user=seller,
+        answers={"1": sales.LineAnswer(unit_price=Decimal(4)), "2": sales.LineAnswer(promised_date=LATER)},
+    )
+    send_all()
+    party.customer_change_order(
+        JakamoOrder.objects.get(order_number="C-35"), {"2": party.CustomerChange(quantity=Decimal(12))}
+    )
+    inbox.sync(supplier.pk)
+    assert dict(order.lines.values_list("line_id", "status")) == {"1": CHANGED, "2": ""}
