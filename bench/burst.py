@@ -42,24 +42,13 @@ def main():
     from django.db.models import Max
     from django.utils import timezone
 
-    from exchange import handlers, inbox
+    from exchange import inbox
     from exchange.models import InboxMessage
-    from jakamo.ubl_build import build_order_document
     from mappings.models import Integration
-    from sandbox import demo, party, services
-    from sandbox.models import Message, Order
+    from sandbox import demo
+    from sandbox.models import Message
 
-    handlers.HANDLERS.clear()
-    handlers.HANDLERS.update(
-        {(t, kind): lambda inbox, identified: None for kind, types in handlers.IDENTIFIABLE.items() for t in types}
-    )
-    network = demo.setup_network()
-    Message.objects.all().delete()
-    Order.objects.filter(order_number="BURST-TEMPLATE").delete()
-    order = services.receive_po_document(network["po"], build_order_document(demo.sample_order("BURST-TEMPLATE")))
-    party.supplier_confirm(order)
-    template = Message.objects.filter(integration=network["po"]).latest("id").body
-    Message.objects.all().delete()
+    network, template = stack.record_only_with_a_confirmation_template("BURST-TEMPLATE")
     for start in range(0, args.messages, 1000):
         Message.objects.bulk_create(
             Message(

@@ -90,3 +90,27 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1, port: i
             time.sleep(0.2)
     process.terminate()
     raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def record_only_with_a_confirmation_template(order_number: str):
+    """For the queue benchmarks (after django.setup()): every inbound type routed to a function that
+    does nothing (the engine alone is measured; the confirmations are for orders the portal does
+    not have), the sandbox network set up and emptied, and the body of one supplier confirmation to
+    queue copies of."""
+    from exchange import handlers
+    from jakamo.ubl_build import build_order_document
+    from sandbox import demo, party, services
+    from sandbox.models import Message, Order
+
+    handlers.HANDLERS.clear()
+    handlers.HANDLERS.update(
+        {(t, kind): lambda inbox, identified: None for kind, types in handlers.IDENTIFIABLE.items() for t in types}
+    )
+    network = demo.setup_network()
+    Message.objects.all().delete()
+    Order.objects.filter(order_number=order_number).delete()
+    order = services.receive_po_document(network["po"], build_order_document(demo.sample_order(order_number)))
+    party.supplier_confirm(order)
+    template = Message.objects.filter(integration=network["po"]).latest("id").body
+    Message.objects.all().delete()
+    return network, template

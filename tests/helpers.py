@@ -261,17 +261,7 @@ def sync_in_a_dying_process(integration, function: str, *, on_call: int, record_
 
     from exchange.models import SyncState
 
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    record = (
-        "handlers.HANDLERS.clear()\n"
-        "handlers.HANDLERS.update({(t, k): lambda *a: None for k, ts in handlers.IDENTIFIABLE.items() for t in ts})\n"
-        if record_only
-        else ""
-    )
+    url, record = _child_database_url(connection), _record_only_code(record_only)
     script = (
         "import os, signal, django; django.setup()\n"
         "from exchange import handlers, inbox\n"
@@ -352,17 +342,7 @@ def apply_in_a_dying_process(integration, *, record_only: bool = True) -> int:
 
     from exchange.models import SyncState
 
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    record = (
-        "handlers.HANDLERS.clear()\n"
-        "handlers.HANDLERS.update({(t, k): lambda *a: None for k, ts in handlers.IDENTIFIABLE.items() for t in ts})\n"
-        if record_only
-        else ""
-    )
+    url, record = _child_database_url(connection), _record_only_code(record_only)
     script = (
         "import os, signal, django; django.setup()\n"
         "from exchange import handlers, inbox, tasks\n"
@@ -377,3 +357,21 @@ def apply_in_a_dying_process(integration, *, record_only: bool = True) -> int:
     result = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, timeout=60)
     SyncState.objects.filter(integration=integration).update(lease_until=None)  # as if the lease ran out
     return result.returncode
+
+
+def _child_database_url(connection) -> str:
+    """The test database as a DATABASE_URL, for a child process of a test."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _record_only_code(record_only: bool) -> str:
+    """Code for a child process: every inbound type recorded, applied to nothing."""
+    if not record_only:
+        return ""
+    return (
+        "handlers.HANDLERS.clear()\n"
+        "handlers.HANDLERS.update({(t, k): lambda *a: None for k, ts in handlers.IDENTIFIABLE.items() for t in ts})\n"
+    )
