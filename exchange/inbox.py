@@ -29,7 +29,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common import errors
@@ -37,7 +37,7 @@ from common.limits import Bounds, max_length
 from jakamo.errors import DocumentError, JakamoError, JakamoHTTPError, QueueMessage
 from mappings.models import Integration
 
-from . import handlers, transitions
+from . import handlers, run_reasons, transitions
 from .models import Attempt, InboxMessage, SyncRun, SyncState
 from .redact import redact_headers
 
@@ -110,7 +110,7 @@ def release(integration_id: int, owner: str):
 
 def resume(integration: Integration):
     """A person has dealt with a stuck queue: let the schedule sync it again."""
-    SyncState.objects.filter(integration_id=integration.pk).update(stuck_reason="", stuck_since=None)
+    SyncState.objects.filter(integration_id=integration.pk).update(stuck_reason="", stuck_params={}, stuck_since=None)
 
 
 class Lease:
@@ -626,8 +626,9 @@ def sync(
         # connection, rather than making the next run wait for the lease to run out.
         log.warning("sync of integration %s stopped on a database error: %s", integration.pk, exc)
         connection.close()
-        reason = f"The database connection failed mid-run ({type(exc).__name__}); the next run resumes here."
-        return _finish(run, SyncRun.Status.FAILED, reason, integration, owner, code="database")
+        return _finish(
+            run, SyncRun.Status.FAILED, "", integration, owner, code="database", params={"kind": type(exc).__name__}
+        )
     except BaseException:
         with contextlib.suppress(DatabaseError):  # if not, the lease runs out by itself in seconds
             release(integration.pk, owner)
@@ -646,8 +647,8 @@ def _drain(integration, run, owner, lease, max_messages, max_seconds) -> SyncRun
                 via=via,
                 why="its worker stopped mid-run",
                 finished_at=timezone.now(),
-                error="Interrupted: the worker stopped mid-run (killed or crashed). Nothing was lost; the next "
-                "run applied what it had stored first.",
+                error=_in_english("interrupted", {}),
+                error_code="interrupted",
             )
     stuck = failure = None
     with Applier(integration, run, lease, via) as applier:
@@ -658,18 +659,22 @@ def _drain(integration, run, owner, lease, max_messages, max_seconds) -> SyncRun
         # applied, so it is applied now, in the order stored.
         _apply_stored(integration, lease.fence, via, counts=run, pushed=True)
     if stuck:
-        SyncState.objects.filter(integration_id=integration.pk).update(stuck_reason=stuck, stuck_since=timezone.now())
-        return _finish(run, SyncRun.Status.STUCK, stuck, integration, owner, code="stuck")
+        SyncState.objects.filter(integration_id=integration.pk).update(
+            stuck_reason=_in_english("stuck", stuck), stuck_params=stuck, stuck_since=timezone.now()
+        )
+        return _finish(run, SyncRun.Status.STUCK, "", integration, owner, code="stuck", params=stuck)
     if failure is not None:
         reason = failure.explanation.explanation if failure.explanation else str(failure)
-        return _finish(run, SyncRun.Status.FAILED, reason, integration, owner, code="jakamo", wait=failure)
+        return _finish(
+            run, SyncRun.Status.FAILED, "", integration, owner, code="jakamo", params={"error": reason}, wait=failure
+        )
     return _finish(run, SyncRun.Status.DONE, "", integration, owner)
 
 
 def _fetch(integration, run, lease, applier, via, max_messages, max_seconds):
     """The step that talks to Jakamo: GET the head of the queue, store it (committed), acknowledge
     it, hand it to the applier; nothing else waits in this loop. Returns (Jakamo's error, the
-    reason the queue is stuck, whether the queue was found empty)."""
+    reason the queue is stuck as run_reasons' parameters, whether the queue was found empty)."""
     deadline = time.monotonic() + max_seconds
     client = integration.client()
     last_ack, repeats = None, 0
@@ -688,12 +693,7 @@ def _fetch(integration, run, lease, applier, via, max_messages, max_seconds):
             repeats = repeats + 1 if message.acknowledge_uri == last_ack else 0
             last_ack = message.acknowledge_uri
             if repeats >= STUCK_AFTER_REPEATS:
-                stuck = (
-                    f"Jakamo returned the same message {repeats + 1} times although it was acknowledged "
-                    f"each time (acknowledge URI {message.acknowledge_uri}). The queue is not moving; the "
-                    "sync stopped instead of looping. Check with Jakamo support, then resume."
-                )
-                return None, stuck, False
+                return None, {"times": repeats + 1, "uri": message.acknowledge_uri}, False
             attempt = acknowledge(client, row, message.acknowledge_uri)
             if needs_processing:
                 applier.hand_over(row, attempt)
@@ -722,18 +722,20 @@ def _finish(
     owner: str = "",
     *,
     code: str = "",
+    params: dict | None = None,
     wait: JakamoHTTPError | None = None,
 ) -> SyncRun:
+    """Close the run. ``error`` is said by ``code`` and ``params`` where run_reasons knows the code
+    (stored in English too, for searches); each reader gets it in their language (SyncRun.reason)."""
     finished_at = timezone.now()
+    params = dict(params or {})
     if wait is not None and wait.retry_after:
         until = finished_at + timedelta(seconds=wait.retry_after)
-        error = _(
-            "%(error)s Jakamo asked to wait %(seconds)s s (Retry-After); the queue is asked again after %(until)s."
-        ) % {
-            "error": error,
-            "seconds": f"{wait.retry_after:g}",
-            "until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M:%S"),
-        }
+        params.update(
+            wait_seconds=f"{wait.retry_after:g}", wait_until=timezone.localtime(until).strftime("%Y-%m-%d %H:%M:%S")
+        )
+    if code:
+        error = _in_english(code, params, error)
     try:
         transitions.move(
             run,
@@ -742,6 +744,7 @@ def _finish(
             via=f"sync run {run.pk}",
             error=error,
             error_code=code,
+            error_params=params,
             finished_at=finished_at,
             fetched=run.fetched,
             processed=run.processed,
@@ -758,12 +761,19 @@ def _finish(
         elif status != SyncRun.Status.SKIPPED:
             updates["wait_until"] = None
         if status == SyncRun.Status.DONE:
-            updates.update(last_success_at=finished_at, consecutive_failures=0, stuck_reason="", stuck_since=None)
+            updates.update(
+                last_success_at=finished_at, consecutive_failures=0, stuck_reason="", stuck_params={}, stuck_since=None
+            )
         elif status in (SyncRun.Status.FAILED, SyncRun.Status.STUCK):
             updates["consecutive_failures"] = F("consecutive_failures") + 1
         SyncState.objects.filter(integration_id=integration.pk).update(**updates)
         release(integration.pk, owner)
     return run
+
+
+def _in_english(code: str, params: dict, recorded: str = "") -> str:
+    with translation.override("en"):
+        return run_reasons.say(code, params, recorded)
 
 
 def _ms(started: float) -> int:

@@ -104,7 +104,7 @@ def sync_status(request, pk, run_pk):
             "processed": run.processed,
             "failed": run.failed,
             "duplicates": run.duplicates,
-            "error": run.error,
+            "error": run.reason,
             "finished": run.finished_at is not None,
         }
     )

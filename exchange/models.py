@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from mappings import preflight
 from mappings.models import Integration
 
-from . import advice
+from . import advice, run_reasons
 
 
 class SyncState(models.Model):
@@ -26,6 +26,7 @@ class SyncState(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     owner = models.CharField(max_length=64, blank=True)
     stuck_reason = models.TextField(blank=True)
+    stuck_params = models.JSONField(default=dict, blank=True)  # the "stuck" sentence's (run_reasons)
     stuck_since = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
@@ -37,6 +38,13 @@ class SyncState(models.Model):
 
     def __str__(self):
         return f"sync state of {self.integration_id}"
+
+    @property
+    def stuck_text(self) -> str:
+        """Why the queue is stuck, in the reader's language."""
+        return (
+            run_reasons.say("stuck", self.stuck_params, self.stuck_reason) if self.stuck_params else self.stuck_reason
+        )
 
     @classmethod
     def current(cls, integration) -> SyncState:
@@ -73,6 +81,7 @@ class SyncRun(models.Model):
     # Why it stopped, for code to decide by (never the English in ``error``): no_queue, lease_taken,
     # lease_lost, database, jakamo, stuck; blank when it drained what it could.
     error_code = models.CharField(max_length=20, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
@@ -80,6 +89,11 @@ class SyncRun(models.Model):
 
     def __str__(self):
         return f"sync {self.pk} of {self.integration_id}: {self.status}"
+
+    @property
+    def reason(self) -> str:
+        """Why it stopped, in the reader's language."""
+        return run_reasons.say(self.error_code, self.error_params, self.error)
 
 
 class InboxMessage(models.Model):

@@ -73,6 +73,7 @@ class Migration(migrations.Migration):
                 ('consecutive_failures', models.PositiveIntegerField(default=0)),
                 ('last_push_at', models.DateTimeField(blank=True, null=True)),
                 ('wait_until', models.DateTimeField(blank=True, null=True)),
+                ('stuck_params', models.JSONField(blank=True, default=dict)),
             ],
         ),
         migrations.CreateModel(
@@ -186,6 +187,7 @@ class Migration(migrations.Migration):
                 ('error_code', models.CharField(blank=True, max_length=20)),
                 ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sync_runs', to='mappings.integration')),
                 ('triggered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('error_params', models.JSONField(blank=True, default=dict)),
             ],
             options={
                 'ordering': ['-started_at'],
