@@ -248,7 +248,9 @@ class SalesAnswerForm(forms.Form):
         for line_id in self.line_ids:
             p = f"l{line_id}_"
             try:
-                batches = delivery_batches(self.cleaned_data.get(p + "batches") or "", where=f"Line {line_id}: ")
+                batches = delivery_batches(
+                    self.cleaned_data.get(p + "batches") or "", where=_("Line %(line)s: ") % {"line": line_id}
+                )
             except forms.ValidationError as exc:
                 self._refuse(line_id, exc.messages)
                 errors.extend(exc.messages)

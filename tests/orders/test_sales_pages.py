@@ -190,3 +190,12 @@ def test_a_refused_answer_is_shown_again_as_typed(client, seller, arrived):
     assert 'data-testid="refusal-1"><p>Line 1: the batches add up to 50, the line is 45.</p>' in page
     assert 'value="30@2027-01-15; 20@2027-03-01"' in page and 'value="45"' in page and "split please" in page
     assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
+
+
+def test_a_refused_batch_names_its_line_in_the_readers_language(client, seller, arrived):
+    arrived.integration.allow_new_batches = True
+    arrived.integration.save()
+    client.force_login(seller)
+    url = reverse("orders:sales_confirm", args=[arrived.pk, "with_changes"])
+    page = client.post(url, {"l1_batches": "10@tomorrow"}, follow=True, HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "<p>Rivi 1: ”10@tomorrow” ei ole muotoa" in page and "Line 1:" not in page
