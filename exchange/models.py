@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from common.params import max_body
 from mappings import preflight
 from mappings.models import Integration
 
@@ -300,12 +302,34 @@ class WebhookRefusal(models.Model):
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="webhook_refusals")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     http_status = models.PositiveIntegerField()
-    reason = models.CharField(max_length=300)
+    code = models.CharField(max_length=30, blank=True)  # a key of SENTENCES, said when shown
+    reason = models.CharField(max_length=300)  # the English copy, for the log and searches
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     body_bytes = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["-at", "-id"]
 
+    SENTENCES = {
+        "wrong_password": _("Wrong user name or password for this webhook."),
+        "token_expired": _("The access token has expired."),
+        "token_foreign": _("The access token was not issued by this portal."),
+        "token_other_webhook": _("The access token was issued for another webhook."),
+        "token_replaced": _("The access token was issued for credentials that have since been replaced."),
+        "no_credentials": _("No Basic credentials or Bearer token."),
+        "too_large": _("The body is over the limit of %(limit)s bytes."),
+    }
+
     def __str__(self):
         return f"push refused ({self.http_status}) for {self.integration_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def said(self) -> str:
+        """Why it was refused, in the reader's language (rows without a code: as recorded)."""
+        if self.code not in self.SENTENCES:
+            return self.reason
+        return str(self.SENTENCES[self.code]) % {"limit": f"{max_body():,}"}
+
+    def in_english(self) -> str:
+        with translation.override("en"):
+            return self.said

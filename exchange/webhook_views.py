@@ -41,8 +41,7 @@ def jakamo_webhook(request, pk):
     except RequestDataTooBig:
         body = None
     if body is None or len(body) > max_body():
-        reason = f"The body is over the limit of {max_body():,} bytes."
-        webhooks.refuse(integration, reason, status=webhooks.TOO_LARGE, remote_addr=remote, size=declared)
+        webhooks.refuse(integration, "too_large", status=webhooks.TOO_LARGE, remote_addr=remote, size=declared)
         return face.errors(face.TOO_LARGE, status=webhooks.TOO_LARGE)
     status, _row = webhooks.receive(integration, body, dict(request.headers))
     if status != 200:

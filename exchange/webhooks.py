@@ -106,39 +106,39 @@ def issue_token(client_id: str, client_secret: str) -> tuple[str, int] | None:
 
 
 def authenticated(integration: Integration, credentials: Credentials | None) -> str:
-    """Why the push is refused, or "" when its credentials are this webhook's."""
+    """Why the push is refused, as a code of WebhookRefusal.SENTENCES, or "" when its credentials
+    are this webhook's."""
     if isinstance(credentials, Basic):
         if _same(credentials.username, integration.push_username) and _same(
             credentials.password, integration.push_password
         ):
             return ""
-        return "Wrong user name or password for this webhook."
+        return "wrong_password"
     if isinstance(credentials, Bearer):
         try:
             claims = signing.loads(credentials.token, salt=TOKEN_SALT, max_age=settings.JAKAMO_WEBHOOK_TOKEN_SECONDS)
         except signing.SignatureExpired:
-            return "The access token has expired."
+            return "token_expired"
         except signing.BadSignature:
-            return "The access token was not issued by this portal."
+            return "token_foreign"
         if not isinstance(claims, dict) or claims.get("aud") != integration.pk:
-            return "The access token was issued for another webhook."
+            return "token_other_webhook"
         if claims.get("cid") != integration.push_client_id or claims.get("v") != _fingerprint(
             integration.push_client_secret
         ):
-            return "The access token was issued for credentials that have since been replaced."
+            return "token_replaced"
         return ""
-    return "No Basic credentials or Bearer token."
+    return "no_credentials"
 
 
-def refuse(integration: Integration, reason: str, *, status: int, remote_addr=None, size: int = 0) -> WebhookRefusal:
-    log.warning("Jakamo webhook push refused for integration %s: %s", integration.pk, reason)
-    return WebhookRefusal.objects.create(
-        integration=integration,
-        http_status=status,
-        reason=reason[:300],
-        remote_addr=remote_addr or None,
-        body_bytes=size,
+def refuse(integration: Integration, code: str, *, status: int, remote_addr=None, size: int = 0) -> WebhookRefusal:
+    refusal = WebhookRefusal(
+        integration=integration, http_status=status, code=code, remote_addr=remote_addr or None, body_bytes=size
     )
+    refusal.reason = refusal.in_english()
+    log.warning("Jakamo webhook push refused for integration %s: %s", integration.pk, refusal.reason)
+    refusal.save()
+    return refusal
 
 
 # -- storing -------------------------------------------------------------------------------------

@@ -252,6 +252,7 @@ class Migration(migrations.Migration):
                 ('remote_addr', models.GenericIPAddressField(blank=True, null=True)),
                 ('body_bytes', models.PositiveBigIntegerField(default=0)),
                 ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhook_refusals', to='mappings.integration')),
+                ('code', models.CharField(blank=True, max_length=30)),
             ],
             options={
                 'ordering': ['-at', '-id'],

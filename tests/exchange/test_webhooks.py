@@ -333,3 +333,13 @@ def test_polling_stretches_while_the_webhook_delivers_and_a_silent_webhook_shows
     assert "webhook silent" not in client.get(reverse("mappings:integration_list")).content.decode()
     SyncState.objects.filter(integration=po_integration).update(last_push_at=now - timedelta(minutes=61))
     assert po_integration in tasks.due_integrations(now)  # silent: polling at its own pace again
+
+
+def test_a_refused_push_reads_in_the_readers_language(pushing, network, client, support):
+    services.add_fault("push_wrong_auth", 1, network["po"])
+    queue_confirmations(network, 1)
+    refusal = WebhookRefusal.objects.get()
+    assert refusal.code == "wrong_password" and refusal.reason == "Wrong user name or password for this webhook."
+    client.force_login(support)
+    page = client.get(reverse("exchange:message_list"), HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "Väärä käyttäjätunnus tai salasana tälle webhookille." in page and refusal.reason not in page
