@@ -375,3 +375,26 @@ def _record_only_code(record_only: bool) -> str:
         "handlers.HANDLERS.clear()\n"
         "handlers.HANDLERS.update({(t, k): lambda *a: None for k, ts in handlers.IDENTIFIABLE.items() for t in ts})\n"
     )
+
+
+def enqueued_order(integration, number: str = "O-1", *, mapped: bool = False, **kwargs) -> OutboxMessage:
+    """An Order waiting in the outbox (demo.sample_order with ``kwargs``), with its supplier and
+    buyer contact mapped when ``mapped``; otherwise it waits as blocked on them."""
+    from mappings.models import CompanyMapping, UserMapping
+
+    doc = demo.sample_order(number, **kwargs)
+    if mapped:
+        CompanyMapping.objects.get_or_create(
+            integration=integration, identifier=doc.vendor_id, defaults={"company_name": "Test Supplier Ltd."}
+        )
+        UserMapping.objects.get_or_create(integration=integration, identifier=doc.buyer_contact_id)
+    return outbox.enqueue(
+        integration=integration,
+        operation=OutboxMessage.Operation.ORDER,
+        document_type="Order",
+        document_key=number,
+        partner=doc.vendor_id,
+        body=build_order_document(doc),
+        repeat_safe=True,
+        required_mappings={"companies": [doc.vendor_id], "users": [doc.buyer_contact_id]},
+    )

@@ -9,12 +9,21 @@ Not a test module: the test and the soak both take the machine from here."""
 from __future__ import annotations
 
 import itertools
+import os
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from common.errors import Refused
 from common.transitions import StatusChange
@@ -33,6 +42,7 @@ from sandbox import services as jakamo
 from sandbox.models import Order as JakamoOrder
 from sandbox.models import OrderStatus as JakamoStatus
 from tests.helpers import send_all
+from tests.strategies import examples
 
 NUMBERS = itertools.count(1)
 STATS = Counter()  # steps, sequences and moves by kind, for the soak's report
@@ -599,3 +609,17 @@ class SalesOrders(RuleBasedStateMachine):
                 if line.status:
                     last = StatusChange.objects.filter(model="orders.salesorderline", object_id=line.pk).last()
                     assert last is not None and last.after == line.status, (str(line), line.status, last)
+
+
+def run_as_test(machine: type[RuleBasedStateMachine]) -> None:
+    """Run ``machine`` as the suite does: a bounded number of sequences (more under CI, or
+    STATE_MACHINE_EXAMPLES and STATE_MACHINE_STEPS as bench/soak.py sets them)."""
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=int(os.environ.get("STATE_MACHINE_EXAMPLES", 0)) or examples(12),
+            stateful_step_count=int(os.environ.get("STATE_MACHINE_STEPS", 12)),
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

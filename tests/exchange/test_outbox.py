@@ -9,12 +9,12 @@ from django.utils import timezone
 from exchange import outbox
 from exchange.models import OutboxMessage
 from jakamo import status as jstatus
-from jakamo.ubl_build import build_order_document
 from mappings import services as mapping_services
 from mappings.models import CompanyMapping, UserMapping
-from sandbox import demo, party
+from sandbox import party
 from sandbox import services as sandbox
 from sandbox.models import Order
+from tests.helpers import enqueued_order as order_row
 
 Status = OutboxMessage.Status
 
@@ -22,20 +22,6 @@ Status = OutboxMessage.Status
 def with_mappings(integration, vendor="V-100", contact="bertha"):
     CompanyMapping.objects.create(integration=integration, identifier=vendor, company_name="Test Supplier Ltd.")
     UserMapping.objects.create(integration=integration, identifier=contact)
-
-
-def order_row(integration, number="O-1", **kwargs) -> OutboxMessage:
-    doc = demo.sample_order(number, **kwargs)
-    return outbox.enqueue(
-        integration=integration,
-        operation=OutboxMessage.Operation.ORDER,
-        document_type="Order",
-        document_key=number,
-        partner=doc.vendor_id,
-        body=build_order_document(doc),
-        repeat_safe=True,
-        required_mappings={"companies": [doc.vendor_id], "users": [doc.buyer_contact_id]},
-    )
 
 
 def test_an_order_is_sent_once(network, po_integration):

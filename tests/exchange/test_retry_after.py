@@ -11,30 +11,12 @@ from django.utils import timezone
 from exchange import inbox, outbox, tasks
 from exchange.models import OutboxMessage, SyncRun, SyncState
 from jakamo import client as jclient
-from jakamo.ubl_build import build_order_document
-from mappings.models import CompanyMapping, UserMapping
-from sandbox import demo
 from sandbox import services as sandbox
-from tests.helpers import queue_confirmations
+from tests.helpers import enqueued_order, queue_confirmations
 
 
 def order_row(integration, number: str) -> OutboxMessage:
-    """An Order waiting in the outbox, its mappings in place (as tests/exchange/test_outbox.py)."""
-    doc = demo.sample_order(number)
-    CompanyMapping.objects.get_or_create(
-        integration=integration, identifier=doc.vendor_id, defaults={"company_name": "Test Supplier Ltd."}
-    )
-    UserMapping.objects.get_or_create(integration=integration, identifier=doc.buyer_contact_id)
-    return outbox.enqueue(
-        integration=integration,
-        operation=OutboxMessage.Operation.ORDER,
-        document_type="Order",
-        document_key=number,
-        partner=doc.vendor_id,
-        body=build_order_document(doc),
-        repeat_safe=True,
-        required_mappings={"companies": [doc.vendor_id], "users": [doc.buyer_contact_id]},
-    )
+    return enqueued_order(integration, number, mapped=True)
 
 
 def test_retry_after_reads_seconds_and_http_dates_and_is_capped():

@@ -4,13 +4,7 @@ sandbox after every step. CI runs a bounded number of sequences; `bench/soak.py`
 
 from __future__ import annotations
 
-import os
-
-from hypothesis import HealthCheck, settings
-from hypothesis.stateful import run_state_machine_as_test
-
 from tests import machines
-from tests.strategies import examples
 
 
 def test_random_moves_of_customer_and_seller_keep_the_portal_true_to_jakamo(network, supplier, seller):
@@ -19,17 +13,8 @@ def test_random_moves_of_customer_and_seller_keep_the_portal_true_to_jakamo(netw
         supplier,
         seller,
     )
-    count = int(os.environ.get("STATE_MACHINE_EXAMPLES", 0)) or examples(12)
     try:
-        run_state_machine_as_test(
-            machines.SalesOrders,
-            settings=settings(
-                max_examples=count,
-                stateful_step_count=int(os.environ.get("STATE_MACHINE_STEPS", 12)),
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
+        machines.run_as_test(machines.SalesOrders)
     finally:  # the soak reads this line, also when a sequence failed
         stats = machines.STATS
         print(f"sales state machine: {stats['sales sequences']} sequences, {stats['sales steps']} steps")

@@ -4,13 +4,7 @@ number of sequences; `bench/soak.py` runs thousands."""
 
 from __future__ import annotations
 
-import os
-
-from hypothesis import HealthCheck, settings
-from hypothesis.stateful import run_state_machine_as_test
-
 from tests import machines
-from tests.strategies import examples
 
 
 def test_random_moves_of_both_parties_keep_the_portal_true_to_jakamo(network, buyer, purchaser):
@@ -18,17 +12,8 @@ def test_random_moves_of_both_parties_keep_the_portal_true_to_jakamo(network, bu
     # Suppliers may confirm lines as Draft and split them into new batches (both are settings of
     # the buyer's integration in Jakamo, off by default).
     network["po"].__class__.objects.filter(pk=network["po"].pk).update(allow_draft=True, allow_new_batches=True)
-    count = int(os.environ.get("STATE_MACHINE_EXAMPLES", 0)) or examples(12)
     try:
-        run_state_machine_as_test(
-            machines.PurchaseOrders,
-            settings=settings(
-                max_examples=count,
-                stateful_step_count=int(os.environ.get("STATE_MACHINE_STEPS", 12)),
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
+        machines.run_as_test(machines.PurchaseOrders)
     finally:  # the soak reads this line, also when a sequence failed
         moves = ", ".join(f"{k} {v}" for k, v in sorted(machines.STATS.items()) if k not in ("sequences", "steps"))
         print(f"state machine: {machines.STATS['sequences']} sequences, {machines.STATS['steps']} steps ({moves})")
