@@ -21,14 +21,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import sys
 import threading
 import time
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -203,20 +202,9 @@ def store(
     # content (Jakamo repeating a cleared message; the original is the oldest such row, and no
     # duplicate is older than its original).
     by_uri, by_content = _seen_ids(integration.pk, fits["acknowledge_uri"], digest)
-    fields = ("id", "status", "acknowledge_uri", "document_type", "document_key", "times_seen", "sync_run_id")
     if by_uri is not None:
-        seen = InboxMessage.objects.only(*fields).get(pk=by_uri)
-        updates = {"times_seen": F("times_seen") + 1}
-        if run is not None and seen.sync_run_id is None:
-            # Pushed by Jakamo's webhook and now met in the queue: the run's from here on, so it
-            # is applied where the drain meets it (its place in the queue), and a crash after its
-            # acknowledge has it resumed first, like anything else the run fetched.
-            updates["sync_run"] = seen.sync_run = run
-        InboxMessage.objects.filter(pk=seen.pk).update(**updates)
-        seen.times_seen += 1
-        return seen, seen.status in PENDING
-    seen = InboxMessage.objects.only(*fields).get(pk=by_content) if by_content is not None else None
-    original = seen
+        return _met_again(by_uri, run)
+    original = InboxMessage.objects.only(*SEEN_FIELDS).get(pk=by_content) if by_content is not None else None
     if original:
         status = InboxMessage.Status.DUPLICATE
     elif problems:
@@ -224,7 +212,39 @@ def store(
     else:
         status = InboxMessage.Status.RECEIVED
     error = "; ".join(str(p) for p in problems) if status == InboxMessage.Status.FAILED else ""
-    row = transitions.create(
+    try:
+        # Inside a transaction (a webhook push), a savepoint keeps the transaction usable after a refusal.
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            row = _insert(integration, message, run, fetch_ms, status, digest, original, error, fits)
+    except IntegrityError:
+        # The same entry, pushed by Jakamo's webhook and fetched from the queue at the same moment:
+        # each looked before the other stored it, and the unique acknowledge URI let one in.
+        seen = _seen_ids(integration.pk, fits["acknowledge_uri"], digest)[0]
+        if seen is None:
+            raise
+        return _met_again(seen, run)
+    return row, status == InboxMessage.Status.RECEIVED
+
+
+SEEN_FIELDS = ("id", "status", "acknowledge_uri", "document_type", "document_key", "times_seen", "sync_run_id")
+
+
+def _met_again(pk: int, run: SyncRun | None) -> tuple[InboxMessage, bool]:
+    """A message stored before, met again by its acknowledge URI: counted, not stored twice."""
+    seen = InboxMessage.objects.only(*SEEN_FIELDS).get(pk=pk)
+    updates = {"times_seen": F("times_seen") + 1}
+    if run is not None and seen.sync_run_id is None:
+        # Pushed by Jakamo's webhook and now met in the queue: the run's from here on, so it
+        # is applied where the drain meets it (its place in the queue), and a crash after its
+        # acknowledge has it resumed first, like anything else the run fetched.
+        updates["sync_run"] = seen.sync_run = run
+    InboxMessage.objects.filter(pk=seen.pk).update(**updates)
+    seen.times_seen += 1
+    return seen, seen.status in PENDING
+
+
+def _insert(integration, message, run, fetch_ms, status, digest, original, error, fits) -> InboxMessage:
+    return transitions.create(
         InboxMessage,
         status=status,
         integration=integration,
@@ -239,23 +259,22 @@ def store(
         error=error,
         **fits,
     )
-    return row, status == InboxMessage.Status.RECEIVED
 
 
 def _seen_ids(integration_id: int, acknowledge_uri: str, digest: str) -> tuple[int | None, int | None]:
-    """The oldest row of the integration with this acknowledge URI (none when the URI did not fit),
+    """The row of the integration with this acknowledge URI (none when the URI did not fit),
     and the oldest non-duplicate with this content, in one round trip. Written as SQL because this
     runs between Jakamo's answer and our acknowledge for every message, and compiling the two
     querysets cost the drain more than the database's own work."""
     table = connection.ops.quote_name(InboxMessage._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT id FROM {table} WHERE integration_id = %s AND acknowledge_uri = %s AND %s <> ''"
+            f"SELECT (SELECT id FROM {table} WHERE integration_id = %s AND acknowledge_uri = %s"
+            " AND NOT (acknowledge_uri = '')"
             f" ORDER BY id LIMIT 1), (SELECT id FROM {table} WHERE integration_id = %s AND content_hash = %s"
             " AND status <> %s ORDER BY id LIMIT 1)",
             [
                 integration_id,
-                acknowledge_uri,
                 acknowledge_uri,
                 integration_id,
                 digest,
@@ -469,7 +488,6 @@ APPLY_BATCH = 200
 # SQLite's write lock) for all of them, each in a savepoint of its own, so one that fails does not
 # undo the others. A crash loses only uncommitted work: those rows are applied again, in order.
 APPLY_PER_COMMIT = 25
-QUICK_HANDOVER_SECONDS = 0.0005
 
 
 def _identified(row: InboxMessage):
@@ -491,7 +509,6 @@ def _apply_stored(
     counts: SyncRun | None = None,
     stop: threading.Event | None = None,
     pushed: bool = False,
-    turns: FetcherFirst | None = None,
 ) -> tuple[int, int]:
     """Apply every stored, unapplied message of the integration (up to row ``upto``), oldest first,
     fenced by the caller's lease. ``acks`` are acknowledges made since the rows were stored,
@@ -499,8 +516,7 @@ def _apply_stored(
 
     Rows Jakamo's webhook pushed and no run has met in the queue yet wait (``pushed`` False): the
     queue may still hold older messages, which must be applied first. With ``pushed`` True, only
-    those rows: once the queue is drained, nothing older than them is left (exchange.webhooks).
-    With ``turns``, a transaction ends early when the fetcher is waiting to store (FetcherFirst)."""
+    those rows: once the queue is drained, nothing older than them is left (exchange.webhooks)."""
     acks = acks if acks is not None else {}
     processed = failed = 0
     after = 0
@@ -518,15 +534,12 @@ def _apply_stored(
             row.integration = integration
         # Parsed before the transaction: no lock is held while the XML is read.
         parsed = [(row, _identified(row)) for row in batch]
-        while parsed:
+        for start in range(0, len(parsed), APPLY_PER_COMMIT):
             if stop is not None and stop.is_set():
                 return processed, failed
-            if turns is not None:
-                turns.wait_for_the_fetcher()
-            applied = 0
             with transaction.atomic():
                 fence()
-                for row, identified in parsed[:APPLY_PER_COMMIT]:
+                for row, identified in parsed[start : start + APPLY_PER_COMMIT]:
                     attempt = acks.pop(row.pk, None)
                     if attempt is not None:
                         record_acknowledged(row, attempt, will_process=True, via=via)
@@ -535,64 +548,12 @@ def _apply_stored(
                     processed, failed = processed + ok, failed + (not ok)
                     if counts is not None:
                         counts.processed, counts.failed = counts.processed + ok, counts.failed + (not ok)
-                    applied += 1
-                    if turns is not None and turns.fetcher_waits():
-                        break
-            parsed = parsed[applied:]
     return processed, failed
 
 
 def _fence(integration_id: int, owner: str):
     if not renew(integration_id, owner):
         raise LeaseLost(f"Lost the sync lease of integration {integration_id}.")
-
-
-class FetcherFirst:
-    """Who writes first, on a database with one writer at a time (SQLite): the fetcher's store sits
-    between Jakamo's answer and our acknowledge, so waiting behind the applier's transaction (up to
-    APPLY_PER_COMMIT messages) holds up the whole queue. The fetcher announces its store; the
-    applier commits after the message it is on and starts its next transaction once the store is in."""
-
-    def __init__(self):
-        self._idle = threading.Event()
-        self._idle.set()
-
-    @contextlib.contextmanager
-    def storing(self):
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._idle.set()
-
-    def fetcher_waits(self) -> bool:
-        return not self._idle.is_set()
-
-    def wait_for_the_fetcher(self):
-        self._idle.wait()
-
-
-_switch_lock = threading.Lock()
-_switch_users = 0
-_switch_default = sys.getswitchinterval()
-
-
-@contextlib.contextmanager
-def _quick_handover():
-    """While a fetcher and its applier share the interpreter, an answer from Jakamo would wait up
-    to Python's switch interval (5 ms) for the applier to hand back the GIL: longer than the
-    sandbox takes to answer. 0.5 ms keeps the fetcher's waits short; the applier loses little."""
-    global _switch_users
-    with _switch_lock:
-        _switch_users += 1
-        sys.setswitchinterval(min(_switch_default, QUICK_HANDOVER_SECONDS))
-    try:
-        yield
-    finally:
-        with _switch_lock:
-            _switch_users -= 1
-            if _switch_users == 0:
-                sys.setswitchinterval(_switch_default)
 
 
 class Applier:
@@ -619,12 +580,8 @@ class Applier:
         self._done = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._work, name=f"apply-{integration.pk}", daemon=True)
-        # PostgreSQL locks rows, not the database: there the applier never holds up a store.
-        self.turns = FetcherFirst() if connection.vendor == "sqlite" else None
-        self._handover = _quick_handover()
 
     def __enter__(self) -> Applier:
-        self._handover.__enter__()
         self._thread.start()
         return self
 
@@ -635,13 +592,8 @@ class Applier:
             self._done = True
             self._cond.notify()
         self._thread.join()
-        self._handover.__exit__(None, None, None)
         if exc_type is None and self.error is not None:
             raise self.error
-
-    def storing(self):
-        """Around the fetcher's store (FetcherFirst)."""
-        return self.turns.storing() if self.turns is not None else contextlib.nullcontext()
 
     def hand_over(self, row: InboxMessage, attempt: Attempt):
         """The fetcher stored and acknowledged ``row``: apply it (with the acknowledge recorded)."""
@@ -673,7 +625,6 @@ class Applier:
                     acks=acks,
                     counts=self.run,
                     stop=self._stop,
-                    turns=self.turns,
                 )
                 self._applied_upto = upto
                 for pk, attempt in acks.items():  # acknowledged, but applied by someone else already
@@ -779,8 +730,7 @@ def _fetch(integration, run, lease, applier, via, max_messages, max_seconds):
             message = client.get_message(integration.queue)
             if message is None:
                 return None, None, True
-            with applier.storing():
-                row, needs_processing = store(integration, message, run, _ms(started))
+            row, needs_processing = store(integration, message, run, _ms(started))
             run.fetched += 1
             repeats = repeats + 1 if message.acknowledge_uri == last_ack else 0
             last_ack = message.acknowledge_uri

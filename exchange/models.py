@@ -132,10 +132,17 @@ class InboxMessage(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [
-            models.Index(fields=["integration", "acknowledge_uri"]),
             models.Index(fields=["integration", "content_hash"]),
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["document_key"]),
+        ]
+        constraints = [
+            # One row per queue entry, also when a push and a fetch of it race (exchange.inbox.store).
+            models.UniqueConstraint(
+                fields=["integration", "acknowledge_uri"],
+                condition=~models.Q(acknowledge_uri=""),
+                name="exchange_inbox_one_row_per_entry",
+            ),
         ]
 
     def __str__(self):

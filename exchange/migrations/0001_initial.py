@@ -206,9 +206,9 @@ class Migration(migrations.Migration):
             model_name='outboxmessage',
             index=models.Index(fields=['document_key'], name='exchange_ou_documen_8a73b2_idx'),
         ),
-        migrations.AddIndex(
+        migrations.AddConstraint(
             model_name='inboxmessage',
-            index=models.Index(fields=['integration', 'acknowledge_uri'], name='exchange_in_integra_0804ae_idx'),
+            constraint=models.UniqueConstraint(condition=models.Q(('acknowledge_uri', ''), _negated=True), fields=('integration', 'acknowledge_uri'), name='exchange_inbox_one_row_per_entry'),
         ),
         migrations.AddIndex(
             model_name='inboxmessage',
