@@ -339,12 +339,12 @@ def kept_problems(row: InboxMessage) -> list:
 
 def identified_problems(identified: handlers.Identified) -> list:
     """The values read from the message that do not fit the inbox's columns, each named by what it
-    is, its column and the column's limit: never cut, so a page never shows another order number
+    is and the limit of where the portal keeps it: never cut, so a page never shows another order number
     than the one that came."""
     bounds = Bounds()
-    bounds.text(identified.document_type, InboxMessage, "document_type", _("document type (document_type)"))
-    bounds.text(identified.key, InboxMessage, "document_key", _("order or shipment number (document_key)"))
-    bounds.text(identified.partner, InboxMessage, "partner", _("partner (partner)"))
+    bounds.text(identified.document_type, InboxMessage, "document_type", _("document type"))
+    bounds.text(identified.key, InboxMessage, "document_key", _("order or shipment number"))
+    bounds.text(identified.partner, InboxMessage, "partner", _("partner"))
     return bounds.problems
 
 
