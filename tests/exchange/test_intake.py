@@ -176,3 +176,35 @@ def test_an_entry_pushed_and_fetched_at_the_same_moment_is_stored_once(network, 
         assert again.pk == pushed.pk
         assert InboxMessage.objects.filter(integration=po_integration).count() == 1  # still usable
     assert InboxMessage.objects.get(pk=pushed.pk).times_seen == 3
+
+
+def test_the_applier_works_alongside_the_fetcher_where_the_database_has_many_writers(
+    network, po_integration, monkeypatch
+):
+    """PostgreSQL: a message is applied while the fetcher still drains the queue (a slow Jakamo
+    here). SQLite, one writer at a time: the applier starts once the run's fetching ends, so its
+    transactions never hold up a store (inbox.applies_while_fetching). Either way, in queue order."""
+    from django.db import connection
+
+    numbers = queue_confirmations(network, 4)
+    still_queued_when_applied = []
+    identified, acknowledge = inbox._identified, inbox.acknowledge
+
+    def watched(row):
+        still_queued_when_applied.append(pending_at_jakamo(network))
+        return identified(row)
+
+    def slow_jakamo(*args, **kwargs):
+        time.sleep(0.3)
+        return acknowledge(*args, **kwargs)
+
+    monkeypatch.setattr(inbox, "_identified", watched)
+    monkeypatch.setattr(inbox, "acknowledge", slow_jakamo)
+    run = inbox.sync(po_integration.pk)
+    assert run.status == SyncRun.Status.DONE and run.processed == 4
+    if connection.vendor == "sqlite":
+        assert still_queued_when_applied == [0, 0, 0, 0]
+    else:
+        assert still_queued_when_applied[0] > 0, still_queued_when_applied
+    rows = InboxMessage.objects.filter(integration=po_integration).order_by("processed_at", "id")
+    assert [r.document_key for r in rows] == numbers
