@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/drain.py [--messages 2000] [--rounds 5]
                                     [--database-url postgres://postgres@127.0.0.1:5432/bench]
-                                    [--portal-commits unflushed]
+                                    [--portal-commits unflushed] [--apply-while-fetching auto|yes|no]
 
 The bare loop is GET + acknowledge on one requests.Session with no database on the client side;
 the inbox's fetcher stores and acknowledges every message while its applier parses and records
@@ -17,7 +17,8 @@ database (one-row inserts, each committed) and prints the best ratio any drain t
 can reach on this machine: bare / (bare + one commit). ``--portal-commits unflushed`` is a
 diagnostic, never how the portal runs: the portal's own connections stop waiting for the disk
 (SQLite ``synchronous=NORMAL``, PostgreSQL ``synchronous_commit=off``; the sandbox is unchanged),
-which shows what the drain costs apart from that flush."""
+which shows what the drain costs apart from that flush. ``--apply-while-fetching`` sets
+JAKAMO_APPLY_WHILE_FETCHING for the run (default: the portal's own, ``auto``)."""
 
 from __future__ import annotations
 
@@ -69,10 +70,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--portal-commits", choices=("durable", "unflushed"), default="durable")
+    parser.add_argument("--apply-while-fetching", choices=("auto", "yes", "no"), default="auto")
     args = parser.parse_args()
 
     db_url = stack.database_url(args.database_url, "drain")
-    env = stack.environment(db_url, JAKAMO_SANDBOX_ENABLED="true")
+    env = stack.environment(
+        db_url, JAKAMO_SANDBOX_ENABLED="true", JAKAMO_APPLY_WHILE_FETCHING=args.apply_while_fetching
+    )
     os.environ.update(env)
     stack.migrate(env)
 
@@ -169,7 +173,7 @@ def main():
     bare_ms = 1000 / bare_rate
     print(
         f"database: {engine}; messages: {args.messages} a loop in {args.rounds} rounds; server: gunicorn, 2 workers;"
-        f" portal commits: {args.portal_commits}"
+        f" portal commits: {args.portal_commits}; applied while fetching: {inbox.applies_while_fetching()}"
     )
     print(f"bare loop (GET + ack, no database): {bare['count']} in {bare['seconds']:.2f} s = {bare_rate:.1f} msg/s")
     print(f"inbox drain (store, ack):           {drain['count']} in {drain['seconds']:.2f} s = {drain_rate:.1f} msg/s")

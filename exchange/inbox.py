@@ -562,7 +562,11 @@ def applies_while_fetching() -> bool:
     fetcher's store (and, in the demo, the sandbox's acknowledge), and bench/drain.py measured the
     drain at about half the bare loop's rate with the applier working alongside, against about 80%
     with it starting when the fetching ends, everything applied sooner too. A run fetches at most
-    MAX_MESSAGES_PER_RUN messages for MAX_SECONDS_PER_RUN, which bounds the wait."""
+    MAX_MESSAGES_PER_RUN messages for MAX_SECONDS_PER_RUN, which bounds the wait. The setting
+    JAKAMO_APPLY_WHILE_FETCHING ("auto", "yes", "no") decides where "auto" does not suit."""
+    chosen = str(settings.JAKAMO_APPLY_WHILE_FETCHING).strip().lower()
+    if chosen in ("yes", "no"):
+        return chosen == "yes"
     return connection.vendor != "sqlite"
 
 
