@@ -38,7 +38,7 @@ from jakamo.errors import DocumentError, JakamoError, JakamoHTTPError, QueueMess
 from mappings.models import Integration
 
 from . import handlers, run_reasons, transitions
-from .models import Attempt, InboxMessage, SyncRun, SyncState
+from .models import Attempt, InboxMessage, OutboxMessage, SyncRun, SyncState
 from .redact import redact_headers
 
 log = logging.getLogger(__name__)
@@ -199,9 +199,19 @@ def store(
     # the integration on SQLite: a burst of thousands would slow down with each message): the
     # same acknowledge URI (a crash before the ack, or an ack Jakamo dropped; duplicates
     # included, so a duplicate whose acknowledge failed is not stored twice), else the same
-    # content (Jakamo repeating a cleared message; the original is the oldest such row, and no
-    # duplicate is older than its original).
-    fields = ("id", "status", "acknowledge_uri", "document_type", "document_key", "times_seen", "sync_run_id")
+    # content (Jakamo repeating a cleared message; the original is the latest such row, and no
+    # duplicate is older than its original), where the same content is the same message
+    # (``repeats``).
+    fields = (
+        "id",
+        "status",
+        "acknowledge_uri",
+        "document_type",
+        "document_key",
+        "times_seen",
+        "sync_run_id",
+        "received_at",
+    )
     mine = InboxMessage.objects.filter(integration=integration).only(*fields)
     if fits["acknowledge_uri"]:
         seen = mine.filter(acknowledge_uri=fits["acknowledge_uri"]).order_by("id").first()
@@ -215,8 +225,8 @@ def store(
             InboxMessage.objects.filter(pk=seen.pk).update(**updates)
             seen.times_seen += 1
             return seen, seen.status in PENDING
-    seen = mine.filter(content_hash=digest).exclude(status=InboxMessage.Status.DUPLICATE).order_by("id").first()
-    original = seen
+    seen = mine.filter(content_hash=digest).exclude(status=InboxMessage.Status.DUPLICATE).order_by("-id").first()
+    original = seen if seen is not None and repeats(integration, seen, digest) else None
     if original:
         status = InboxMessage.Status.DUPLICATE
     elif problems:
@@ -240,6 +250,36 @@ def store(
         **fits,
     )
     return row, status == InboxMessage.Status.RECEIVED
+
+
+# Documents whose text does not tell one message from another: the customer's order and its
+# changes carry the order number as their ID and restate the whole order, so the customer may send
+# the same text again as a new version (PO document 6.5.2: the ordered values again, our proposed
+# changes not taken up; or back to an earlier version after changing it). An OrderResponse, a
+# StatusMessage or an ASN read the same only when they are the same message.
+RESTATED = ("Order", "OrderChange")
+
+
+def repeats(integration: Integration, original: InboxMessage, digest: str) -> bool:
+    """Whether a message reading like ``original`` (the latest with its content) is Jakamo repeating
+    it. For a restated document, only while nothing has happened to its order since: no other
+    version of it came after, and we sent nothing about it since it came (our answer, a delivery).
+    Otherwise it is the customer's new version and is applied: Jakamo holds it as one, and waits for
+    us where it differs from what we confirmed. A repeat Jakamo served after such a move could not
+    be told from it by anything the message carries."""
+    if original.document_type not in RESTATED or not original.document_key:
+        return True  # not applied yet, or read the same only when it is the same message
+    later = (
+        InboxMessage.objects.filter(integration=integration, document_key=original.document_key, pk__gt=original.pk)
+        .exclude(content_hash=digest)
+        .exists()
+    )
+    answered = OutboxMessage.objects.filter(
+        integration=integration,
+        document_key=original.document_key,
+        created_at__gte=original.received_at,
+    ).exists()
+    return not (later or answered)
 
 
 def acknowledge(client, row: InboxMessage, uri: str = "") -> Attempt:
