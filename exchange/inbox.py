@@ -38,7 +38,7 @@ from jakamo.errors import DocumentError, JakamoError, JakamoHTTPError, QueueMess
 from mappings.models import Integration
 
 from . import handlers, run_reasons, transitions
-from .models import Attempt, InboxMessage, SyncRun, SyncState
+from .models import Attempt, InboxMessage, OutboxMessage, SyncRun, SyncState
 from .redact import redact_headers
 
 log = logging.getLogger(__name__)
@@ -199,12 +199,14 @@ def store(
     # the integration on SQLite: a burst of thousands would slow down with each message): the
     # same acknowledge URI (a crash before the ack, or an ack Jakamo dropped; duplicates
     # included, so a duplicate whose acknowledge failed is not stored twice), else the same
-    # content (Jakamo repeating a cleared message; the original is the oldest such row, and no
-    # duplicate is older than its original).
+    # content (Jakamo repeating a cleared message; the original is the latest such row, and no
+    # duplicate is older than its original), where the same content is the same message
+    # (``repeats``).
     by_uri, by_content = _seen_ids(integration.pk, fits["acknowledge_uri"], digest)
     if by_uri is not None:
         return _met_again(by_uri, run)
-    original = InboxMessage.objects.only(*SEEN_FIELDS).get(pk=by_content) if by_content is not None else None
+    seen = InboxMessage.objects.only(*SEEN_FIELDS).get(pk=by_content) if by_content is not None else None
+    original = seen if seen is not None and repeats(integration, seen, digest) else None
     if original:
         status = InboxMessage.Status.DUPLICATE
     elif problems:
@@ -226,7 +228,16 @@ def store(
     return row, status == InboxMessage.Status.RECEIVED
 
 
-SEEN_FIELDS = ("id", "status", "acknowledge_uri", "document_type", "document_key", "times_seen", "sync_run_id")
+SEEN_FIELDS = (
+    "id",
+    "status",
+    "acknowledge_uri",
+    "document_type",
+    "document_key",
+    "times_seen",
+    "sync_run_id",
+    "received_at",
+)
 
 
 def _met_again(pk: int, run: SyncRun | None) -> tuple[InboxMessage, bool]:
@@ -263,7 +274,7 @@ def _insert(integration, message, run, fetch_ms, status, digest, original, error
 
 def _seen_ids(integration_id: int, acknowledge_uri: str, digest: str) -> tuple[int | None, int | None]:
     """The row of the integration with this acknowledge URI (none when the URI did not fit),
-    and the oldest non-duplicate with this content, in one round trip. Written as SQL because this
+    and the latest non-duplicate with this content, in one round trip. Written as SQL because this
     runs between Jakamo's answer and our acknowledge for every message, and compiling the two
     querysets cost the drain more than the database's own work."""
     table = connection.ops.quote_name(InboxMessage._meta.db_table)
@@ -272,7 +283,7 @@ def _seen_ids(integration_id: int, acknowledge_uri: str, digest: str) -> tuple[i
             f"SELECT (SELECT id FROM {table} WHERE integration_id = %s AND acknowledge_uri = %s"
             " AND NOT (acknowledge_uri = '')"
             f" ORDER BY id LIMIT 1), (SELECT id FROM {table} WHERE integration_id = %s AND content_hash = %s"
-            " AND status <> %s ORDER BY id LIMIT 1)",
+            " AND status <> %s ORDER BY id DESC LIMIT 1)",
             [
                 integration_id,
                 acknowledge_uri,
@@ -282,6 +293,36 @@ def _seen_ids(integration_id: int, acknowledge_uri: str, digest: str) -> tuple[i
             ],
         )
         return cursor.fetchone()
+
+
+# Documents whose text does not tell one message from another: the customer's order and its
+# changes carry the order number as their ID and restate the whole order, so the customer may send
+# the same text again as a new version (PO document 6.5.2: the ordered values again, our proposed
+# changes not taken up; or back to an earlier version after changing it). An OrderResponse, a
+# StatusMessage or an ASN read the same only when they are the same message.
+RESTATED = ("Order", "OrderChange")
+
+
+def repeats(integration: Integration, original: InboxMessage, digest: str) -> bool:
+    """Whether a message reading like ``original`` (the latest with its content) is Jakamo repeating
+    it. For a restated document, only while nothing has happened to its order since: no other
+    version of it came after, and we sent nothing about it since it came (our answer, a delivery).
+    Otherwise it is the customer's new version and is applied: Jakamo holds it as one, and waits for
+    us where it differs from what we confirmed. A repeat Jakamo served after such a move could not
+    be told from it by anything the message carries."""
+    if original.document_type not in RESTATED or not original.document_key:
+        return True  # not applied yet, or read the same only when it is the same message
+    later = (
+        InboxMessage.objects.filter(integration=integration, document_key=original.document_key, pk__gt=original.pk)
+        .exclude(content_hash=digest)
+        .exists()
+    )
+    answered = OutboxMessage.objects.filter(
+        integration=integration,
+        document_key=original.document_key,
+        created_at__gte=original.received_at,
+    ).exists()
+    return not (later or answered)
 
 
 def acknowledge(client, row: InboxMessage, uri: str = "") -> Attempt:

@@ -490,6 +490,7 @@ class SalesOrders(RuleBasedStateMachine):
         order = self.portal(number)
         requested = parse_order_document(order.document_xml)
         answers, explained = {}, {"order_closed"} if SALES_ORDER.is_final(order.status) else set()
+        delivered = set(order.lines.filter(status=DELIVERED).values_list("line_id", flat=True))
         for line in requested.lines:
             how = data.draw(st.sampled_from(["as asked", "quantity", "price", "date", "split", "open", "draft"]))
             single = len(line.deliveries) == 1
@@ -512,6 +513,8 @@ class SalesOrders(RuleBasedStateMachine):
                     parts = [(Decimal(first), SOON), (total - first, LATER)]
                 if len(parts) > len(line.deliveries):
                     explained.add("new_batches_not_allowed")
+                    if line.id in delivered:
+                        explained.add("line_delivered")
                 answers[line.id] = sales.LineAnswer(batches=parts)
             elif how == "open":
                 answers[line.id] = sales.LineAnswer(leave_open=True)

@@ -9,7 +9,8 @@ The rules (SO document 6.3, PO document 6.3.4 and 6.4):
 - a line's batches add up to the line;
 - Draft only where the integration allows it;
 - a line we change is "Confirmed with changes", one we take as asked "Confirmed";
-- a supplier never sends a buyer's status (Started receiving, Received).
+- a supplier never sends a buyer's status (Started receiving, Received);
+- no new batch on a line we reported delivered (``delivered_line_problems``).
 
 Each problem is a ``Refused`` naming the line and batch; the rules are pure (no database)."""
 
@@ -224,6 +225,28 @@ def _negative_values(line: ubl.OrderLine) -> list[Refused]:
                 price=_n(line.price.amount.value),
             )
         )
+    return problems
+
+
+def delivered_line_problems(response: ubl.OrderDocument, delivered: dict[str, set[str]]) -> list[Refused]:
+    """A batch ``response`` adds to a line we reported delivered (``delivered``: each such line's id
+    and its batch ids). Jakamo holds a line delivered once every batch it has is, so the new batch
+    would open the line there again, while Delivered is final here."""
+    problems = []
+    for line in response.lines:
+        batches = delivered.get(line.id)
+        if batches is None:
+            continue
+        problems += [
+            _refused(
+                "line_delivered",
+                _("%(place)s: the line is delivered; an answer cannot add a delivery batch to it."),
+                line.id,
+                d.id or "—",
+            )
+            for d in line.deliveries
+            if (d.id or "") not in batches
+        ]
     return problems
 
 

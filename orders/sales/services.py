@@ -44,7 +44,7 @@ from orders.transitions import (
     record_start,
 )
 
-from .answer import LineAnswer, build_lines, check_answer, line_changes, together
+from .answer import LineAnswer, build_lines, check_answer, delivered_line_problems, line_changes, together
 
 __all__ = ["LineAnswer"]  # the answer form builds these
 
@@ -582,6 +582,10 @@ def _check(order: SalesOrder, requested: ubl.OrderDocument, response: ubl.OrderD
         allow_new_batches=order.integration.allow_new_batches,
         allow_draft=order.integration.allow_draft,
     )
+    delivered = {
+        row.line_id: {b.batch_id for b in row.batches.all()} for row in _rows(order) if row.status == DELIVERED
+    }
+    problems += delivered_line_problems(response, delivered)
     if problems:
         raise together(problems)
 

@@ -654,3 +654,27 @@ def test_a_customer_change_away_from_our_values_is_ours_to_confirm_again(network
     )
     inbox.sync(supplier.pk)
     assert dict(order.lines.values_list("line_id", "status")) == {"1": CHANGED, "2": ""}
+
+
+# Jakamo holds a line delivered once every batch it has is. The sales state machine found an answer
+# that split a line we had reported delivered into a new batch: Jakamo held the line "Confirmed with
+# changes" again, while here it stayed Delivered (a final status).
+def test_an_answer_cannot_add_a_batch_to_a_line_we_reported_delivered(network, supplier, seller):
+    supplier.allow_new_batches = True
+    supplier.save()
+    customer_orders(network, "C-36")
+    inbox.sync(supplier.pk)
+    order = SalesOrder.objects.get()
+    sales.sales_deliver(order=order, user=seller, batch_ids=["C-36-2-1"])
+    split = sales.LineAnswer(batches=[(Decimal(5), SOON), (Decimal(5), LATER)])
+    with pytest.raises(Refused) as refused:
+        sales.sales_confirm_with_changes(order=order, user=seller, answers={"2": split})
+    assert refused.value.code == "line_delivered" and "C-36-2-1.1" in refused.value.message
+    assert not OutboxMessage.objects.filter(document_type="OrderResponse").exists()
+
+    sales.sales_confirm_with_changes(order=order, user=seller, answers={"2": sales.LineAnswer(promised_date=LATER)})
+    send_all()
+    jakamo = JakamoOrder.objects.get(order_number="C-36")
+    assert [d.id for d in parse_order_document(jakamo.confirmed_xml).line("2").deliveries] == ["C-36-2-1"]
+    assert jakamo.state["2"]["batches"]["C-36-2-1"]["delivered"]
+    assert order.lines.get(line_id="2").status == "Delivered"
