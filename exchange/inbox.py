@@ -571,25 +571,59 @@ def _apply_stored(
         if not batch:
             break
         after = batch[-1].pk
-        for row in batch:
-            row.integration = integration
-        # Parsed before the transaction: no lock is held while the XML is read.
-        parsed = [(row, _identified(row)) for row in batch]
-        for start in range(0, len(parsed), APPLY_PER_COMMIT):
-            if stop is not None and stop.is_set():
-                return processed, failed
-            with transaction.atomic():
-                fence()
-                for row, identified in parsed[start : start + APPLY_PER_COMMIT]:
-                    attempt = acks.pop(row.pk, None)
-                    if attempt is not None:
-                        record_acknowledged(row, attempt, will_process=True, via=via)
-                    why = "" if attempt is not None else "resumed: stored earlier and not applied yet"
-                    ok = process(row, via=via, why=why, identified=identified)
-                    processed, failed = processed + ok, failed + (not ok)
-                    if counts is not None:
-                        counts.processed, counts.failed = counts.processed + ok, counts.failed + (not ok)
+        done, bad, stopped = _apply_rows(integration, batch, fence, via, acks=acks, counts=counts, stop=stop)
+        processed, failed = processed + done, failed + bad
+        if stopped:
+            break
     return processed, failed
+
+
+def _apply_in_order(
+    integration: Integration,
+    pks: list[int],
+    fence,
+    via: str,
+    *,
+    acks: dict[int, Attempt],
+    counts: SyncRun | None = None,
+    stop: threading.Event | None = None,
+) -> bool:
+    """Apply the stored rows ``pks`` still unapplied, in the order given: the order a run met them
+    in Jakamo's queue, which is not their ids' order where a webhook stored one before the run met
+    it. Returns whether ``stop`` ended it early."""
+    pks = list(dict.fromkeys(pks))  # an entry met twice (a dropped acknowledge) is applied once
+    for start in range(0, len(pks), APPLY_BATCH):
+        chunk = pks[start : start + APPLY_BATCH]
+        pending = InboxMessage.objects.filter(status__in=PENDING).in_bulk(chunk)
+        batch = [pending[pk] for pk in chunk if pk in pending]
+        if _apply_rows(integration, batch, fence, via, acks=acks, counts=counts, stop=stop)[2]:
+            return True
+    return False
+
+
+def _apply_rows(integration, batch, fence, via, *, acks, counts, stop) -> tuple[int, int, bool]:
+    """Apply ``batch`` in its order, APPLY_PER_COMMIT rows a transaction. Returns (processed,
+    failed, whether ``stop`` ended it early)."""
+    processed = failed = 0
+    for row in batch:
+        row.integration = integration
+    # Parsed before the transaction: no lock is held while the XML is read.
+    parsed = [(row, _identified(row)) for row in batch]
+    for start in range(0, len(parsed), APPLY_PER_COMMIT):
+        if stop is not None and stop.is_set():
+            return processed, failed, True
+        with transaction.atomic():
+            fence()
+            for row, identified in parsed[start : start + APPLY_PER_COMMIT]:
+                attempt = acks.pop(row.pk, None)
+                if attempt is not None:
+                    record_acknowledged(row, attempt, will_process=True, via=via)
+                why = "" if attempt is not None else "resumed: stored earlier and not applied yet"
+                ok = process(row, via=via, why=why, identified=identified)
+                processed, failed = processed + ok, failed + (not ok)
+                if counts is not None:
+                    counts.processed, counts.failed = counts.processed + ok, counts.failed + (not ok)
+    return processed, failed, False
 
 
 def _fence(integration_id: int, owner: str):
@@ -624,15 +658,15 @@ class Applier:
         self.error: BaseException | None = None
         self._cond = threading.Condition()
         self._acks: dict[int, Attempt] = {}
-        # Leftovers of an earlier run come first (they have the lowest ids).
-        self._upto = (
+        # Leftovers of an earlier run come first, by id; then what this run meets, in the queue's
+        # order (a pushed row met here has a lower id than rows fetched before it).
+        self._leftovers = list(
             InboxMessage.objects.filter(integration=integration, status__in=PENDING)
-            .order_by("-id")
+            .exclude(sync_run__isnull=True, status=InboxMessage.Status.RECEIVED)
+            .order_by("id")
             .values_list("id", flat=True)
-            .first()
-            or 0
         )
-        self._applied_upto = 0
+        self._handed: list[int] = []
         self._done = False
         self._while_fetching = applies_while_fetching()
         self._stop = threading.Event()
@@ -656,7 +690,7 @@ class Applier:
         """The fetcher stored and acknowledged ``row``: apply it (with the acknowledge recorded)."""
         with self._cond:
             self._acks[row.pk] = attempt
-            self._upto = max(self._upto, row.pk)
+            self._handed.append(row.pk)
             self._cond.notify()
 
     def check(self):
@@ -668,22 +702,23 @@ class Applier:
         try:
             while True:
                 with self._cond:
-                    while not (self._done or (self._while_fetching and self._upto > self._applied_upto)):
+                    while not (self._done or (self._while_fetching and self._handed)):
                         self._cond.wait()
-                    done, upto = self._done, self._upto
+                    done = self._done
+                    handed, self._handed = self._leftovers + self._handed, []
+                    self._leftovers = []
                     acks, self._acks = self._acks, {}
                 if self._stop.is_set():
                     return
-                _apply_stored(
-                    self.integration,
-                    self.lease.fence,
-                    self.via,
-                    upto=None if done else upto,
-                    acks=acks,
-                    counts=self.run,
-                    stop=self._stop,
-                )
-                self._applied_upto = upto
+                if _apply_in_order(
+                    self.integration, handed, self.lease.fence, self.via, acks=acks, counts=self.run, stop=self._stop
+                ):
+                    return
+                if done:
+                    # Anything stored and not handed over (an acknowledge that failed), by id.
+                    _apply_stored(
+                        self.integration, self.lease.fence, self.via, acks=acks, counts=self.run, stop=self._stop
+                    )
                 for pk, attempt in acks.items():  # acknowledged, but applied by someone else already
                     row = InboxMessage.objects.filter(pk=pk).first()
                     if row is not None:
