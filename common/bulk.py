@@ -38,7 +38,7 @@ def bulk_update(objs: Iterable, fields: Sequence[str], *, batch_size: int = 1000
         if not field.concrete or field.primary_key or field.many_to_many:
             raise ValueError(f"bulk_update cannot save {field.name}")
     quote = connection.ops.quote_name
-    arrays = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objs] for field in columns]
+    arrays = [_db_values(field, [getattr(obj, field.attname) for obj in objs], connection) for field in columns]
     names = ", ".join(quote(f"c{n}") for n in range(len(columns)))
     sources = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in columns)
     sets = ", ".join(f"{quote(field.column)} = v.{quote(f'c{n}')}" for n, field in enumerate(columns) if n)
@@ -52,9 +52,21 @@ def bulk_update(objs: Iterable, fields: Sequence[str], *, batch_size: int = 1000
         return cursor.rowcount
 
 
-# Values psycopg sends as they are: their fields' get_db_prep_save would hand them back unchanged
-# (PostgreSQL's adapters), at a few microseconds a value.
-_PLAIN = (int, str, bool, Decimal, date, datetime)
+# The Python type a field's values have when get_db_prep_save would hand them back unchanged
+# (PostgreSQL's adapters), at a few microseconds a value: such values are sent as they are.
+_PLAIN = {
+    "CharField": str,
+    "TextField": str,
+    "DecimalField": Decimal,
+    "DateField": date,
+    "DateTimeField": datetime,
+    "BooleanField": bool,
+    "IntegerField": int,
+    "PositiveIntegerField": int,
+    "BigIntegerField": int,
+    "AutoField": int,
+    "BigAutoField": int,
+}
 
 
 def bulk_insert(model, fields: Sequence[str], rows: Iterable[Sequence], *, returning: bool = False) -> list | None:
@@ -88,10 +100,7 @@ def bulk_insert(model, fields: Sequence[str], rows: Iterable[Sequence], *, retur
     columns = [*given, *others]
     arrays = []
     for n, field in enumerate(given):
-        values = [row[n] for row in rows]
-        if not all(v is None or isinstance(v, _PLAIN) for v in values):
-            values = [field.get_db_prep_save(v, connection) for v in values]
-        arrays.append(values)
+        arrays.append(_db_values(field, [row[n] for row in rows], connection))
     for field in others:
         arrays.append([field.get_db_prep_save(fixed[field.attname], connection)] * len(rows))
     quote = connection.ops.quote_name
@@ -105,3 +114,15 @@ def bulk_insert(model, fields: Sequence[str], rows: Iterable[Sequence], *, retur
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
         return [pk for (pk,) in cursor.fetchall()] if returning else None
+
+
+def _db_values(field, values: list, connection) -> list:
+    """``values`` as the field saves them: as they are where every one is of the field's plain type
+    (_PLAIN; an aware datetime), else each through get_db_prep_save."""
+    kind = (field.target_field if field.is_relation else field).get_internal_type()
+    plain = _PLAIN.get(kind)
+    types = {v.__class__ for v in values if v is not None}
+    naive = plain is datetime and any(v is not None and v.tzinfo is None for v in values)
+    if plain is not None and types <= {plain} and not naive:
+        return values
+    return [field.get_db_prep_save(v, connection) for v in values]

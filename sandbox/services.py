@@ -357,7 +357,8 @@ def receive_po_status(integration: Integration, order_id: str, body: bytes) -> O
             raise Refusal("incorrect_order_data")
         requested, confirmed = apply_received(order, msg)
         refresh_status(order, requested=requested, confirmed=confirmed)
-        order.save()
+        # Not the two documents, unchanged (megabytes each on a big order).
+        order.save(update_fields=["state", "status", "updated_at"])
     return order
 
 
@@ -434,6 +435,7 @@ def simple_confirm(token: str, integration: Integration, note: str = "", emphasi
             if emphasize is not None:
                 order.emphasize_original = emphasize
             known = {"requested": requested, "confirmed": confirmed}
+            changed = ["requested_xml", "emphasize_original", "state"]
         else:
             # The supplier confirms the customer's order as requested.
             requested = requested_doc(order)
@@ -444,8 +446,9 @@ def simple_confirm(token: str, integration: Integration, note: str = "", emphasi
             if order.buyer_integration:
                 enqueue(order.buyer_integration, ubl.ORDER_RESPONSE, order.confirmed_xml, order=order, confirmable=True)
             known = {"requested": requested}
+            changed = ["confirmed_xml"]
         refresh_status(order, **known)
-        order.save()
+        order.save(update_fields=[*changed, "status", "updated_at"])  # not the document left as it was
     return order
 
 

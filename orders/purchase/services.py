@@ -142,13 +142,17 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
     # cost more than the insert itself, and a new order is all new rows.
     pk_of = {line_id: row.pk for line_id, row in rows.items()}
     new_rows: dict[str, dict] = {}
+    # Only rows whose values change are written: a decision changes a few of 15,000 rows.
+    changed_lines: dict[int, PurchaseOrderLine] = {}
     for line in doc.lines:
         values = _line_values(line)
         agreed = {"agreed_quantity": values["quantity"], "agreed_unit_price": values["unit_price"]}
         row = rows.get(line.id)
         if row is not None:
             for name, value in ({**values, **agreed} if ordered else agreed).items():
-                setattr(row, name, value)
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+                    changed_lines[row.pk] = row
         elif line.id in new_rows:  # a line the document repeats: its last values, as on a row
             new_rows[line.id].update({**values, **agreed} if ordered else agreed)
         else:
@@ -162,10 +166,10 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
         returning=True,
     )
     pk_of.update(zip(new_rows, created, strict=True))
-    bulk_update(rows.values(), [*(_ORDERED_LINE if ordered else []), "agreed_quantity", "agreed_unit_price"])
+    bulk_update(changed_lines.values(), [*(_ORDERED_LINE if ordered else []), "agreed_quantity", "agreed_unit_price"])
 
     batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order)}
-    new_batches, seen = [], set()
+    new_batches, changed_batches, seen = [], [], set()
     for line in doc.lines:
         line_pk = pk_of[line.id]
         for d in line.deliveries or [ubl.Delivery(id=line.id, quantity=line.quantity)]:
@@ -177,16 +181,20 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
             if batch is None:
                 new_batches.append((line_pk, key[1], quantity, d.requested_end_date, quantity, agreed_date))
                 continue
+            before = (batch.quantity, batch.requested_date, batch.agreed_quantity, batch.agreed_date)
             if ordered:
                 batch.quantity, batch.requested_date = quantity, d.requested_end_date
             batch.agreed_quantity, batch.agreed_date = quantity, agreed_date
+            if before != (batch.quantity, batch.requested_date, batch.agreed_quantity, batch.agreed_date):
+                changed_batches.append(batch)
     in_doc = {pk_of[line.id] for line in doc.lines}
     for key, batch in batches.items():
-        if key not in seen and batch.line_id in in_doc:
+        if key not in seen and batch.line_id in in_doc and (batch.agreed_quantity, batch.agreed_date) != (None, None):
             batch.agreed_quantity = batch.agreed_date = None
+            changed_batches.append(batch)
     fields = ("line_id", "batch_id", "quantity", "requested_date", "agreed_quantity", "agreed_date")
     bulk_insert(DeliveryBatch, fields, new_batches)
-    bulk_update(batches.values(), ["quantity", "requested_date", "agreed_quantity", "agreed_date"])
+    bulk_update(changed_batches, ["quantity", "requested_date", "agreed_quantity", "agreed_date"])
 
 
 def _total(doc: ubl.OrderDocument) -> Decimal:
