@@ -1,4 +1,4 @@
-"""Updating many rows at once, in time linear in their number.
+"""Updating and inserting many rows at once, in time linear in their number.
 
 Django's ``bulk_update`` writes ``SET f = CASE WHEN id = 1 THEN … WHEN id = 2 THEN … END``: Python
 builds one expression per row and field (about a third of a millisecond each), and PostgreSQL walks
@@ -8,7 +8,11 @@ PostgreSQL ``bulk_update`` here sends one ``UPDATE … FROM unnest(array, array,
 array parameter per field, whatever the number of rows, joined on the primary key (the way Django
 5.2's ``bulk_create`` already inserts on PostgreSQL: call it without a ``batch_size``). Elsewhere
 (SQLite: the tests, the demo) it is Django's own. Like Django's, it saves the named fields only and
-runs no ``save()`` or ``pre_save`` (``auto_now`` fields are not touched)."""
+runs no ``save()`` or ``pre_save`` (``auto_now`` fields are not touched).
+
+``bulk_insert`` inserts rows given as values, with no model instance for each (building one cost
+more than inserting it); values already of their column's plain Python type are sent as they are,
+by both, instead of through each field's ``get_db_prep_save``."""
 
 from __future__ import annotations
 

@@ -339,7 +339,7 @@ def _supersede_pending(order: PurchaseOrder, **why):
     confirmation, a revision, the cancellation): nobody is asked to decide on it any more."""
     tr.move_many(
         tr.CONFIRMATION,
-        list(order.confirmations.filter(decision=Confirmation.Decision.PENDING)),
+        list(order.confirmations.filter(decision=Confirmation.Decision.PENDING).defer("document_xml")),
         Confirmation.Decision.SUPERSEDED,
         **why,
     )

@@ -329,7 +329,7 @@ def confirmation_review(request, pk, version):
             "confirmation": confirmation,
             "comparison": comparison,
             "flagged": flagged,
-            "versions": order.confirmations.order_by("-version"),
+            "versions": order.confirmations.defer("document_xml").order_by("-version"),
             "accept_form": AcceptForm(),
             "reject_form": RejectForm(),
             # One checkbox per line, written by the template (accept_<line id>: LinesForm's names);
