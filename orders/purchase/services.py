@@ -128,6 +128,8 @@ def _line_values(line: ubl.OrderLine) -> dict:
 
 
 _ORDERED_LINE = ["item_name", "buyers_item_id", "sellers_item_id", "quantity", "unit_code", "unit_price"]
+_AGREED_LINE = ["agreed_quantity", "agreed_unit_price"]
+_SYNCED = ["line_id", "batch_id", "quantity", "requested_date", "agreed_quantity", "agreed_date"]
 
 
 def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool = True):
@@ -137,7 +139,9 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
     ``ordered`` also the ordered ones (a decision accepts the supplier's values but does not change
     what was ordered). Batches the document no longer carries are no longer agreed. A new line
     starts "not confirmed yet" (or cancelled); existing lines' statuses are the caller's."""
-    rows = {row.line_id: row for row in order.lines.all()}
+    # Only the fields written here are read (a model instance costs by its number of fields); the
+    # order's id too, or the related manager reads it again for each line.
+    rows = {row.line_id: row for row in order.lines.only("order_id", "line_id", *_ORDERED_LINE, *_AGREED_LINE)}
     # New lines and batches are inserted from their values (bulk_insert): a model instance each
     # cost more than the insert itself, and a new order is all new rows.
     pk_of = {line_id: row.pk for line_id, row in rows.items()}
@@ -168,7 +172,7 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
     pk_of.update(zip(new_rows, created, strict=True))
     bulk_update(changed_lines.values(), [*(_ORDERED_LINE if ordered else []), "agreed_quantity", "agreed_unit_price"])
 
-    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order)}
+    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order).only(*_SYNCED)}
     new_batches, changed_batches, seen = [], [], set()
     for line in doc.lines:
         line_pk = pk_of[line.id]
@@ -350,14 +354,23 @@ def _owes_lines(kinds) -> bool:
     return bool(set(kinds) & {dv.OPEN_LINE, dv.DRAFT_LINE})
 
 
+_CONFIRMED_LINE = ["confirmed_quantity", "confirmed_unit_price", "agreed_quantity", "agreed_unit_price"]
+_CONFIRMED_BATCH = ["line_id", "batch_id", "confirmed_quantity", "promised_date", "agreed_quantity", "agreed_date"]
+
+
 def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *, agreed, rejected, inbox, why):
     """The supplier's last confirmed values on the lines and batches (agreed too when they need no
     decision), and the line statuses it gives. A rejection leaves the lines as they were: the
     order says "rejected by the supplier", and the lines must be able to be confirmed again after
     the purchaser's revision (a cancelled line never comes back). A status the supplier may not
     give (a buyer's, or an unknown one) is left for the review (orders.deviations) to explain."""
-    lines = {line.line_id: line for line in order.lines.all()}
-    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order)}
+    # Only the fields read and written here (a model instance costs by its number of fields; the
+    # order's id too, or the related manager reads it again for each line).
+    lines = {line.line_id: line for line in order.lines.only("order_id", "line_id", "status", *_CONFIRMED_LINE)}
+    batches = {
+        (b.line_id, b.batch_id): b
+        for b in DeliveryBatch.objects.filter(line__order=order).only("requested_date", *_CONFIRMED_BATCH)
+    }
     statuses, touched_lines, new_batches = {}, [], []
     for conf in response.lines:
         line = lines.get(conf.id)
@@ -385,13 +398,10 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *
             if agreed and batch.confirmed_quantity is not None:
                 batch.agreed_quantity = batch.confirmed_quantity
                 batch.agreed_date = batch.promised_date or batch.requested_date
-    bulk_update(touched_lines, ["confirmed_quantity", "confirmed_unit_price", "agreed_quantity", "agreed_unit_price"])
+    bulk_update(touched_lines, _CONFIRMED_LINE)
     DeliveryBatch.objects.bulk_create(new_batches)
     created = {id(b) for b in new_batches}
-    bulk_update(
-        [b for b in batches.values() if id(b) not in created],
-        ["confirmed_quantity", "promised_date", "agreed_quantity", "agreed_date"],
-    )
+    bulk_update([b for b in batches.values() if id(b) not in created], _CONFIRMED_BATCH[2:])
     tr.move_many(tr.PURCHASE_LINE, touched_lines, lambda line: statuses.get(line.pk), why=why, inbox=inbox)
 
 
@@ -670,7 +680,7 @@ def goods_receive(
     received_date = received_date or date.today()
     event_date = event_date or received_date
     with transaction.atomic():
-        order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+        order = PurchaseOrder.objects.select_for_update().defer("document_xml").get(pk=order.pk)
         if order.status == OrderStatus.RECEIVED:
             raise Refused(
                 "nothing_to_receive", _("Everything on order %(order)s is already received."), order=order.order_number
@@ -683,10 +693,11 @@ def goods_receive(
                 status=order.get_status_display(),
             )
         # Each line loaded once and set on its batches: select_related built a line per batch.
-        line_rows = {line.pk: line for line in order.lines.all()}
+        # Only the fields receiving reads: a model instance costs by its number of fields.
+        line_rows = {line.pk: line for line in order.lines.only("order_id", "line_id", "status")}
         on_line = DeliveryBatch.line.field.set_cached_value
         batches = {}
-        for b in DeliveryBatch.objects.filter(line__order=order):
+        for b in DeliveryBatch.objects.filter(line__order=order).only(*_RECEIVING):
             line = line_rows[b.line_id]
             on_line(b, line)
             batches[(line.line_id, b.batch_id)] = b
@@ -794,6 +805,7 @@ def goods_receive(
     return first
 
 
+_RECEIVING = ("line_id", "batch_id", "agreed_quantity", "received_quantity", "received_date")
 _RECEIPT_FIELDS = (
     "order_id",
     "batch_id",

@@ -347,7 +347,9 @@ DECISIONS = ("accept", "reject", "lines")
 def _decision(request, pk, version, action):
     if action not in DECISIONS:  # a mistyped address must not decide line by line with no line accepted
         raise Http404("No such decision.")
-    confirmation = get_object_or_404(Confirmation.objects.select_related("order"), order_id=pk, version=version)
+    # The services read the documents themselves, under their lock: not twice megabytes here.
+    confirmations = Confirmation.objects.select_related("order").defer("document_xml", "order__document_xml")
+    confirmation = get_object_or_404(confirmations, order_id=pk, version=version)
     if action == "accept":
         form = AcceptForm(request.POST)
     elif action == "reject":
@@ -406,7 +408,7 @@ def confirmation_decide(request, pk, version, action):
 @receive_perm
 @require_POST
 def goods_receive(request, pk):
-    order = get_object_or_404(PurchaseOrder, pk=pk)
+    order = get_object_or_404(PurchaseOrder.objects.defer("document_xml"), pk=pk)  # receiving does not read it
     if request.POST.get("everything"):
         quantities = None
         form = ReceiveForm({"received_date": request.POST.get("received_date")}, batches=[])
