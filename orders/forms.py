@@ -1,3 +1,4 @@
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -81,6 +82,8 @@ class LinesForm(forms.Form):
 # Their values and errors go where a field of their own would put them.
 _WHOLE_LINE = _TICKED
 _RECEIVED_NOW = DecimalField(required=False, min_value=Decimal("0"), max_digits=18, decimal_places=4)
+# At most 14 digits before the point and 4 after it: _RECEIVED_NOW takes such a text as it is.
+_PLAIN_QUANTITY = re.compile(r"[0-9]{1,14}(\.[0-9]{1,4})?")
 
 
 class ReceiveForm(forms.Form):
@@ -104,8 +107,17 @@ class ReceiveForm(forms.Form):
         super()._clean_fields()
         for field, keys in ((_WHOLE_LINE, self.line_keys), (_RECEIVED_NOW, self.batch_keys)):
             for key, _thing in keys:
+                value = field.widget.value_from_datadict(self.data, self.files, key)
+                # What the field would say of a blank (nothing) or a plain number within its
+                # digits (that number), said without it: most of 10,000 posted values are such.
+                if value in field.empty_values or value is False:
+                    self.cleaned_data[key] = None if field is _RECEIVED_NOW else False
+                    continue
+                if field is _RECEIVED_NOW and _PLAIN_QUANTITY.fullmatch(value):
+                    self.cleaned_data[key] = Decimal(value)
+                    continue
                 try:
-                    self.cleaned_data[key] = field.clean(field.widget.value_from_datadict(self.data, self.files, key))
+                    self.cleaned_data[key] = field.clean(value)
                 except forms.ValidationError as exc:
                     self._errors.setdefault(key, self.error_class(renderer=self.renderer)).extend(exc.error_list)
 
