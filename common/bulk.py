@@ -43,16 +43,12 @@ def bulk_update(objs: Iterable, fields: Sequence[str], *, batch_size: int = 1000
             raise ValueError(f"bulk_update cannot save {field.name}")
     quote = connection.ops.quote_name
     arrays = [_db_values(field, [getattr(obj, field.attname) for obj in objs], connection) for field in columns]
-    names = ", ".join(quote(f"c{n}") for n in range(len(columns)))
-    sources = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in columns)
-    sets = ", ".join(f"{quote(field.column)} = v.{quote(f'c{n}')}" for n, field in enumerate(columns) if n)
+    values, params, sources = _unnest(columns, arrays, connection)
+    sets = ", ".join(f"{quote(field.column)} = {value}" for field, value in zip(columns[1:], values[1:], strict=True))
     table = quote(meta.db_table)
-    sql = (
-        f"UPDATE {table} SET {sets} FROM unnest({sources}) AS v({names}) "
-        f"WHERE {table}.{quote(pk.column)} = v.{quote('c0')}"
-    )
+    sql = f"UPDATE {table} SET {sets} FROM {sources} WHERE {table}.{quote(pk.column)} = {values[0]}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 
@@ -108,16 +104,39 @@ def bulk_insert(model, fields: Sequence[str], rows: Iterable[Sequence], *, retur
     for field in others:
         arrays.append([field.get_db_prep_save(fixed[field.attname], connection)] * len(rows))
     quote = connection.ops.quote_name
-    sources = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in columns)
+    values, params, sources = _unnest(columns, arrays, connection)
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
-        f"SELECT * FROM unnest({sources})"
+        f"SELECT {', '.join(values)} FROM {sources}"
     )
     if returning:
         sql += f" RETURNING {quote(meta.pk.column)}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, params)
         return [pk for (pk,) in cursor.fetchall()] if returning else None
+
+
+def _unnest(columns: list, arrays: list[list], connection) -> tuple[list[str], list, str]:
+    """Each column's value in SQL (``v."c1"`` from the unnested arrays, or one parameter where every
+    row has the same value: psycopg writes a query's parameters as text, a regular expression per
+    array item), the parameters in their order (the values first, as they come first in both
+    statements), and the ``unnest(…) AS v(…)`` the rows come from. The first column (the primary
+    key of an update) is always an array, so that the rows are there to count."""
+    quote = connection.ops.quote_name
+    values, scalars, names, sources, unnested = [], [], [], [], []
+    for n, (field, array) in enumerate(zip(columns, arrays, strict=True)):
+        cast = field.cast_db_type(connection)
+        first = array[0]
+        if n and all(v is first or (v.__class__ is first.__class__ and v == first) for v in array):
+            values.append(f"%s::{cast}")
+            scalars.append(first)
+            continue
+        name = quote(f"c{n}")
+        values.append(f"v.{name}")
+        names.append(name)
+        sources.append(f"%s::{cast}[]")
+        unnested.append(array)
+    return values, [*scalars, *unnested], f"unnest({', '.join(sources)}) AS v({', '.join(names)})"
 
 
 def _db_values(field, values: list, connection) -> list:
