@@ -54,24 +54,16 @@ class RejectForm(forms.Form):
     note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-# A box that is ticked or not: never an error, so one field reads every line's.
-_TICKED = forms.BooleanField(required=False)
-
-
 class LinesForm(forms.Form):
     note = XmlTextField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, line_ids=(), **kwargs):
-        # The review page writes the boxes itself (views._accept_boxes); one field reads them all,
-        # as ReceiveForm does: 5,000 fields with their labels cost more than the decision.
         super().__init__(*args, **kwargs)
         self.line_ids = list(line_ids)
-
-    def _clean_fields(self):
-        super()._clean_fields()
         for line_id in self.line_ids:
-            key = f"accept_{line_id}"
-            self.cleaned_data[key] = _TICKED.clean(_TICKED.widget.value_from_datadict(self.data, self.files, key))
+            self.fields[f"accept_{line_id}"] = forms.BooleanField(
+                required=False, label=_("Accept line %(line)s") % {"line": line_id}
+            )
 
     def accepted(self) -> list[str]:
         return [line_id for line_id in self.line_ids if self.cleaned_data.get(f"accept_{line_id}")]
@@ -80,7 +72,7 @@ class LinesForm(forms.Form):
 # One field of each kind reads every posted line and batch (ReceiveForm._clean_fields): a field per
 # batch was 15,000 fields to build, copy and bind for a 5,000-line order, most of the form's time.
 # Their values and errors go where a field of their own would put them.
-_WHOLE_LINE = _TICKED
+_WHOLE_LINE = forms.BooleanField(required=False)
 _RECEIVED_NOW = DecimalField(required=False, min_value=Decimal("0"), max_digits=18, decimal_places=4)
 # At most 14 digits before the point and 4 after it: _RECEIVED_NOW takes such a text as it is.
 _PLAIN_QUANTITY = re.compile(r"[0-9]{1,14}(\.[0-9]{1,4})?")
