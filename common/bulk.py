@@ -1,4 +1,4 @@
-"""Updating many rows at once, in time linear in their number.
+"""Updating and inserting many rows at once, in time linear in their number.
 
 Django's ``bulk_update`` writes ``SET f = CASE WHEN id = 1 THEN … WHEN id = 2 THEN … END``: Python
 builds one expression per row and field (about a third of a millisecond each), and PostgreSQL walks
@@ -8,13 +8,21 @@ PostgreSQL ``bulk_update`` here sends one ``UPDATE … FROM unnest(array, array,
 array parameter per field, whatever the number of rows, joined on the primary key (the way Django
 5.2's ``bulk_create`` already inserts on PostgreSQL: call it without a ``batch_size``). Elsewhere
 (SQLite: the tests, the demo) it is Django's own. Like Django's, it saves the named fields only and
-runs no ``save()`` or ``pre_save`` (``auto_now`` fields are not touched)."""
+runs no ``save()`` or ``pre_save`` (``auto_now`` fields are not touched).
+
+``bulk_insert`` inserts rows given as values, with no model instance for each (building one cost
+more than inserting it); values already of their column's plain Python type are sent as they are,
+by both, instead of through each field's ``get_db_prep_save``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import connections, router
+from django.db.models.fields import AutoFieldMixin
+from django.utils import timezone
 
 
 def bulk_update(objs: Iterable, fields: Sequence[str], *, batch_size: int = 1000) -> int:
@@ -34,15 +42,110 @@ def bulk_update(objs: Iterable, fields: Sequence[str], *, batch_size: int = 1000
         if not field.concrete or field.primary_key or field.many_to_many:
             raise ValueError(f"bulk_update cannot save {field.name}")
     quote = connection.ops.quote_name
-    arrays = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objs] for field in columns]
-    names = ", ".join(quote(f"c{n}") for n in range(len(columns)))
-    sources = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in columns)
-    sets = ", ".join(f"{quote(field.column)} = v.{quote(f'c{n}')}" for n, field in enumerate(columns) if n)
+    arrays = [_db_values(field, [getattr(obj, field.attname) for obj in objs], connection) for field in columns]
+    values, params, sources = _unnest(columns, arrays, connection)
+    sets = ", ".join(f"{quote(field.column)} = {value}" for field, value in zip(columns[1:], values[1:], strict=True))
     table = quote(meta.db_table)
-    sql = (
-        f"UPDATE {table} SET {sets} FROM unnest({sources}) AS v({names}) "
-        f"WHERE {table}.{quote(pk.column)} = v.{quote('c0')}"
-    )
+    sql = f"UPDATE {table} SET {sets} FROM {sources} WHERE {table}.{quote(pk.column)} = {values[0]}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# The Python type a field's values have when get_db_prep_save would hand them back unchanged
+# (PostgreSQL's adapters), at a few microseconds a value: such values are sent as they are.
+_PLAIN = {
+    "CharField": str,
+    "TextField": str,
+    "DecimalField": Decimal,
+    "DateField": date,
+    "DateTimeField": datetime,
+    "BooleanField": bool,
+    "IntegerField": int,
+    "PositiveIntegerField": int,
+    "BigIntegerField": int,
+    "AutoField": int,
+    "BigAutoField": int,
+}
+
+
+def bulk_insert(model, fields: Sequence[str], rows: Iterable[Sequence], *, returning: bool = False) -> list | None:
+    """Insert one row per tuple in ``rows`` (values of ``fields``, in order; a ``ForeignKey`` by its
+    id, ``line_id`` say), without building a model instance for each: thousands of receipts or
+    status records at once. Fields left out get their defaults (``auto_now``/``auto_now_add``: now).
+    With ``returning``, gives the new primary keys in the order of ``rows``. On PostgreSQL one
+    ``INSERT … SELECT … FROM unnest(…)``, as Django's ``bulk_create`` writes it; elsewhere
+    ``bulk_create`` itself. No ``save()`` or signals run, as with ``bulk_create``."""
+    rows = list(rows)
+    if not rows:
+        return [] if returning else None
+    meta = model._meta
+    given = [meta.get_field(name) for name in fields]
+    attnames = [f.attname for f in given]
+    connection = connections[router.db_for_write(model)]
+    now = timezone.now()
+    others = [
+        f
+        for f in meta.concrete_fields
+        if f.attname not in attnames and not (f.primary_key and isinstance(f, AutoFieldMixin))
+    ]
+    fixed = {
+        f.attname: now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
+        for f in others
+    }
+    if connection.vendor != "postgresql":
+        objs = [model(**fixed, **dict(zip(attnames, row, strict=True))) for row in rows]
+        model._default_manager.bulk_create(objs)
+        return [obj.pk for obj in objs] if returning else None
+    columns = [*given, *others]
+    arrays = []
+    for n, field in enumerate(given):
+        arrays.append(_db_values(field, [row[n] for row in rows], connection))
+    for field in others:
+        arrays.append([field.get_db_prep_save(fixed[field.attname], connection)] * len(rows))
+    quote = connection.ops.quote_name
+    values, params, sources = _unnest(columns, arrays, connection)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
+        f"SELECT {', '.join(values)} FROM {sources}"
+    )
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()] if returning else None
+
+
+def _unnest(columns: list, arrays: list[list], connection) -> tuple[list[str], list, str]:
+    """Each column's value in SQL (``v."c1"`` from the unnested arrays, or one parameter where every
+    row has the same value: psycopg writes a query's parameters as text, a regular expression per
+    array item), the parameters in their order (the values first, as they come first in both
+    statements), and the ``unnest(…) AS v(…)`` the rows come from. The first column (the primary
+    key of an update) is always an array, so that the rows are there to count."""
+    quote = connection.ops.quote_name
+    values, scalars, names, sources, unnested = [], [], [], [], []
+    for n, (field, array) in enumerate(zip(columns, arrays, strict=True)):
+        cast = field.cast_db_type(connection)
+        first = array[0]
+        if n and all(v is first or (v.__class__ is first.__class__ and v == first) for v in array):
+            values.append(f"%s::{cast}")
+            scalars.append(first)
+            continue
+        name = quote(f"c{n}")
+        values.append(f"v.{name}")
+        names.append(name)
+        sources.append(f"%s::{cast}[]")
+        unnested.append(array)
+    return values, [*scalars, *unnested], f"unnest({', '.join(sources)}) AS v({', '.join(names)})"
+
+
+def _db_values(field, values: list, connection) -> list:
+    """``values`` as the field saves them: as they are where every one is of the field's plain type
+    (_PLAIN; an aware datetime), else each through get_db_prep_save."""
+    kind = (field.target_field if field.is_relation else field).get_internal_type()
+    plain = _PLAIN.get(kind)
+    types = {v.__class__ for v in values if v is not None}
+    naive = plain is datetime and any(v is not None and v.tzinfo is None for v in values)
+    if plain is not None and types <= {plain} and not naive:
+        return values
+    return [field.get_db_prep_save(v, connection) for v in values]

@@ -250,6 +250,8 @@ def total_problems(doc: ubl.OrderDocument, model: type = PurchaseOrder, field: s
     bounds = Bounds()
     root = _root(doc)
     total = Decimal(0)
+    # Translated once, not twice a line (a tenth of a second at 5,000 lines).
+    unit_price, line_value = _("The unit price"), _("The line's value")
     for n, line in enumerate(doc.lines, 1):
         where = _line_where(root, n, line.id)
         if line.quantity is not None:
@@ -269,12 +271,12 @@ def total_problems(doc: ubl.OrderDocument, model: type = PurchaseOrder, field: s
                 PurchaseOrderLine,
                 "unit_price",
                 f"{where}/LineItem/Price",
-                what=_("The unit price"),
+                what=unit_price,
             )
         if dv.is_cancelled(line):
             continue
         value = dv.line_value(line)
-        bounds.number(value, model, field, where, what=_("The line's value"))
+        bounds.number(value, model, field, where, what=line_value)
         total += value
     if not bounds.problems:
         bounds.number(total, model, field, root, what=_("The order's total"))
@@ -321,11 +323,12 @@ def sales_value_problems(doc: ubl.OrderDocument) -> list[Problem]:
     bounds = Bounds()
     root = _root(doc)
     total = Decimal(0)
+    line_value = _("The line's value")  # translated once, not once a line
     for n, line in enumerate(doc.lines, 1):
         if dv.is_cancelled(line):
             continue
         value = dv.line_value(line)
-        bounds.number(value, SalesOrder, "value", _line_where(root, n, line.id), what=_("The line's value"))
+        bounds.number(value, SalesOrder, "value", _line_where(root, n, line.id), what=line_value)
         total += value
     if not bounds.problems:
         bounds.number(total, SalesOrder, "value", root, what=_("The order's total"))
@@ -336,9 +339,10 @@ def comparison_problems(comparison: dv.Comparison) -> list[Problem]:
     """The confirmed values the engine derives (a confirmed quantity at the ordered price, say) must
     fit the confirmation's total columns as much as the document's own."""
     bounds = Bounds()
+    line_value = _("The line's value")  # translated once, not once a line
     for n, line in enumerate(comparison.lines, 1):
         where = _line_where("OrderResponse", n, line.line_id)
-        bounds.number(line.confirmed_net, Confirmation, "confirmed_total", where, what=_("The line's value"))
+        bounds.number(line.confirmed_net, Confirmation, "confirmed_total", where, what=line_value)
     if not bounds.problems:
         for field, total in (
             ("ordered_total", comparison.ordered_total),

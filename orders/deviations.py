@@ -14,6 +14,7 @@ OrderableUnitFactorRate, less its allowances and plus its charges."""
 
 from __future__ import annotations
 
+import collections
 import functools
 from dataclasses import dataclass, field
 from datetime import date
@@ -395,7 +396,8 @@ def _line_set_deviations(order: ubl.OrderDocument, confirmation: ubl.OrderDocume
     the last of them)."""
     ordered_ids = {line.id for line in order.lines}
     missing = [line.id for line in order.lines if not is_cancelled(line)]
-    missing = [line_id for line_id in missing if line_id not in {c.id for c in confirmation.lines}]
+    confirmed_ids = collections.Counter(c.id for c in confirmation.lines)
+    missing = [line_id for line_id in missing if line_id not in confirmed_ids]
     deviations = []
     seen: dict[str, int] = {}
     for conf in confirmation.lines:
@@ -407,7 +409,7 @@ def _line_set_deviations(order: ubl.OrderDocument, confirmation: ubl.OrderDocume
                     conf.id,
                     None,
                     "1",
-                    str(sum(1 for c in confirmation.lines if c.id == conf.id)),
+                    str(confirmed_ids[conf.id]),
                     "repeated_line",
                     {"line": conf.id},
                 )

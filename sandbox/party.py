@@ -81,7 +81,8 @@ def supplier_confirm(order: Order, changes: dict[str, LineChange] | None = None,
         body = build_order_document(response).decode()
         order.confirmed_xml = body
         refresh_status(order, requested=requested, confirmed=response)
-        order.save()
+        # Not the order's own document, unchanged (megabytes on a big order).
+        order.save(update_fields=["confirmed_xml", "status", "updated_at"])
         _po_queue_send(order, ubl.ORDER_RESPONSE, body, confirmable=True)
     return order
 

@@ -3,9 +3,11 @@ actions (the other company's moves) are in ``sandbox.party``."""
 
 from __future__ import annotations
 
+import collections
 import copy
 import random
 import secrets
+import threading
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -218,6 +220,32 @@ def confirmed_doc(order: Order) -> ubl.OrderDocument | None:
     return parse_order_document(order.confirmed_xml) if order.confirmed_xml else None
 
 
+# The documents last read whole, by their text: each step of a big order reads its two documents
+# again (a Received status does, twice for two statuses), a quarter of a second each at 5,000
+# lines. Shared between requests, so only for readers that change nothing (see read_kept); a few,
+# as each holds a whole order in memory. Only what the parser read is kept, never a document as
+# built: that one may hold values as given (10.5000) where a reading has them as written (10.5).
+_KEPT: collections.OrderedDict[str, ubl.OrderDocument] = collections.OrderedDict()
+_KEPT_MAX = 2
+_KEPT_LOCK = threading.Lock()
+
+
+def read_kept(xml: str) -> ubl.OrderDocument:
+    """``xml`` parsed, or the document kept for it: the same object for every caller, to read and
+    never to change (a requested document the buyer's acceptance rewrites is parsed afresh)."""
+    with _KEPT_LOCK:
+        doc = _KEPT.get(xml)
+        if doc is not None:
+            _KEPT.move_to_end(xml)
+            return doc
+    doc = parse_order_document(xml)
+    with _KEPT_LOCK:
+        _KEPT[xml] = doc
+        while len(_KEPT) > _KEPT_MAX:
+            _KEPT.popitem(last=False)
+    return doc
+
+
 def _sellers_compare(order: Order) -> bool:
     return bool(order.buyer_integration and order.buyer_integration.compare_sellers_item_id)
 
@@ -316,7 +344,9 @@ def receive_po_document(integration: Integration, body: bytes) -> Order:
                     order.state[line.id]["status"] = ubl.CANCELLED
             relabel_receiving(order, doc)
         refresh_status(order, actor="buyer", requested=doc)
-        order.save()
+        # A new order's document was just written; a revision's answer is left as it was.
+        changed = ["requested_xml", "state"] if kind != ubl.ORDER else []
+        order.save(update_fields=[*changed, "status", "updated_at"])
         if supplier_so is not None and (kind == ubl.ORDER or supplier_so.pass_order_changes):
             enqueue(supplier_so, kind, order.requested_xml, order=order, confirmable=True)
     return order
@@ -357,14 +387,16 @@ def receive_po_status(integration: Integration, order_id: str, body: bytes) -> O
             raise Refusal("incorrect_order_data")
         requested, confirmed = apply_received(order, msg)
         refresh_status(order, requested=requested, confirmed=confirmed)
-        order.save()
+        # Not the two documents, unchanged (megabytes each on a big order).
+        order.save(update_fields=["state", "status", "updated_at"])
     return order
 
 
 def apply_received(order: Order, msg: jstatus.StatusMessage) -> tuple[ubl.OrderDocument, ubl.OrderDocument | None]:
-    """Record the received quantities; returns the requested and confirmed documents it read."""
-    requested = requested_doc(order)
-    confirmed = confirmed_doc(order)
+    """Record the received quantities; returns the requested and confirmed documents it read (kept:
+    to read only)."""
+    requested = read_kept(order.requested_xml)
+    confirmed = read_kept(order.confirmed_xml) if order.confirmed_xml else None
     event = (msg.event_date or date.today()).isoformat()
     lines = msg.lines or [jstatus.LineStatus(line.id) for line in requested.lines]
     requested_lines, confirmed_lines = rules.lines_by_id(requested), rules.lines_by_id(confirmed)
@@ -424,7 +456,8 @@ def simple_confirm(token: str, integration: Integration, note: str = "", emphasi
             raise Refusal("cannot_reopen")
         if integration.api == Api.PURCHASE_ORDER:
             # The buyer accepts the supplier's confirmed values: requested := confirmed.
-            confirmed = confirmed_doc(order)
+            # The confirmed values are only read (the requested document takes them over).
+            confirmed = read_kept(order.confirmed_xml) if order.confirmed_xml else None
             if confirmed is None:
                 raise Refusal("cannot_find_order")
             requested = requested_doc(order)
@@ -434,6 +467,7 @@ def simple_confirm(token: str, integration: Integration, note: str = "", emphasi
             if emphasize is not None:
                 order.emphasize_original = emphasize
             known = {"requested": requested, "confirmed": confirmed}
+            changed = ["requested_xml", "emphasize_original", "state"]
         else:
             # The supplier confirms the customer's order as requested.
             requested = requested_doc(order)
@@ -444,8 +478,9 @@ def simple_confirm(token: str, integration: Integration, note: str = "", emphasi
             if order.buyer_integration:
                 enqueue(order.buyer_integration, ubl.ORDER_RESPONSE, order.confirmed_xml, order=order, confirmable=True)
             known = {"requested": requested}
+            changed = ["confirmed_xml"]
         refresh_status(order, **known)
-        order.save()
+        order.save(update_fields=[*changed, "status", "updated_at"])  # not the document left as it was
     return order
 
 

@@ -38,7 +38,12 @@ def erp_order_create(request):
             },
             status=400,
         )
-    send = order.integration.outbox.filter(document_key=order.order_number).order_by("-id").first()
+    send = (
+        order.integration.outbox.filter(document_key=order.order_number)
+        .only("status", "blocked_reason")  # not the body: the whole order again
+        .order_by("-id")
+        .first()
+    )
     return JsonResponse(
         {
             "order_number": order.order_number,

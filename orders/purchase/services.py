@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import hooks
-from common.bulk import bulk_update
+from common.bulk import bulk_insert, bulk_update
 from common.errors import Refused
 from exchange import outbox
 from exchange.handlers import Identified
@@ -128,6 +128,8 @@ def _line_values(line: ubl.OrderLine) -> dict:
 
 
 _ORDERED_LINE = ["item_name", "buyers_item_id", "sellers_item_id", "quantity", "unit_code", "unit_price"]
+_AGREED_LINE = ["agreed_quantity", "agreed_unit_price"]
+_SYNCED = ["line_id", "batch_id", "quantity", "requested_date", "agreed_quantity", "agreed_date"]
 
 
 def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool = True):
@@ -137,62 +139,66 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
     ``ordered`` also the ordered ones (a decision accepts the supplier's values but does not change
     what was ordered). Batches the document no longer carries are no longer agreed. A new line
     starts "not confirmed yet" (or cancelled); existing lines' statuses are the caller's."""
-    rows = {row.line_id: row for row in order.lines.all()}
-    new_rows = []
+    # Only the fields written here are read (a model instance costs by its number of fields); the
+    # order's id too, or the related manager reads it again for each line.
+    rows = {row.line_id: row for row in order.lines.only("order_id", "line_id", *_ORDERED_LINE, *_AGREED_LINE)}
+    # New lines and batches are inserted from their values (bulk_insert): a model instance each
+    # cost more than the insert itself, and a new order is all new rows.
+    pk_of = {line_id: row.pk for line_id, row in rows.items()}
+    new_rows: dict[str, dict] = {}
+    # Only rows whose values change are written: a decision changes a few of 15,000 rows.
+    changed_lines: dict[int, PurchaseOrderLine] = {}
     for line in doc.lines:
         values = _line_values(line)
+        agreed = {"agreed_quantity": values["quantity"], "agreed_unit_price": values["unit_price"]}
         row = rows.get(line.id)
-        if row is None:
-            row = PurchaseOrderLine(
-                order=order,
-                line_id=line.id,
-                status=tr.initial(tr.PURCHASE_LINE, ubl.CANCELLED if dv.is_cancelled(line) else tr.NOT_CONFIRMED),
-                **values,
-            )
-            new_rows.append(row)
-            rows[line.id] = row
-        elif ordered:
-            for name in _ORDERED_LINE:
-                setattr(row, name, values[name])
-        row.agreed_quantity, row.agreed_unit_price = values["quantity"], values["unit_price"]
-    PurchaseOrderLine.objects.bulk_create(new_rows)
-    created = {id(row) for row in new_rows}
-    bulk_update(
-        [row for row in rows.values() if id(row) not in created],
-        [*(_ORDERED_LINE if ordered else []), "agreed_quantity", "agreed_unit_price"],
+        if row is not None:
+            for name, value in ({**values, **agreed} if ordered else agreed).items():
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+                    changed_lines[row.pk] = row
+        elif line.id in new_rows:  # a line the document repeats: its last values, as on a row
+            new_rows[line.id].update({**values, **agreed} if ordered else agreed)
+        else:
+            status = tr.initial(tr.PURCHASE_LINE, ubl.CANCELLED if dv.is_cancelled(line) else tr.NOT_CONFIRMED)
+            new_rows[line.id] = {"status": status, **values, **agreed}
+    fields = ("status", *_ORDERED_LINE, "agreed_quantity", "agreed_unit_price")
+    created = bulk_insert(
+        PurchaseOrderLine,
+        ("order_id", "line_id", *fields),
+        [(order.pk, line_id, *(values[name] for name in fields)) for line_id, values in new_rows.items()],
+        returning=True,
     )
+    pk_of.update(zip(new_rows, created, strict=True))
+    bulk_update(changed_lines.values(), [*(_ORDERED_LINE if ordered else []), "agreed_quantity", "agreed_unit_price"])
 
-    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order)}
-    new_batches, seen = [], set()
+    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order).only(*_SYNCED)}
+    new_batches, changed_batches, seen = [], [], set()
     for line in doc.lines:
-        row = rows[line.id]
+        line_pk = pk_of[line.id]
         for d in line.deliveries or [ubl.Delivery(id=line.id, quantity=line.quantity)]:
-            key = (row.pk, d.id or line.id)
-            seen.add(key)
+            key = (line_pk, d.id or line.id)
             quantity = d.quantity.value if d.quantity else None
             agreed_date = d.promised_end_date or d.requested_end_date
             batch = batches.get(key)
+            seen.add(key)
             if batch is None:
-                new_batches.append(
-                    DeliveryBatch(
-                        line=row,
-                        batch_id=key[1],
-                        quantity=quantity,
-                        requested_date=d.requested_end_date,
-                        agreed_quantity=quantity,
-                        agreed_date=agreed_date,
-                    )
-                )
+                new_batches.append((line_pk, key[1], quantity, d.requested_end_date, quantity, agreed_date))
                 continue
+            before = (batch.quantity, batch.requested_date, batch.agreed_quantity, batch.agreed_date)
             if ordered:
                 batch.quantity, batch.requested_date = quantity, d.requested_end_date
             batch.agreed_quantity, batch.agreed_date = quantity, agreed_date
-    in_doc = {rows[line.id].pk for line in doc.lines}
+            if before != (batch.quantity, batch.requested_date, batch.agreed_quantity, batch.agreed_date):
+                changed_batches.append(batch)
+    in_doc = {pk_of[line.id] for line in doc.lines}
     for key, batch in batches.items():
-        if key not in seen and batch.line_id in in_doc:
+        if key not in seen and batch.line_id in in_doc and (batch.agreed_quantity, batch.agreed_date) != (None, None):
             batch.agreed_quantity = batch.agreed_date = None
-    DeliveryBatch.objects.bulk_create(new_batches)
-    bulk_update(batches.values(), ["quantity", "requested_date", "agreed_quantity", "agreed_date"])
+            changed_batches.append(batch)
+    fields = ("line_id", "batch_id", "quantity", "requested_date", "agreed_quantity", "agreed_date")
+    bulk_insert(DeliveryBatch, fields, new_batches)
+    bulk_update(changed_batches, ["quantity", "requested_date", "agreed_quantity", "agreed_date"])
 
 
 def _total(doc: ubl.OrderDocument) -> Decimal:
@@ -337,7 +343,7 @@ def _supersede_pending(order: PurchaseOrder, **why):
     confirmation, a revision, the cancellation): nobody is asked to decide on it any more."""
     tr.move_many(
         tr.CONFIRMATION,
-        list(order.confirmations.filter(decision=Confirmation.Decision.PENDING)),
+        list(order.confirmations.filter(decision=Confirmation.Decision.PENDING).defer("document_xml")),
         Confirmation.Decision.SUPERSEDED,
         **why,
     )
@@ -348,14 +354,23 @@ def _owes_lines(kinds) -> bool:
     return bool(set(kinds) & {dv.OPEN_LINE, dv.DRAFT_LINE})
 
 
+_CONFIRMED_LINE = ["confirmed_quantity", "confirmed_unit_price", "agreed_quantity", "agreed_unit_price"]
+_CONFIRMED_BATCH = ["line_id", "batch_id", "confirmed_quantity", "promised_date", "agreed_quantity", "agreed_date"]
+
+
 def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *, agreed, rejected, inbox, why):
     """The supplier's last confirmed values on the lines and batches (agreed too when they need no
     decision), and the line statuses it gives. A rejection leaves the lines as they were: the
     order says "rejected by the supplier", and the lines must be able to be confirmed again after
     the purchaser's revision (a cancelled line never comes back). A status the supplier may not
     give (a buyer's, or an unknown one) is left for the review (orders.deviations) to explain."""
-    lines = {line.line_id: line for line in order.lines.all()}
-    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order)}
+    # Only the fields read and written here (a model instance costs by its number of fields; the
+    # order's id too, or the related manager reads it again for each line).
+    lines = {line.line_id: line for line in order.lines.only("order_id", "line_id", "status", *_CONFIRMED_LINE)}
+    batches = {
+        (b.line_id, b.batch_id): b
+        for b in DeliveryBatch.objects.filter(line__order=order).only("requested_date", *_CONFIRMED_BATCH)
+    }
     statuses, touched_lines, new_batches = {}, [], []
     for conf in response.lines:
         line = lines.get(conf.id)
@@ -383,13 +398,10 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *
             if agreed and batch.confirmed_quantity is not None:
                 batch.agreed_quantity = batch.confirmed_quantity
                 batch.agreed_date = batch.promised_date or batch.requested_date
-    bulk_update(touched_lines, ["confirmed_quantity", "confirmed_unit_price", "agreed_quantity", "agreed_unit_price"])
+    bulk_update(touched_lines, _CONFIRMED_LINE)
     DeliveryBatch.objects.bulk_create(new_batches)
     created = {id(b) for b in new_batches}
-    bulk_update(
-        [b for b in batches.values() if id(b) not in created],
-        ["confirmed_quantity", "promised_date", "agreed_quantity", "agreed_date"],
-    )
+    bulk_update([b for b in batches.values() if id(b) not in created], _CONFIRMED_BATCH[2:])
     tr.move_many(tr.PURCHASE_LINE, touched_lines, lambda line: statuses.get(line.pk), why=why, inbox=inbox)
 
 
@@ -668,7 +680,7 @@ def goods_receive(
     received_date = received_date or date.today()
     event_date = event_date or received_date
     with transaction.atomic():
-        order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+        order = PurchaseOrder.objects.select_for_update().defer("document_xml").get(pk=order.pk)
         if order.status == OrderStatus.RECEIVED:
             raise Refused(
                 "nothing_to_receive", _("Everything on order %(order)s is already received."), order=order.order_number
@@ -680,10 +692,15 @@ def goods_receive(
                 order=order.order_number,
                 status=order.get_status_display(),
             )
-        batches = {
-            (b.line.line_id, b.batch_id): b
-            for b in DeliveryBatch.objects.select_related("line").filter(line__order=order)
-        }
+        # Each line loaded once and set on its batches: select_related built a line per batch.
+        # Only the fields receiving reads: a model instance costs by its number of fields.
+        line_rows = {line.pk: line for line in order.lines.only("order_id", "line_id", "status")}
+        on_line = DeliveryBatch.line.field.set_cached_value
+        batches = {}
+        for b in DeliveryBatch.objects.filter(line__order=order).only(*_RECEIVING):
+            line = line_rows[b.line_id]
+            on_line(b, line)
+            batches[(line.line_id, b.batch_id)] = b
         if quantities is None:
             quantities = {key: None for key, b in batches.items() if b.open_quantity > 0 and not b.line.is_cancelled}
         if not quantities:
@@ -692,22 +709,14 @@ def goods_receive(
             )
         lines: dict[str, jstatus.LineStatus] = {}
         receipts, received = [], {}
+        user_id, now = getattr(user, "pk", None), timezone.now()
 
         def add_receipt(batch: DeliveryBatch, amount: Decimal):
             batch.received_quantity += amount
             batch.received_date = received_date
             received[batch.pk] = batch
-            receipts.append(  # by ids: assigning related objects costs some 100 µs a receipt
-                Receipt(
-                    order_id=order.pk,
-                    batch_id=batch.pk,
-                    line_id=batch.line_id,
-                    quantity=amount,
-                    received_date=received_date,
-                    event_date=event_date,
-                    user_id=getattr(user, "pk", None),
-                )
-            )
+            # Values, not Receipt instances: building one cost more than inserting it.
+            receipts.append([order.pk, batch.pk, batch.line_id, amount, received_date, event_date, user_id, now])
 
         for (line_id, batch_id), quantity in quantities.items():
             if batch_id is None:
@@ -784,12 +793,30 @@ def goods_receive(
             integration=order.integration, message=msg, partner=order.supplier_id, repeat_safe=False, user=user
         )
         for receipt in receipts:
-            receipt.outbox_id = row.pk
-        if receipts:
-            receipts[0].outbox = row  # what a caller reads of the receipt returned (shipments)
-        Receipt.objects.bulk_create(receipts)
-        _refresh_receiving(order, by=user, why="goods received", outbox=row, batches=batches.values())
-    return receipts[0] if receipts else None
+            receipt.append(row.pk)
+        pks = bulk_insert(Receipt, _RECEIPT_FIELDS, receipts, returning=True)
+        _refresh_receiving(
+            order, by=user, why="goods received", outbox=row, batches=batches.values(), lines=list(line_rows.values())
+        )
+    if not receipts:
+        return None
+    first = Receipt(pk=pks[0], **dict(zip(_RECEIPT_FIELDS, receipts[0], strict=True)))
+    first.outbox = row  # what a caller reads of the receipt returned (shipments)
+    return first
+
+
+_RECEIVING = ("line_id", "batch_id", "agreed_quantity", "received_quantity", "received_date")
+_RECEIPT_FIELDS = (
+    "order_id",
+    "batch_id",
+    "line_id",
+    "quantity",
+    "received_date",
+    "event_date",
+    "user_id",
+    "at",
+    "outbox_id",
+)
 
 
 def can_receive(order: PurchaseOrder) -> bool:
@@ -811,15 +838,16 @@ def _n(value) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def _refresh_receiving(order: PurchaseOrder, *, by=None, why="", outbox=None, batches=None):
+def _refresh_receiving(order: PurchaseOrder, *, by=None, why="", outbox=None, batches=None, lines=None):
     """Line and order statuses from what is received against what is agreed (as Jakamo does).
-    ``batches``: every batch of the order as the caller holds them (just received), not read again."""
+    ``batches``: every batch of the order as the caller holds them (just received), not read again;
+    ``lines``: with them, every line of the order."""
     targets, all_done, any_received = {}, True, False
     if batches is None:
         rows = list(order.lines.prefetch_related("batches"))
         of_line = {line.pk: list(line.batches.all()) for line in rows}
     else:
-        rows = list(order.lines.all())
+        rows = lines if lines is not None else list(order.lines.all())
         of_line = {line.pk: [] for line in rows}
         for batch in batches:
             of_line[batch.line_id].append(batch)

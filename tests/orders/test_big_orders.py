@@ -13,11 +13,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from common.bulk import bulk_update
+from common.bulk import bulk_insert, bulk_update
 from exchange.models import InboxMessage
 from jakamo import ubl
 from jakamo.ubl_build import build_order_document
-from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder
+from orders.models import Confirmation, DeliveryBatch, OrderStatus, PurchaseOrder, Receipt
 from orders.purchase import services
 from sandbox import demo
 from sandbox.services import response_from_order
@@ -235,3 +235,31 @@ def test_bulk_update_saves_what_djangos_would(purchaser):
         assert batch.tracking_number == f"T-{n} ’quoted’"
         assert batch.promised_date is None
         assert batch.quantity == 50  # untouched
+
+
+@pytest.mark.django_db
+def test_bulk_insert_saves_what_bulk_create_would(purchaser):
+    """common.bulk.bulk_insert (one INSERT … SELECT FROM unnest on PostgreSQL): the values given,
+    the defaults of the fields left out, auto_now_add's time, and the new keys in the rows' order."""
+    order = placed("B-2", 2, purchaser)
+    line = order.lines.order_by("pk").first()
+    fields = ("line_id", "batch_id", "quantity", "agreed_date", "tracking_number")
+    rows = [(line.pk, f"X-{n}", None if n % 2 else Decimal("1.5"), date(2027, 2, n + 1), "’q’") for n in range(3)]
+    pks = bulk_insert(DeliveryBatch, fields, rows, returning=True)
+    assert bulk_insert(DeliveryBatch, fields, []) is None
+    assert [b.batch_id for b in DeliveryBatch.objects.filter(pk__in=pks).order_by("pk")] == ["X-0", "X-1", "X-2"]
+    for n, pk in enumerate(pks):
+        batch = DeliveryBatch.objects.get(pk=pk)
+        assert batch.batch_id == f"X-{n}" and batch.line_id == line.pk
+        assert batch.quantity == (None if n % 2 else Decimal("1.5"))
+        assert batch.agreed_date == date(2027, 2, n + 1) and batch.tracking_number == "’q’"
+        assert batch.received_quantity == 0 and batch.added_by_supplier is False  # the model's defaults
+        assert batch.promised_date is None
+    receipt_pk = bulk_insert(
+        Receipt,
+        ("order_id", "line_id", "quantity", "received_date", "event_date"),
+        [(order.pk, line.pk, Decimal(2), date(2027, 3, 1), date(2027, 3, 2))],
+        returning=True,
+    )[0]
+    receipt = Receipt.objects.get(pk=receipt_pk)
+    assert receipt.at is not None and receipt.batch_id is None and receipt.quantity == 2
