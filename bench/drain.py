@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/drain.py [--messages 2000] [--rounds 5]
                                     [--database-url postgres://postgres@127.0.0.1:5432/bench]
-                                    [--portal-commits unflushed] [--apply-while-fetching auto|yes|no]
+                                    [--portal-commits unflushed] [--apply-while-fetching true|false]
 
 The bare loop is GET + acknowledge on one requests.Session with no database on the client side;
 the inbox's fetcher stores and acknowledges every message while its applier parses and records
@@ -18,7 +18,7 @@ can reach on this machine: bare / (bare + one commit). ``--portal-commits unflus
 diagnostic, never how the portal runs: the portal's own connections stop waiting for the disk
 (SQLite ``synchronous=NORMAL``, PostgreSQL ``synchronous_commit=off``; the sandbox is unchanged),
 which shows what the drain costs apart from that flush. ``--apply-while-fetching`` sets
-JAKAMO_APPLY_WHILE_FETCHING for the run (default: the portal's own, ``auto``)."""
+JAKAMO_APPLY_WHILE_FETCHING for the run (default: the portal's own, false)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--portal-commits", choices=("durable", "unflushed"), default="durable")
-    parser.add_argument("--apply-while-fetching", choices=("auto", "yes", "no"), default="auto")
+    parser.add_argument("--apply-while-fetching", choices=("true", "false"), default="false")
     args = parser.parse_args()
 
     db_url = stack.database_url(args.database_url, "drain")

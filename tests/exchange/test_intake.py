@@ -180,18 +180,14 @@ def test_an_entry_pushed_and_fetched_at_the_same_moment_is_stored_once(network, 
     assert InboxMessage.objects.get(pk=pushed.pk).times_seen == 3
 
 
-@pytest.mark.parametrize("setting", ["auto", "yes", "no"])
+@pytest.mark.parametrize("alongside", [True, False])
 def test_the_applier_works_alongside_the_fetcher_or_once_the_fetching_ends(
-    network, po_integration, monkeypatch, settings, setting
+    network, po_integration, monkeypatch, settings, alongside
 ):
     """Alongside: a message is applied while the fetcher still drains the queue (a slow Jakamo
-    here). Once the fetching ends: nothing is applied while messages remain queued. "auto" is
-    alongside except on SQLite, one writer at a time (inbox.applies_while_fetching). Either way,
-    in queue order."""
-    from django.db import connection
-
-    settings.JAKAMO_APPLY_WHILE_FETCHING = setting
-    alongside = setting == "yes" or (setting == "auto" and connection.vendor != "sqlite")
+    here). Once the fetching ends (the default): nothing is applied while messages remain queued.
+    Either way, in queue order (inbox.applies_while_fetching)."""
+    settings.JAKAMO_APPLY_WHILE_FETCHING = alongside
     numbers = queue_confirmations(network, 4)
     still_queued_when_applied = []
     identified, acknowledge = inbox._identified, inbox.acknowledge
