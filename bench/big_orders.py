@@ -164,7 +164,6 @@ def setup(base: str) -> dict:
 
     from common import roles
     from mappings import services as mapping_services
-    from mappings.models import Integration
     from orders.purchase.intake import erp_client_create
     from sandbox import demo
 
@@ -172,14 +171,7 @@ def setup(base: str) -> dict:
     demo.setup_network()
     user, _ = User.objects.get_or_create(username="bench-purchaser")
     user.groups.add(Group.objects.get(name=roles.PURCHASERS), Group.objects.get(name=roles.SUPPORT))
-    integration = Integration.objects.create(
-        name="Jakamo PO (bench sandbox)",
-        kind="purchase_order",
-        environment="custom",
-        base_url=base,
-        username=demo.PO.username,
-        password=demo.PO.password,
-    )
+    integration = stack.sandbox_po_integration(base, "Jakamo PO (bench sandbox)")
     mapping_services.save_company_mapping(
         integration=integration, identifier="V-100", company_name="Test Supplier Ltd."
     )

@@ -44,8 +44,6 @@ def main():
 
     from exchange import inbox
     from exchange.models import InboxMessage
-    from mappings.models import Integration
-    from sandbox import demo
     from sandbox.models import Message
 
     network, template = stack.record_only_with_a_confirmation_template("BURST-TEMPLATE")
@@ -62,14 +60,7 @@ def main():
 
     server, portal = stack.gunicorn(env, workers=2)
     try:
-        integration = Integration.objects.create(
-            name="burst",
-            kind="purchase_order",
-            environment="custom",
-            base_url=f"{portal}/sandbox/jakamo",
-            username=demo.PO.username,
-            password=demo.PO.password,
-        )
+        integration = stack.sandbox_po_integration(f"{portal}/sandbox/jakamo", "burst")
         if args.tracemalloc:
             import tracemalloc
 

@@ -92,7 +92,6 @@ def main():
     from exchange import inbox
     from exchange.models import InboxMessage
     from jakamo.client import EMPTY_QUEUE_TEXT
-    from mappings.models import Integration
     from sandbox import demo
     from sandbox.models import Message
 
@@ -119,14 +118,7 @@ def main():
         connection_created.connect(unflushed)
     server, portal = stack.gunicorn(env, workers=2)
     base = f"{portal}/sandbox/jakamo"
-    integration = Integration.objects.create(
-        name="bench",
-        kind="purchase_order",
-        environment="custom",
-        base_url=base,
-        username=demo.PO.username,
-        password=demo.PO.password,
-    )
+    integration = stack.sandbox_po_integration(base, "bench")
     session = requests.Session()
     session.auth = (demo.PO.username, demo.PO.password)
     bare = {"count": 0, "seconds": 0.0}

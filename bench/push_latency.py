@@ -61,7 +61,6 @@ def main(argv=None) -> int:
     from exchange.models import OutboxMessage
     from jakamo.ubl_build import build_order_document
     from mappings import services as mapping_services
-    from mappings.models import Integration
     from orders.models import PurchaseOrder
     from orders.purchase import services
     from sandbox import demo, party, push
@@ -74,13 +73,9 @@ def main(argv=None) -> int:
         network = demo.setup_network()
         Fault.objects.all().delete()
         Message.objects.all().delete()
-        integration = Integration.objects.create(
-            name=f"latency {time.time():.0f}",
-            kind="purchase_order",
-            environment="custom",
-            base_url=f"{portal}/sandbox/jakamo",
-            username=demo.PO.username,
-            password=demo.PO.password,
+        integration = stack.sandbox_po_integration(
+            f"{portal}/sandbox/jakamo",
+            f"latency {time.time():.0f}",
             poll_interval=86400,  # the cluster's tick leaves it to this bench
         )
         mapping_services.save_company_mapping(

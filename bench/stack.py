@@ -114,3 +114,19 @@ def record_only_with_a_confirmation_template(order_number: str):
     template = Message.objects.filter(integration=network["po"]).latest("id").body
     Message.objects.all().delete()
     return network, template
+
+
+def sandbox_po_integration(base_url: str, name: str, **fields):
+    """A PO integration of the portal on the sandbox at ``base_url`` (after django.setup())."""
+    from mappings.models import Integration
+    from sandbox import demo
+
+    return Integration.objects.create(
+        name=name,
+        kind="purchase_order",
+        environment="custom",
+        base_url=base_url,
+        username=demo.PO.username,
+        password=demo.PO.password,
+        **fields,
+    )
