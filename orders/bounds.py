@@ -207,8 +207,10 @@ def _root(doc) -> str:
     return getattr(doc, "kind", None) or "StatusMessage"
 
 
-def _line_where(root: str, n: int, line_id: str | None) -> str:
-    line = _("line %(id)s") % {"id": line_id or "?"}
+def _line_where(root: str, n: int, line_id: str | None, label: str | None = None) -> str:
+    """``label``: _("line %(id)s") translated by a caller that names every line of a document (a
+    translation costs some 13 µs: a fifth of a second over three passes of 5,000 lines)."""
+    line = (label or _("line %(id)s")) % {"id": line_id or "?"}
     return f"{root}/OrderLine[{n}] ({line})"
 
 
@@ -229,11 +231,12 @@ def value_problems(doc, flow: str) -> list[Problem]:
     bounds = Bounds()
     root = _root(doc)
     reaches = [r for r in REACHED if r.flow == flow]
+    label = _("line %(id)s")
     for r in reaches:
         if r.scope == HEADER:
             bounds.text(r.read(doc), r.model, r.field, f"{root}/{r.path}")
     for n, line in enumerate(_lines(doc), 1):
-        where = _line_where(root, n, _line_id(line))
+        where = _line_where(root, n, _line_id(line), label)
         for r in reaches:
             if r.scope == LINE:
                 bounds.text(r.read(line), r.model, r.field, f"{where}/{r.path}")
@@ -251,9 +254,9 @@ def total_problems(doc: ubl.OrderDocument, model: type = PurchaseOrder, field: s
     root = _root(doc)
     total = Decimal(0)
     # Translated once, not twice a line (a tenth of a second at 5,000 lines).
-    unit_price, line_value = _("The unit price"), _("The line's value")
+    unit_price, line_value, label = _("The unit price"), _("The line's value"), _("line %(id)s")
     for n, line in enumerate(doc.lines, 1):
-        where = _line_where(root, n, line.id)
+        where = _line_where(root, n, line.id, label)
         if line.quantity is not None:
             bounds.number(line.quantity.value, PurchaseOrderLine, "quantity", f"{where}/LineItem/Quantity", exact=True)
         for b, batch in enumerate(line.deliveries, 1):
@@ -323,12 +326,12 @@ def sales_value_problems(doc: ubl.OrderDocument) -> list[Problem]:
     bounds = Bounds()
     root = _root(doc)
     total = Decimal(0)
-    line_value = _("The line's value")  # translated once, not once a line
+    line_value, label = _("The line's value"), _("line %(id)s")  # translated once, not once a line
     for n, line in enumerate(doc.lines, 1):
         if dv.is_cancelled(line):
             continue
         value = dv.line_value(line)
-        bounds.number(value, SalesOrder, "value", _line_where(root, n, line.id), what=line_value)
+        bounds.number(value, SalesOrder, "value", _line_where(root, n, line.id, label), what=line_value)
         total += value
     if not bounds.problems:
         bounds.number(total, SalesOrder, "value", root, what=_("The order's total"))
@@ -339,9 +342,9 @@ def comparison_problems(comparison: dv.Comparison) -> list[Problem]:
     """The confirmed values the engine derives (a confirmed quantity at the ordered price, say) must
     fit the confirmation's total columns as much as the document's own."""
     bounds = Bounds()
-    line_value = _("The line's value")  # translated once, not once a line
+    line_value, label = _("The line's value"), _("line %(id)s")  # translated once, not once a line
     for n, line in enumerate(comparison.lines, 1):
-        where = _line_where("OrderResponse", n, line.line_id)
+        where = _line_where("OrderResponse", n, line.line_id, label)
         bounds.number(line.confirmed_net, Confirmation, "confirmed_total", where, what=line_value)
     if not bounds.problems:
         for field, total in (

@@ -651,6 +651,18 @@ def _compare_batches(req: ubl.OrderLine, conf: ubl.OrderLine) -> tuple[list[Batc
     return batches, deviations
 
 
+def deviates_on(order: ubl.OrderDocument, confirmation: ubl.OrderDocument, line_ids) -> bool:
+    """Whether one of ``line_ids`` deviates as ``compare`` (without sellers' item ids) finds it: then
+    the comparison does not match, and a look at those lines settles it without comparing them all."""
+    confirmed_lines = {line.id: line for line in confirmation.lines}
+    rejected = bool(confirmation.lines) and all(line.line_status_code == ubl.CANCELLED for line in confirmation.lines)
+    return any(
+        _compare_line(req, confirmed_lines.get(req.id), compare_sellers_item_id=False, rejected=rejected).deviations
+        for req in order.lines
+        if req.id in line_ids and not is_cancelled(req)
+    )
+
+
 def line_matches(req: ubl.OrderLine, conf: ubl.OrderLine) -> bool:
     """The supplier confirmed this line as ``req`` asks (no deviation on it)."""
     return not _compare_line(req, conf, compare_sellers_item_id=False, rejected=False).deviations

@@ -366,11 +366,11 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *
     give (a buyer's, or an unknown one) is left for the review (orders.deviations) to explain."""
     # Only the fields read and written here (a model instance costs by its number of fields; the
     # order's id too, or the related manager reads it again for each line).
-    lines = {line.line_id: line for line in order.lines.only("order_id", "line_id", "status", *_CONFIRMED_LINE)}
-    batches = {
-        (b.line_id, b.batch_id): b
-        for b in DeliveryBatch.objects.filter(line__order=order).only("requested_date", *_CONFIRMED_BATCH)
-    }
+    # Not agreed (a decision to come): the agreed values stay as they are, neither read nor written.
+    line_fields = _CONFIRMED_LINE if agreed else _CONFIRMED_LINE[:2]
+    batch_fields = [*_CONFIRMED_BATCH, "requested_date"] if agreed else _CONFIRMED_BATCH[:4]
+    lines = {line.line_id: line for line in order.lines.only("order_id", "line_id", "status", *line_fields)}
+    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order).only(*batch_fields)}
     statuses, touched_lines, new_batches = {}, [], []
     for conf in response.lines:
         line = lines.get(conf.id)
@@ -398,10 +398,10 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *
             if agreed and batch.confirmed_quantity is not None:
                 batch.agreed_quantity = batch.confirmed_quantity
                 batch.agreed_date = batch.promised_date or batch.requested_date
-    bulk_update(touched_lines, _CONFIRMED_LINE)
+    bulk_update(touched_lines, line_fields)
     DeliveryBatch.objects.bulk_create(new_batches)
     created = {id(b) for b in new_batches}
-    bulk_update([b for b in batches.values() if id(b) not in created], _CONFIRMED_BATCH[2:])
+    bulk_update([b for b in batches.values() if id(b) not in created], batch_fields[2:6])
     tr.move_many(tr.PURCHASE_LINE, touched_lines, lambda line: statuses.get(line.pk), why=why, inbox=inbox)
 
 
@@ -538,8 +538,14 @@ def confirmation_decide_lines(
             change.notes = [*change.notes, note]
         body = build_order_document(change)
         row = _send_document(order, change, body, user)
-        remaining = dv.compare(change, confirmed)
-        status = OrderStatus.CONFIRMED if remaining.matches else OrderStatus.WAITING_SUPPLIER
+        # A line left as ordered compares as it did when the confirmation came: one that deviated
+        # then deviates still, and the order waits for the supplier without comparing all 5,000.
+        kept = {d.get("line") for d in confirmation.deviations if d.get("line")} - set(accepted_lines)
+        if kept and dv.deviates_on(change, confirmed, kept):
+            status = OrderStatus.WAITING_SUPPLIER
+        else:
+            remaining = dv.compare(change, confirmed)
+            status = OrderStatus.CONFIRMED if remaining.matches else OrderStatus.WAITING_SUPPLIER
         return _decide(
             confirmation,
             Decision.Kind.LINE_BY_LINE,
