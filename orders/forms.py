@@ -14,7 +14,8 @@ _BATCH_QUANTITY = DecimalField(min_value=Decimal("0.0001"), max_digits=18, decim
 
 
 def delivery_batches(text: str, *, where: str = "") -> list[tuple[Decimal, date]]:
-    """``quantity@YYYY-MM-DD; …`` as (quantity, date) pairs, or a ValidationError naming the part."""
+    """``quantity@YYYY-MM-DD; …`` as (quantity, date) pairs, or a ValidationError naming the part.
+    The quantity takes a decimal point or a decimal comma (5.5 or 5,5)."""
     result = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
         qty, _at, when = part.partition("@")
@@ -25,8 +26,13 @@ def delivery_batches(text: str, *, where: str = "") -> list[tuple[Decimal, date]
                 _("%(where)s“%(part)s” is not quantity@YYYY-MM-DD, such as 40@2027-01-15"),
                 params={"where": where, "part": part},
             ) from None
+        qty = qty.strip()
+        if qty.count(",") == 1 and "." not in qty:
+            # A decimal comma, as Finnish is written: batches are separated by semicolons, so a
+            # comma can be nothing else here.
+            qty = qty.replace(",", ".")
         try:
-            quantity = _BATCH_QUANTITY.clean(qty.strip())
+            quantity = _BATCH_QUANTITY.clean(qty)
         except forms.ValidationError as exc:
             raise forms.ValidationError(
                 _("%(where)s“%(part)s”: %(problem)s"),

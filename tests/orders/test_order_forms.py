@@ -444,3 +444,17 @@ def test_quantity_zero_in_the_change_form_cancels_the_line_with_its_batches(clie
     change = parse_order_document(bytes(OutboxMessage.objects.get(document_type="OrderChange").body))
     assert change.line("1").quantity.value == 0 and [d.quantity.value for d in change.line("1").deliveries] == [0, 0]
     assert order.lines.get(line_id="1").status == "Cancelled"
+
+
+def test_batch_quantities_take_a_decimal_comma_as_finnish_is_written(db):
+    from django.core.exceptions import ValidationError
+
+    from orders.forms import delivery_batches
+
+    assert delivery_batches("5,5@2027-01-15; 4.5@2027-02-01") == [
+        (Decimal("5.5"), date(2027, 1, 15)),
+        (Decimal("4.5"), date(2027, 2, 1)),
+    ]
+    with pytest.raises(ValidationError) as refused:
+        delivery_batches("1,000.5@2027-01-15")  # a thousands mark and a point: not read as a number
+    assert "1,000.5@2027-01-15" in " ".join(refused.value.messages)
