@@ -217,7 +217,21 @@ def store(
     try:
         # Inside a transaction (a webhook push), a savepoint keeps the transaction usable after a refusal.
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-            row = _insert(integration, message, run, fetch_ms, status, digest, original, error, fits)
+            row = transitions.create(
+                InboxMessage,
+                status=status,
+                integration=integration,
+                sync_run=run,
+                body=message.body,
+                headers=redact_headers(message.headers, integration.secrets()),
+                content_hash=digest,
+                duplicate_of=original,
+                document_type=original.document_type if original else "",
+                document_key=original.document_key if original else fits["order_number_header"],
+                fetch_ms=fetch_ms,
+                error=error,
+                **fits,
+            )
     except IntegrityError:
         # The same entry, pushed by Jakamo's webhook and fetched from the queue at the same moment:
         # each looked before the other stored it, and the unique acknowledge URI let one in.
@@ -254,24 +268,6 @@ def _met_again(pk: int, run: SyncRun | None) -> tuple[InboxMessage, bool]:
     return seen, seen.status in PENDING
 
 
-def _insert(integration, message, run, fetch_ms, status, digest, original, error, fits) -> InboxMessage:
-    return transitions.create(
-        InboxMessage,
-        status=status,
-        integration=integration,
-        sync_run=run,
-        body=message.body,
-        headers=redact_headers(message.headers, integration.secrets()),
-        content_hash=digest,
-        duplicate_of=original,
-        document_type=original.document_type if original else "",
-        document_key=original.document_key if original else fits["order_number_header"],
-        fetch_ms=fetch_ms,
-        error=error,
-        **fits,
-    )
-
-
 def _seen_ids(integration_id: int, acknowledge_uri: str, digest: str) -> tuple[int | None, int | None]:
     """The row of the integration with this acknowledge URI (none when the URI did not fit),
     and the latest non-duplicate with this content, in one round trip. Written as SQL because this
@@ -281,8 +277,7 @@ def _seen_ids(integration_id: int, acknowledge_uri: str, digest: str) -> tuple[i
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT id FROM {table} WHERE integration_id = %s AND acknowledge_uri = %s"
-            " AND NOT (acknowledge_uri = '')"
-            f" ORDER BY id LIMIT 1), (SELECT id FROM {table} WHERE integration_id = %s AND content_hash = %s"
+            f" AND NOT (acknowledge_uri = '') LIMIT 1), (SELECT id FROM {table} WHERE integration_id = %s AND content_hash = %s"
             " AND status <> %s ORDER BY id DESC LIMIT 1)",
             [
                 integration_id,
@@ -545,13 +540,12 @@ def _apply_stored(
     fence,
     via: str,
     *,
-    upto: int | None = None,
     acks: dict[int, Attempt] | None = None,
     counts: SyncRun | None = None,
     stop: threading.Event | None = None,
     pushed: bool = False,
 ) -> tuple[int, int]:
-    """Apply every stored, unapplied message of the integration (up to row ``upto``), oldest first,
+    """Apply every stored, unapplied message of the integration, oldest first,
     fenced by the caller's lease. ``acks`` are acknowledges made since the rows were stored,
     recorded in the transaction that applies each one. Returns (processed, failed).
 
@@ -565,8 +559,6 @@ def _apply_stored(
     while stop is None or not stop.is_set():
         rows = InboxMessage.objects.filter(integration=integration, status__in=PENDING, pk__gt=after)
         rows = rows.filter(unmet_push) if pushed else rows.exclude(unmet_push)
-        if upto is not None:
-            rows = rows.filter(pk__lte=upto)
         batch = list(rows.order_by("id")[:APPLY_BATCH])
         if not batch:
             break
@@ -644,11 +636,11 @@ def applies_while_fetching() -> bool:
 
 class Applier:
     """Applies a run's messages beside its fetcher, in a thread (and a database connection) of its
-    own, in the order they were stored: the fetcher only stores, acknowledges and hands over, so the
-    queue drains at nearly the rate Jakamo answers. Only the run holding the lease applies, so this
-    is the one applier of the queue, and rows are applied by id: nothing stored later overtakes
-    anything stored earlier, leftovers of a stopped run first. By default it starts when the
-    fetching ends (``applies_while_fetching``)."""
+    own: the fetcher only stores, acknowledges and hands over, so the queue drains at nearly the
+    rate Jakamo answers. Only the run holding the lease applies, so this is the one applier of the
+    queue: leftovers of a stopped run first, by id, then what the run met, in the queue's order, so
+    nothing later overtakes anything earlier. By default it starts when the fetching ends
+    (``applies_while_fetching``)."""
 
     def __init__(self, integration: Integration, run: SyncRun, lease: Lease, via: str):
         self.integration, self.run, self.lease, self.via = integration, run, lease, via

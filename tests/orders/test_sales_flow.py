@@ -135,12 +135,18 @@ def test_leaving_a_line_open_keeps_the_order_ours_to_confirm(network, supplier, 
     assert JakamoOrder.objects.get(order_number="C-1").status == JakamoStatus.CONFIRMED
 
 
-def test_splitting_a_batch_and_leaving_a_line_open(network, supplier, seller):
+def splittable_order(network, supplier, number: str = "C-1") -> SalesOrder:
+    """The customer's order ``number`` (customer_orders), taken in by a supplier that may split lines
+    into new delivery batches."""
     supplier.allow_new_batches = True
     supplier.save()
-    customer_orders(network)
+    customer_orders(network, number)
     inbox.sync(supplier.pk)
-    order = SalesOrder.objects.get()
+    return SalesOrder.objects.get(order_number=number)
+
+
+def test_splitting_a_batch_and_leaving_a_line_open(network, supplier, seller):
+    order = splittable_order(network, supplier)
     confirmation = sales.sales_confirm_with_changes(
         order=order,
         user=seller,
@@ -251,11 +257,7 @@ def test_a_seller_contact_jakamo_does_not_know_is_explained(network, supplier, s
 
 
 def test_delivering_one_batch_only(network, supplier, seller):
-    supplier.allow_new_batches = True
-    supplier.save()
-    customer_orders(network, "C-9")
-    inbox.sync(supplier.pk)
-    order = SalesOrder.objects.get()
+    order = splittable_order(network, supplier, "C-9")
     sales.sales_confirm_as_requested(order=order, user=seller)
     sales.sales_deliver(order=order, user=seller, batch_ids=["C-9-2-1"], tracking_number="T-2", delivery_date=SOON)
     send_all()
@@ -660,11 +662,7 @@ def test_a_customer_change_away_from_our_values_is_ours_to_confirm_again(network
 # that split a line we had reported delivered into a new batch: Jakamo held the line "Confirmed with
 # changes" again, while here it stayed Delivered (a final status).
 def test_an_answer_cannot_add_a_batch_to_a_line_we_reported_delivered(network, supplier, seller):
-    supplier.allow_new_batches = True
-    supplier.save()
-    customer_orders(network, "C-36")
-    inbox.sync(supplier.pk)
-    order = SalesOrder.objects.get()
+    order = splittable_order(network, supplier, "C-36")
     sales.sales_deliver(order=order, user=seller, batch_ids=["C-36-2-1"])
     split = sales.LineAnswer(batches=[(Decimal(5), SOON), (Decimal(5), LATER)])
     with pytest.raises(Refused) as refused:
