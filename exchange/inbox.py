@@ -28,7 +28,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -180,33 +180,26 @@ def store(
     such value named (the whole value stays in its headers and the body is kept), and still
     acknowledged, so it neither blocks the queue nor is lost."""
     digest = content_hash(message.body)
-    uri = message.acknowledge_uri
     problems = transport_problems(message)
     fits = {
         name: value if len(value) <= max_length(InboxMessage, name) else ""
         for name, value in (
             ("content_type", message.content_type),
-            ("acknowledge_uri", uri),
+            ("acknowledge_uri", message.acknowledge_uri),
             ("confirm_url", message.confirm_url),
             ("order_number_header", message.order_number),
         )
     }
-    # No transaction around the lookups and the insert: the insert commits on its own (durable
-    # before the acknowledge), and a transaction would add two round trips to every message of the
-    # step that talks to Jakamo; a row lock would not help either, as there is no row yet to lock.
-    # Only the run holding the lease stores from the queue.
-    # Two ways of having seen it, each one indexed lookup (an OR of the two reads every row of
-    # the integration on SQLite: a burst of thousands would slow down with each message): the
-    # same acknowledge URI (a crash before the ack, or an ack Jakamo dropped; duplicates
-    # included, so a duplicate whose acknowledge failed is not stored twice), else the same
-    # content (Jakamo repeating a cleared message; the original is the latest such row, and no
-    # duplicate is older than its original), where the same content is the same message
-    # (``repeats``).
-    by_uri, by_content = _seen_ids(integration.pk, fits["acknowledge_uri"], digest)
-    if by_uri is not None:
-        return _met_again(by_uri, run)
-    seen = InboxMessage.objects.only(*SEEN_FIELDS).get(pk=by_content) if by_content is not None else None
-    original = seen if seen is not None and repeats(integration, seen, digest) else None
+    # This runs between Jakamo's answer and our acknowledge for every message, so it makes one
+    # round trip: the insert, committed on its own (durable before the acknowledge; a transaction
+    # would add two round trips). A message seen before is recognised without a lookup first:
+    # - the same queue entry (a crash before the acknowledge, or an acknowledge Jakamo dropped) by
+    #   its acknowledge URI, unique per integration: the insert is refused and the row counted as
+    #   met again. This also settles a push and a fetch of one entry racing each other.
+    # - the same content under a new acknowledge URI (Jakamo repeating a cleared message) when the
+    #   applier comes to it (``repeat_of``), before anything is applied. A message kept as failed
+    #   is never applied, so it is compared here, off the common path.
+    original = repeat_of(integration, digest) if problems else None
     if original:
         status = InboxMessage.Status.DUPLICATE
     elif problems:
@@ -233,9 +226,7 @@ def store(
                 **fits,
             )
     except IntegrityError:
-        # The same entry, pushed by Jakamo's webhook and fetched from the queue at the same moment:
-        # each looked before the other stored it, and the unique acknowledge URI let one in.
-        seen = _seen_ids(integration.pk, fits["acknowledge_uri"], digest)[0]
+        seen = _entry(integration.pk, fits["acknowledge_uri"])
         if seen is None:
             raise
         return _met_again(seen, run)
@@ -254,9 +245,19 @@ SEEN_FIELDS = (
 )
 
 
-def _met_again(pk: int, run: SyncRun | None) -> tuple[InboxMessage, bool]:
+def _entry(integration_id: int, acknowledge_uri: str) -> InboxMessage | None:
+    """The row stored for this queue entry (none when its acknowledge URI did not fit)."""
+    if not acknowledge_uri:
+        return None
+    return (
+        InboxMessage.objects.only(*SEEN_FIELDS)
+        .filter(integration_id=integration_id, acknowledge_uri=acknowledge_uri)
+        .first()
+    )
+
+
+def _met_again(seen: InboxMessage, run: SyncRun | None) -> tuple[InboxMessage, bool]:
     """A message stored before, met again by its acknowledge URI: counted, not stored twice."""
-    seen = InboxMessage.objects.only(*SEEN_FIELDS).get(pk=pk)
     updates = {"times_seen": F("times_seen") + 1}
     if run is not None and seen.sync_run_id is None:
         # Pushed by Jakamo's webhook and now met in the queue: the run's from here on, so it
@@ -268,26 +269,18 @@ def _met_again(pk: int, run: SyncRun | None) -> tuple[InboxMessage, bool]:
     return seen, seen.status in PENDING
 
 
-def _seen_ids(integration_id: int, acknowledge_uri: str, digest: str) -> tuple[int | None, int | None]:
-    """The row of the integration with this acknowledge URI (none when the URI did not fit),
-    and the latest non-duplicate with this content, in one round trip. Written as SQL because this
-    runs between Jakamo's answer and our acknowledge for every message, and compiling the two
-    querysets cost the drain more than the database's own work."""
-    table = connection.ops.quote_name(InboxMessage._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT id FROM {table} WHERE integration_id = %s AND acknowledge_uri = %s"
-            f" AND NOT (acknowledge_uri = '') LIMIT 1), (SELECT id FROM {table} WHERE integration_id = %s AND content_hash = %s"
-            " AND status <> %s ORDER BY id DESC LIMIT 1)",
-            [
-                integration_id,
-                acknowledge_uri,
-                integration_id,
-                digest,
-                InboxMessage.Status.DUPLICATE.value,
-            ],
-        )
-        return cursor.fetchone()
+def repeat_of(integration: Integration, digest: str, before: InboxMessage | None = None) -> InboxMessage | None:
+    """The message one with content ``digest`` repeats, if it is Jakamo repeating one: the latest
+    non-duplicate with the same content (no duplicate is older than its original) stored before
+    ``before`` (the row about to be applied; None: anything stored so far), where ``repeats``
+    says the same content is the same message."""
+    rows = InboxMessage.objects.filter(integration=integration, content_hash=digest).exclude(
+        status=InboxMessage.Status.DUPLICATE
+    )
+    if before is not None:
+        rows = rows.filter(pk__lt=before.pk)
+    seen = rows.only(*SEEN_FIELDS).order_by("-id").first()
+    return seen if seen is not None and repeats(integration, seen, digest, before) else None
 
 
 # Documents whose text does not tell one message from another: the customer's order and its
@@ -298,26 +291,28 @@ def _seen_ids(integration_id: int, acknowledge_uri: str, digest: str) -> tuple[i
 RESTATED = ("Order", "OrderChange")
 
 
-def repeats(integration: Integration, original: InboxMessage, digest: str) -> bool:
+def repeats(integration: Integration, original: InboxMessage, digest: str, before: InboxMessage | None = None) -> bool:
     """Whether a message reading like ``original`` (the latest with its content) is Jakamo repeating
-    it. For a restated document, only while nothing has happened to its order since: no other
-    version of it came after, and we sent nothing about it since it came (our answer, a delivery).
-    Otherwise it is the customer's new version and is applied: Jakamo holds it as one, and waits for
-    us where it differs from what we confirmed. A repeat Jakamo served after such a move could not
-    be told from it by anything the message carries."""
+    it. For a restated document, only while nothing had happened to its order since, up to when the
+    repeat was stored (``before``; None: now): no other version of it came after, and we sent
+    nothing about it since it came (our answer, a delivery). Otherwise it is the customer's new
+    version and is applied: Jakamo holds it as one, and waits for us where it differs from what we
+    confirmed. A repeat Jakamo served after such a move could not be told from it by anything the
+    message carries."""
     if original.document_type not in RESTATED or not original.document_key:
         return True  # not applied yet, or read the same only when it is the same message
-    later = (
-        InboxMessage.objects.filter(integration=integration, document_key=original.document_key, pk__gt=original.pk)
-        .exclude(content_hash=digest)
-        .exists()
-    )
+    later = InboxMessage.objects.filter(
+        integration=integration, document_key=original.document_key, pk__gt=original.pk
+    ).exclude(content_hash=digest)
     answered = OutboxMessage.objects.filter(
         integration=integration,
         document_key=original.document_key,
         created_at__gte=original.received_at,
-    ).exists()
-    return not (later or answered)
+    )
+    if before is not None:
+        later = later.filter(pk__lt=before.pk)
+        answered = answered.filter(created_at__lt=before.received_at)
+    return not (later.exists() or answered.exists())
 
 
 def acknowledge(client, row: InboxMessage, uri: str = "") -> Attempt:
@@ -594,13 +589,15 @@ def _apply_in_order(
 
 
 def _apply_rows(integration, batch, fence, via, *, acks, counts, stop) -> tuple[int, int, bool]:
-    """Apply ``batch`` in its order, APPLY_PER_COMMIT rows a transaction. Returns (processed,
-    failed, whether ``stop`` ended it early)."""
+    """Apply ``batch`` in its order, APPLY_PER_COMMIT rows a transaction, keeping as a duplicate
+    what repeats a message stored before it. Returns (processed, failed, whether ``stop`` ended it
+    early)."""
     processed = failed = 0
     for row in batch:
         row.integration = integration
+    may_repeat = _may_repeat(integration, batch)
     # Parsed before the transaction: no lock is held while the XML is read.
-    parsed = [(row, _identified(row)) for row in batch]
+    parsed = [(row, None if row.pk in may_repeat else _identified(row)) for row in batch]
     for start in range(0, len(parsed), APPLY_PER_COMMIT):
         if stop is not None and stop.is_set():
             return processed, failed, True
@@ -610,12 +607,48 @@ def _apply_rows(integration, batch, fence, via, *, acks, counts, stop) -> tuple[
                 attempt = acks.pop(row.pk, None)
                 if attempt is not None:
                     record_acknowledged(row, attempt, will_process=True, via=via)
+                if row.pk in may_repeat:
+                    # Decided here, in queue order: an earlier row of this batch may have just
+                    # become a duplicate itself, or been applied as a new version of its order.
+                    original = repeat_of(integration, row.content_hash, before=row)
+                    if original is not None:
+                        _keep_as_duplicate(row, original, via)
+                        if counts is not None:
+                            counts.duplicates += 1
+                        continue
                 why = "" if attempt is not None else "resumed: stored earlier and not applied yet"
                 ok = process(row, via=via, why=why, identified=identified)
                 processed, failed = processed + ok, failed + (not ok)
                 if counts is not None:
                     counts.processed, counts.failed = counts.processed + ok, counts.failed + (not ok)
     return processed, failed, False
+
+
+def _may_repeat(integration: Integration, batch: list[InboxMessage]) -> set[int]:
+    """The rows of ``batch`` with a non-duplicate of the same content stored before them: one query
+    for the batch, so the common case (nothing repeated) costs the applier one round trip."""
+    first = dict(
+        InboxMessage.objects.filter(integration=integration, content_hash__in={row.content_hash for row in batch})
+        .exclude(status=InboxMessage.Status.DUPLICATE)
+        .order_by()
+        .values_list("content_hash")
+        .annotate(first=Min("id"))
+    )
+    return {row.pk for row in batch if first.get(row.content_hash, row.pk) < row.pk}
+
+
+def _keep_as_duplicate(row: InboxMessage, original: InboxMessage, via: str):
+    row.duplicate_of = original
+    transitions.move(
+        row,
+        InboxMessage.Status.DUPLICATE,
+        via=via,
+        why=f"the same content as message {original.pk}",
+        duplicate_of=original,
+        document_type=original.document_type,
+        document_key=original.document_key or row.document_key,
+        acknowledged_at=row.acknowledged_at,
+    )
 
 
 def _fence(integration_id: int, owner: str):

@@ -50,6 +50,8 @@ ALLOWED: dict[type[models.Model], dict[tuple[str, str], str]] = {
         (I.RECEIVED, I.ACKNOWLEDGED): "acknowledged at Jakamo, applied later",
         (I.RECEIVED, I.PROCESSED): "acknowledged and applied (or resumed after a crash, in queue order)",
         (I.RECEIVED, I.FAILED): "could not be read or applied; the reason is kept",
+        (I.RECEIVED, I.DUPLICATE): "about to be applied, it proved to repeat a message stored before it",
+        (I.ACKNOWLEDGED, I.DUPLICATE): "about to be applied, it proved to repeat a message stored before it",
         (I.ACKNOWLEDGED, I.PROCESSED): "applied",
         (I.ACKNOWLEDGED, I.FAILED): "could not be read or applied; the reason is kept",
         (I.FAILED, I.PROCESSED): "reprocessed by a person after a fix",
@@ -82,7 +84,7 @@ ALLOWED: dict[type[models.Model], dict[tuple[str, str], str]] = {
 INITIAL: dict[type[models.Model], dict[str, str]] = {
     InboxMessage: {
         I.RECEIVED: "stored from a queue before its acknowledge",
-        I.DUPLICATE: "the same content came again under a new acknowledge URI",
+        I.DUPLICATE: "a queued message kept as failed came again under a new acknowledge URI",
         I.ACKNOWLEDGED: "a webhook call, acknowledged by answering it",
         I.FAILED: "a webhook call that could not be read, or a queued message with a value too long to keep",
     },
