@@ -3,6 +3,7 @@
     .venv/bin/python bench/drain.py [--messages 2000] [--rounds 5]
                                     [--database-url postgres://postgres@127.0.0.1:5432/bench]
                                     [--portal-commits unflushed] [--apply-while-fetching true|false]
+                                    [--jakamo-database own|shared]
 
 The bare loop is GET + acknowledge on one requests.Session with no database on the client side;
 the inbox's fetcher stores and acknowledges every message while its applier parses and records
@@ -10,6 +11,12 @@ them beside it. The two loops take turns in ``--rounds`` rounds, so a busy machi
 alike. Two rates are printed against the bare loop: the drain (the queue is empty at Jakamo: the
 last acknowledge) and drained-and-applied (the sync returns, everything applied). Target: the drain
 reaches at least 90% of the bare loop's rate. Without --database-url a fresh SQLite file is used.
+
+Jakamo runs elsewhere, on a database of its own; so does the sandbox server here by default
+(``--jakamo-database own``: a second SQLite file, or ``<name>_jakamo`` beside the PostgreSQL
+database). ``shared`` runs the sandbox on the portal's database, as ``make demo`` does: then every
+row the drain stores also slows Jakamo's own answers (on SQLite, one file and one write lock for
+both), which the bare loop never meets.
 
 The portal commits each message durably before acknowledging it (DESIGN.md, rule 1): one flush to
 disk per message that the bare loop does not make. The benchmark measures that flush on the same
@@ -71,12 +78,22 @@ def main():
     parser.add_argument("--database-url", default="")
     parser.add_argument("--portal-commits", choices=("durable", "unflushed"), default="durable")
     parser.add_argument("--apply-while-fetching", choices=("true", "false"), default="false")
+    parser.add_argument("--jakamo-database", choices=("own", "shared"), default="own")
     args = parser.parse_args()
 
     db_url = stack.database_url(args.database_url, "drain")
     env = stack.environment(
         db_url, JAKAMO_SANDBOX_ENABLED="true", JAKAMO_APPLY_WHILE_FETCHING=args.apply_while_fetching
     )
+    jakamo = "default"
+    server_env = env
+    if args.jakamo_database == "own":
+        given = f"{args.database_url}_jakamo" if args.database_url else ""
+        jakamo_url = stack.database_url(given, "drain-jakamo")
+        server_env = {**env, "DATABASE_URL": jakamo_url}
+        env = {**env, "DJANGO_SETTINGS_MODULE": "bench.jakamo_elsewhere", "BENCH_JAKAMO_DATABASE_URL": jakamo_url}
+        stack.migrate(server_env)
+        jakamo = "jakamo"
     os.environ.update(env)
     stack.migrate(env)
 
@@ -98,11 +115,11 @@ def main():
     # The engine alone (as the issue defines the benchmark): each message is recorded, not applied
     # to a purchase order (the queued confirmations are for orders the portal does not have).
     # A type with no route fails (no_route), so every type is routed to a function that does nothing.
-    network, template = stack.record_only_with_a_confirmation_template("BENCH-TEMPLATE")
+    network, template = stack.record_only_with_a_confirmation_template("BENCH-TEMPLATE", using=jakamo)
     per_round = max(1, args.messages // args.rounds)
 
     def fill(prefix: str):
-        Message.objects.bulk_create(
+        Message.objects.using(jakamo).bulk_create(
             Message(
                 integration=network["po"],
                 document_type="OrderResponse",
@@ -116,7 +133,7 @@ def main():
     if args.portal_commits == "unflushed":
         connection.close()
         connection_created.connect(unflushed)
-    server, portal = stack.gunicorn(env, workers=2)
+    server, portal = stack.gunicorn(server_env, workers=2)
     base = f"{portal}/sandbox/jakamo"
     integration = stack.sandbox_po_integration(base, "bench")
     session = requests.Session()
@@ -147,7 +164,11 @@ def main():
                 if run.fetched == 0 or run.status != "done":
                     break
             applied_seconds = time.perf_counter() - started
-            last_ack = Message.objects.filter(integration=network["po"]).aggregate(last=Max("acknowledged_at"))["last"]
+            last_ack = (
+                Message.objects.using(jakamo)
+                .filter(integration=network["po"])
+                .aggregate(last=Max("acknowledged_at"))["last"]
+            )
             drain_seconds = (last_ack - started_at).total_seconds()
             drain["count"] += fetched
             drain["seconds"] += drain_seconds
@@ -164,7 +185,8 @@ def main():
     applied_rate = drain["count"] / drain["applied_seconds"]
     bare_ms = 1000 / bare_rate
     print(
-        f"database: {engine}; messages: {args.messages} a loop in {args.rounds} rounds; server: gunicorn, 2 workers;"
+        f"database: {engine}; messages: {args.messages} a loop in {args.rounds} rounds; server: gunicorn, 2 workers,"
+        f" Jakamo's database: {args.jakamo_database};"
         f" portal commits: {args.portal_commits}; applied while fetching: {inbox.applies_while_fetching()}"
     )
     print(f"bare loop (GET + ack, no database): {bare['count']} in {bare['seconds']:.2f} s = {bare_rate:.1f} msg/s")

@@ -92,15 +92,17 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1, port: i
     raise RuntimeError("gunicorn did not answer within 60 s")
 
 
-def record_only_with_a_confirmation_template(order_number: str):
+def record_only_with_a_confirmation_template(order_number: str, using: str = "default"):
     """For the queue benchmarks (after django.setup()): every inbound type routed to a function that
     does nothing (the engine alone is measured; the confirmations are for orders the portal does
     not have), the sandbox network set up and emptied, and the body of one supplier confirmation to
-    queue copies of."""
+    queue copies of. ``using``: the database the sandbox server runs on, when not the portal's
+    (bench.jakamo_elsewhere); the confirmation is still made on the portal's, where the sandbox's
+    services run, and only the network is set up there too."""
     from exchange import handlers
     from jakamo.ubl_build import build_order_document
     from sandbox import demo, party, services
-    from sandbox.models import Message, Order
+    from sandbox.models import CompanyMapping, Integration, Message, Order, UserMapping
 
     handlers.HANDLERS.clear()
     handlers.HANDLERS.update(
@@ -113,6 +115,11 @@ def record_only_with_a_confirmation_template(order_number: str):
     party.supplier_confirm(order)
     template = Message.objects.filter(integration=network["po"]).latest("id").body
     Message.objects.all().delete()
+    if using != "default":
+        for model in (Integration, CompanyMapping, UserMapping):  # the same rows and ids there
+            for row in model.objects.all():
+                row.save(using=using)
+        Message.objects.using(using).all().delete()
     return network, template
 
 

@@ -210,7 +210,7 @@ def store(
     try:
         # Inside a transaction (a webhook push), a savepoint keeps the transaction usable after a refusal.
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-            row = transitions.create(
+            row = transitions.insert(
                 InboxMessage,
                 status=status,
                 integration=integration,

@@ -71,6 +71,40 @@ def test_rows_are_created_only_in_an_initial_status():
         transitions.create(SyncRun, status=SyncRun.Status.DONE)
 
 
+def test_insert_stores_what_create_stores_and_refuses_what_create_refuses(db, po_integration):
+    """The drain's one-statement insert: every column as ``create`` would store it (defaults, the
+    time it was stored, JSON, bytes, a related row given as an object), on either database."""
+    run = transitions.create(SyncRun, status=SyncRun.Status.RUNNING, integration=po_integration)
+    values = dict(
+        integration=po_integration,
+        sync_run=run,
+        body=b"<OrderResponse>\xc3\xa4</OrderResponse>",
+        headers={"Content-Type": "application/xml", "X-Acknowledge-Uri": "http://x/1"},
+        content_hash="a" * 64,
+        acknowledge_uri="http://x/1",
+        document_key="Ä-1",
+    )
+    inserted = transitions.insert(InboxMessage, status=InboxMessage.Status.RECEIVED, **values)
+    created = transitions.create(
+        InboxMessage, status=InboxMessage.Status.RECEIVED, **{**values, "acknowledge_uri": "http://x/2"}
+    )
+    stored = InboxMessage.objects.get(pk=inserted.pk)
+    other = InboxMessage.objects.get(pk=created.pk)
+    skip = {"id", "acknowledge_uri", "received_at"}
+    for field in InboxMessage._meta.concrete_fields:
+        if field.name not in skip:
+            assert getattr(stored, field.attname) == getattr(other, field.attname), field.name
+            assert getattr(inserted, field.attname) == getattr(stored, field.attname), field.name
+    assert abs((other.received_at - stored.received_at).total_seconds()) < 5
+    assert inserted.received_at == stored.received_at
+    assert bytes(stored.body) == values["body"] and stored.headers == values["headers"]
+    inserted.error = "saved later"
+    inserted.save(update_fields=["error"])  # an update, as for a row loaded from the database
+    assert InboxMessage.objects.filter(pk=inserted.pk, error="saved later").count() == 1
+    with pytest.raises(transitions.IllegalTransition):
+        transitions.insert(InboxMessage, status=InboxMessage.Status.PROCESSED, **values)
+
+
 def test_manage_py_transitions_prints_the_table_the_readme_shows():
     readme = [line.strip() for line in (ROOT / "README.md").read_text().splitlines()]
     table = transitions.markdown_table().strip().splitlines()
