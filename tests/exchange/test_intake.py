@@ -14,17 +14,29 @@ from sandbox.models import Message
 from tests.helpers import queue_confirmations
 
 
+@pytest.fixture
+def applied(po_integration, monkeypatch) -> list[str]:
+    """The order numbers of the confirmations applied, in the order they were applied."""
+    keys = []
+    monkeypatch.setitem(
+        handlers.HANDLERS,
+        ("OrderResponse", po_integration.kind),
+        lambda row, identified: keys.append(identified.key),
+    )
+    return keys
+
+
 def pending_at_jakamo(network) -> int:
     return Message.objects.filter(integration=network["po"], acknowledged_at__isnull=True).count()
 
 
-def test_the_queue_drains_while_the_first_message_is_still_being_applied(network, po_integration, monkeypatch):
+def test_the_queue_drains_while_the_first_message_is_still_being_applied(network, po_integration, monkeypatch, applied):
     """The applier's first parse waits until Jakamo's queue is empty: with applying inside the
     fetch loop the queue could never empty while it waits. (It waits outside the apply's
     transaction: on SQLite an open write transaction holds up every other writer, the fetcher's
     store and the sandbox's acknowledge too.) Everything is applied once, in queue order."""
     numbers = queue_confirmations(network, 5)
-    applied, drained_before_first = [], []
+    drained_before_first = []
     real = inbox._identified
 
     def slow_parse(row):
@@ -36,11 +48,6 @@ def test_the_queue_drains_while_the_first_message_is_still_being_applied(network
         return real(row)
 
     monkeypatch.setattr(inbox, "_identified", slow_parse)
-    monkeypatch.setitem(
-        handlers.HANDLERS,
-        ("OrderResponse", po_integration.kind),
-        lambda row, identified: applied.append(identified.key),
-    )
     run = inbox.sync(po_integration.pk)
     assert run.status == SyncRun.Status.DONE and run.fetched == 5 and run.processed == 5
     assert drained_before_first == [True]
@@ -89,14 +96,8 @@ def test_messages_a_webhook_stored_are_applied_in_arrival_order_once_the_queue_i
     assert inbox.sync(po_integration.pk).processed == 0
 
 
-def test_a_message_a_webhook_stored_is_applied_after_what_the_queue_still_held(network, po_integration, monkeypatch):
+def test_a_message_a_webhook_stored_is_applied_after_what_the_queue_still_held(network, po_integration, applied):
     """A push is newer than every entry still queued before it: the drain applies those first."""
-    applied = []
-    monkeypatch.setitem(
-        handlers.HANDLERS,
-        ("OrderResponse", po_integration.kind),
-        lambda row, identified: applied.append(identified.key),
-    )
     queue_confirmations(network, 1, prefix="P")
     body = Message.objects.get(integration=network["po"]).body
     Message.objects.all().delete()  # pushed to the portal, removed from the queue
@@ -108,13 +109,7 @@ def test_a_message_a_webhook_stored_is_applied_after_what_the_queue_still_held(n
     assert applied == [*numbers, "P-0000"]
 
 
-def test_a_run_stopped_by_its_bound_leaves_pushed_messages_for_the_drain(network, po_integration, monkeypatch):
-    applied = []
-    monkeypatch.setitem(
-        handlers.HANDLERS,
-        ("OrderResponse", po_integration.kind),
-        lambda row, identified: applied.append(identified.key),
-    )
+def test_a_run_stopped_by_its_bound_leaves_pushed_messages_for_the_drain(network, po_integration, applied):
     queue_confirmations(network, 1, prefix="P")
     body = Message.objects.get(integration=network["po"]).body
     Message.objects.all().delete()
@@ -130,15 +125,9 @@ def _bytes(body) -> bytes:
     return body.encode() if isinstance(body, str) else bytes(body)
 
 
-def test_the_apply_task_applies_what_a_webhook_stored(network, po_integration, monkeypatch):
+def test_the_apply_task_applies_what_a_webhook_stored(network, po_integration, applied):
     from exchange import tasks
 
-    applied = []
-    monkeypatch.setitem(
-        handlers.HANDLERS,
-        ("OrderResponse", po_integration.kind),
-        lambda row, identified: applied.append(identified.key),
-    )
     numbers = queue_confirmations(network, 2, prefix="T")
     bodies = list(Message.objects.filter(integration=network["po"]).order_by("id").values_list("body", flat=True))
     Message.objects.all().delete()
@@ -186,17 +175,11 @@ def test_storing_a_fetched_message_is_one_query(network, po_integration, django_
 
 
 def test_the_same_content_under_a_new_acknowledge_uri_is_kept_as_a_duplicate_when_applied(
-    network, po_integration, monkeypatch
+    network, po_integration, applied
 ):
     """Jakamo serving a cleared message again under a new acknowledge URI: stored like any other,
     then kept as a duplicate of the first, in queue order, by the applier, where a message of the
     same batch in between may already have changed what the first one is."""
-    applied = []
-    monkeypatch.setitem(
-        handlers.HANDLERS,
-        ("OrderResponse", po_integration.kind),
-        lambda row, identified: applied.append(identified.key),
-    )
     queue_confirmations(network, 2, prefix="D")
     first, second = Message.objects.filter(integration=network["po"]).order_by("id")
     Message.objects.create(integration=network["po"], document_type=first.document_type, body=first.body)
