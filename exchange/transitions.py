@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from django.db import models
 
+from common.db import values_apart
+
 from .models import InboxMessage, OutboxMessage, StatusChange, SyncRun
 
 I = InboxMessage.Status  # noqa: E741
@@ -152,7 +154,8 @@ def create(model: type[models.Model], *, status: str, why: str = "", via: str = 
             f"A {model.__name__} is not created as “{status}” (it starts as {', '.join(INITIAL[model])}).",
             to_status=status,
         )
-    return model.objects.create(status=status, **fields)
+    with values_apart():  # a message's body: megabytes
+        return model.objects.create(status=status, **fields)
 
 
 def create_history(rows: list[models.Model]) -> list[models.Model]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common import hooks
 from common.bulk import bulk_insert, bulk_update
+from common.db import values_apart
 from common.errors import Refused
 from exchange import outbox
 from exchange.handlers import Identified
@@ -217,7 +218,7 @@ def purchase_order_create(*, integration: Integration, document: ubl.OrderDocume
         body = build_order_document(document)
     except DocumentError as exc:  # a value from a mapping, say, that XML cannot carry
         raise OrderRefused(exc.problems) from None
-    with transaction.atomic():
+    with transaction.atomic(), values_apart():  # values_apart: the order's document, megabytes
         order = PurchaseOrder.objects.create(
             integration=integration,
             order_number=document.id,
@@ -307,18 +308,19 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
         decision, status = Confirmation.Decision.PENDING, OrderStatus.WAITING_SUPPLIER
     else:
         decision, status = Confirmation.Decision.PENDING, OrderStatus.WAITING_CUSTOMER
-    confirmation = Confirmation.objects.create(
-        order=order,
-        version=version,
-        inbox=inbox,
-        document_xml=bytes(inbox.body).decode("utf-8", "replace"),
-        confirm_url=inbox.confirm_url,
-        supplier_note="\n".join(response.notes),
-        deviations=[d.as_record() for d in comparison.deviations],
-        ordered_total=comparison.ordered_total,
-        confirmed_total=comparison.confirmed_total,
-        decision=tr.initial(tr.CONFIRMATION, decision),
-    )
+    with values_apart():  # the OrderResponse itself: megabytes
+        confirmation = Confirmation.objects.create(
+            order=order,
+            version=version,
+            inbox=inbox,
+            document_xml=bytes(inbox.body).decode("utf-8", "replace"),
+            confirm_url=inbox.confirm_url,
+            supplier_note="\n".join(response.notes),
+            deviations=[d.as_record() for d in comparison.deviations],
+            ordered_total=comparison.ordered_total,
+            confirmed_total=comparison.confirmed_total,
+            decision=tr.initial(tr.CONFIRMATION, decision),
+        )
     tr.record_start(tr.CONFIRMATION, confirmation, why=why, inbox=inbox)
     # Agreed without a decision: the supplier confirmed what was asked.
     agreed = decision == Confirmation.Decision.NONE_NEEDED
@@ -575,10 +577,11 @@ def _decide(
     order.awaiting_decision_since = None
     _sync_lines(order, new_doc, ordered=False)
     fields = ["document_xml", "agreed_total", "awaiting_decision_since", "updated_at"]
-    if order.status == OrderStatus.STARTED_RECEIVING:
-        order.save(update_fields=fields)
-    else:
-        tr.move(tr.PURCHASE_ORDER, order, status, by=user, why=why, outbox=row, also=fields)
+    with values_apart():  # the order's document: megabytes
+        if order.status == OrderStatus.STARTED_RECEIVING:
+            order.save(update_fields=fields)
+        else:
+            tr.move(tr.PURCHASE_ORDER, order, status, by=user, why=why, outbox=row, also=fields)
     _cancel_lines(order, [line.id for line in new_doc.lines if dv.is_cancelled(line)], user=user, why=why, outbox=row)
     return Decision.objects.create(confirmation=confirmation, kind=kind, note=note, user=user, outbox=row, **extra)
 
@@ -928,10 +931,11 @@ def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, 
         _sync_lines(order, change)
         fields = ["document_xml", "ordered_total", "agreed_total", "awaiting_decision_since", "updated_at"]
         status = _status_after_change(order, change)
-        if order.status == OrderStatus.STARTED_RECEIVING:
-            order.save(update_fields=fields)  # goods already received keep the order receiving, as in Jakamo
-        else:
-            tr.move(tr.PURCHASE_ORDER, order, status, by=user, why=why, outbox=row, also=fields)
+        with values_apart():  # the order's document: megabytes
+            if order.status == OrderStatus.STARTED_RECEIVING:
+                order.save(update_fields=fields)  # goods already received keep the order receiving, as in Jakamo
+            else:
+                tr.move(tr.PURCHASE_ORDER, order, status, by=user, why=why, outbox=row, also=fields)
         _refresh_receiving(order, by=user, why=why, outbox=row)
     return order
 
