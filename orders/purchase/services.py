@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import hooks
-from common.bulk import bulk_insert, bulk_update
+from common.bulk import bulk_insert, bulk_update, bulk_update_rows
 from common.db import values_apart
 from common.errors import Refused
 from exchange import outbox
@@ -130,7 +130,7 @@ def _line_values(line: ubl.OrderLine) -> dict:
 
 _ORDERED_LINE = ["item_name", "buyers_item_id", "sellers_item_id", "quantity", "unit_code", "unit_price"]
 _AGREED_LINE = ["agreed_quantity", "agreed_unit_price"]
-_SYNCED = ["line_id", "batch_id", "quantity", "requested_date", "agreed_quantity", "agreed_date"]
+_SYNCED = ["quantity", "requested_date", "agreed_quantity", "agreed_date"]
 
 
 def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool = True):
@@ -140,24 +140,25 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
     ``ordered`` also the ordered ones (a decision accepts the supplier's values but does not change
     what was ordered). Batches the document no longer carries are no longer agreed. A new line
     starts "not confirmed yet" (or cancelled); existing lines' statuses are the caller's."""
-    # Only the fields written here are read (a model instance costs by its number of fields); the
-    # order's id too, or the related manager reads it again for each line.
-    rows = {row.line_id: row for row in order.lines.only("order_id", "line_id", *_ORDERED_LINE, *_AGREED_LINE)}
-    # New lines and batches are inserted from their values (bulk_insert): a model instance each
-    # cost more than the insert itself, and a new order is all new rows.
-    pk_of = {line_id: row.pk for line_id, row in rows.items()}
+    # Only the fields written here are read, as values: a model instance each cost more than
+    # reading the row, and a decision reads 15,000 rows to write a few (bulk_update_rows). New
+    # lines and batches are inserted from their values too (bulk_insert): a new order is all new rows.
+    names = [*_ORDERED_LINE, *_AGREED_LINE] if ordered else _AGREED_LINE
+    rows = {line_id: [pk, *values] for line_id, pk, *values in order.lines.values_list("line_id", "pk", *names)}
+    pk_of = {line_id: row[0] for line_id, row in rows.items()}
     new_rows: dict[str, dict] = {}
     # Only rows whose values change are written: a decision changes a few of 15,000 rows.
-    changed_lines: dict[int, PurchaseOrderLine] = {}
+    changed_lines: dict[int, list] = {}  # pk -> [pk, the values of names]
     for line in doc.lines:
         values = _line_values(line)
         agreed = {"agreed_quantity": values["quantity"], "agreed_unit_price": values["unit_price"]}
         row = rows.get(line.id)
         if row is not None:
-            for name, value in ({**values, **agreed} if ordered else agreed).items():
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
-                    changed_lines[row.pk] = row
+            given = {**values, **agreed} if ordered else agreed
+            for n, name in enumerate(names, 1):
+                if row[n] != given[name]:
+                    row[n] = given[name]
+                    changed_lines[row[0]] = row
         elif line.id in new_rows:  # a line the document repeats: its last values, as on a row
             new_rows[line.id].update({**values, **agreed} if ordered else agreed)
         else:
@@ -171,10 +172,16 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
         returning=True,
     )
     pk_of.update(zip(new_rows, created, strict=True))
-    bulk_update(changed_lines.values(), [*(_ORDERED_LINE if ordered else []), "agreed_quantity", "agreed_unit_price"])
+    bulk_update_rows(PurchaseOrderLine, names, [tuple(row) for row in changed_lines.values()])
 
-    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order).only(*_SYNCED)}
-    new_batches, changed_batches, seen = [], [], set()
+    # key -> [pk, quantity, requested_date, agreed_quantity, agreed_date]
+    batches = {
+        (line_id, batch_id): rest
+        for line_id, batch_id, *rest in DeliveryBatch.objects.filter(line__order=order).values_list(
+            "line_id", "batch_id", "pk", *_SYNCED
+        )
+    }
+    new_batches, changed_batches, seen = [], {}, set()
     for line in doc.lines:
         line_pk = pk_of[line.id]
         for d in line.deliveries or [ubl.Delivery(id=line.id, quantity=line.quantity)]:
@@ -186,20 +193,19 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
             if batch is None:
                 new_batches.append((line_pk, key[1], quantity, d.requested_end_date, quantity, agreed_date))
                 continue
-            before = (batch.quantity, batch.requested_date, batch.agreed_quantity, batch.agreed_date)
+            before = tuple(batch[1:])
             if ordered:
-                batch.quantity, batch.requested_date = quantity, d.requested_end_date
-            batch.agreed_quantity, batch.agreed_date = quantity, agreed_date
-            if before != (batch.quantity, batch.requested_date, batch.agreed_quantity, batch.agreed_date):
-                changed_batches.append(batch)
+                batch[1], batch[2] = quantity, d.requested_end_date
+            batch[3], batch[4] = quantity, agreed_date
+            if before != tuple(batch[1:]):
+                changed_batches[batch[0]] = batch
     in_doc = {pk_of[line.id] for line in doc.lines}
     for key, batch in batches.items():
-        if key not in seen and batch.line_id in in_doc and (batch.agreed_quantity, batch.agreed_date) != (None, None):
-            batch.agreed_quantity = batch.agreed_date = None
-            changed_batches.append(batch)
-    fields = ("line_id", "batch_id", "quantity", "requested_date", "agreed_quantity", "agreed_date")
-    bulk_insert(DeliveryBatch, fields, new_batches)
-    bulk_update(changed_batches, ["quantity", "requested_date", "agreed_quantity", "agreed_date"])
+        if key not in seen and key[0] in in_doc and (batch[3], batch[4]) != (None, None):
+            batch[3] = batch[4] = None
+            changed_batches[batch[0]] = batch
+    bulk_insert(DeliveryBatch, ("line_id", "batch_id", *_SYNCED), new_batches)
+    bulk_update_rows(DeliveryBatch, _SYNCED, [tuple(batch) for batch in changed_batches.values()])
 
 
 def _total(doc: ubl.OrderDocument) -> Decimal:
@@ -357,7 +363,7 @@ def _owes_lines(kinds) -> bool:
 
 
 _CONFIRMED_LINE = ["confirmed_quantity", "confirmed_unit_price", "agreed_quantity", "agreed_unit_price"]
-_CONFIRMED_BATCH = ["line_id", "batch_id", "confirmed_quantity", "promised_date", "agreed_quantity", "agreed_date"]
+_CONFIRMED_BATCH = ["confirmed_quantity", "promised_date", "agreed_quantity", "agreed_date"]
 
 
 def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *, agreed, rejected, inbox, why):
@@ -370,10 +376,20 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *
     # order's id too, or the related manager reads it again for each line).
     # Not agreed (a decision to come): the agreed values stay as they are, neither read nor written.
     line_fields = _CONFIRMED_LINE if agreed else _CONFIRMED_LINE[:2]
-    batch_fields = [*_CONFIRMED_BATCH, "requested_date"] if agreed else _CONFIRMED_BATCH[:4]
+    batch_fields = _CONFIRMED_BATCH if agreed else _CONFIRMED_BATCH[:2]
     lines = {line.line_id: line for line in order.lines.only("order_id", "line_id", "status", *line_fields)}
-    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order).only(*batch_fields)}
-    statuses, touched_lines, new_batches = {}, [], []
+    # The batches as values, written from values (bulk_update_rows): 10,000 model instances cost
+    # more than reading and writing the rows. (pk, and with ``agreed`` the agreed values and the
+    # requested date the agreed date falls back on.)
+    batches = {
+        (line_id, batch_id): rest
+        for line_id, batch_id, *rest in DeliveryBatch.objects.filter(line__order=order).values_list(
+            "line_id", "batch_id", "pk", *(("agreed_quantity", "agreed_date", "requested_date") if agreed else ())
+        )
+    }
+    written: dict[int, list] = {}  # pk -> the values of batch_fields
+    new_batches: dict[tuple, DeliveryBatch] = {}
+    statuses, touched_lines = {}, []
     for conf in response.lines:
         line = lines.get(conf.id)
         if line is None:
@@ -390,21 +406,34 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *
         for d in conf.deliveries:
             if not d.id:
                 continue
-            batch = batches.get((line.pk, d.id))
-            if batch is None:
-                batch = DeliveryBatch(line=line, batch_id=d.id, added_by_supplier=True)
-                batches[(line.pk, d.id)] = batch
-                new_batches.append(batch)
-            batch.confirmed_quantity = d.quantity.value if d.quantity else None
-            batch.promised_date = d.promised_end_date
-            if agreed and batch.confirmed_quantity is not None:
-                batch.agreed_quantity = batch.confirmed_quantity
-                batch.agreed_date = batch.promised_date or batch.requested_date
-    bulk_update(touched_lines, line_fields)
-    DeliveryBatch.objects.bulk_create(new_batches)
-    created = {id(b) for b in new_batches}
-    bulk_update([b for b in batches.values() if id(b) not in created], batch_fields[2:6])
-    tr.move_many(tr.PURCHASE_LINE, touched_lines, lambda line: statuses.get(line.pk), why=why, inbox=inbox)
+            key = (line.pk, d.id)
+            quantity = d.quantity.value if d.quantity else None
+            found = batches.get(key)
+            if found is None:
+                batch = new_batches.get(key)
+                if batch is None:
+                    batch = new_batches[key] = DeliveryBatch(line=line, batch_id=d.id, added_by_supplier=True)
+                batch.confirmed_quantity = quantity
+                batch.promised_date = d.promised_end_date
+                if agreed and quantity is not None:
+                    batch.agreed_quantity = quantity
+                    batch.agreed_date = batch.promised_date or batch.requested_date
+                continue
+            pk = found[0]
+            if agreed:
+                # A batch the line names twice: its last values, from what the first one wrote.
+                row = written.get(pk) or [None, None, found[1], found[2]]
+                row[0], row[1] = quantity, d.promised_end_date
+                if quantity is not None:
+                    row[2], row[3] = quantity, d.promised_end_date or found[3]
+                written[pk] = row
+            else:
+                written[pk] = [quantity, d.promised_end_date]
+    DeliveryBatch.objects.bulk_create(list(new_batches.values()))
+    bulk_update_rows(DeliveryBatch, batch_fields, [(pk, *row) for pk, row in written.items()])
+    tr.move_many(
+        tr.PURCHASE_LINE, touched_lines, lambda line: statuses.get(line.pk), why=why, inbox=inbox, also=line_fields
+    )
 
 
 def on_delivered(inbox, identified: Identified):
