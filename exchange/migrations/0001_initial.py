@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from common.db import lz4_compressed
+
 
 def create_schedule(apps, schema_editor):
     Schedule = apps.get_model("django_q", "Schedule")
@@ -258,4 +260,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-at', '-id'],
             },
         ),
+        lz4_compressed({'exchange_inboxmessage': ['body'], 'exchange_outboxmessage': ['body']}),
     ]

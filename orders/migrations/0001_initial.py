@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from common.db import lz4_compressed
+
 
 class Migration(migrations.Migration):
 
@@ -336,4 +338,11 @@ class Migration(migrations.Migration):
             model_name='deliverybatch',
             index=models.Index(fields=['agreed_date'], condition=models.Q(('received_quantity__lt', models.F('agreed_quantity'))), name='batch_open_due'),
         ),
+        lz4_compressed({
+            'orders_purchaseorder': ['document_xml'],
+            'orders_confirmation': ['document_xml'],
+            'orders_salesorder': ['document_xml'],
+            'orders_salesorderversion': ['document_xml'],
+            'orders_salesconfirmation': ['document_xml'],
+        }),
     ]

@@ -312,6 +312,29 @@ def test_values_apart_writes_a_body_as_given_and_puts_the_cursors_back():
 
 
 @pytest.mark.django_db
+def test_messages_and_documents_compress_with_lz4_where_postgresql_has_it():
+    """common.db.lz4_compressed in the initial migrations: a message's body and an order's document
+    compress with lz4 (PostgreSQL 14+ built with it); other columns keep the server's default."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's column compression")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        if not (cursor.fetchone() or [False])[0]:
+            pytest.skip("this server has no lz4")
+        cursor.execute(
+            "SELECT c.relname, a.attname, a.attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE (c.relname, a.attname) IN (('exchange_inboxmessage', 'body'), ('exchange_outboxmessage', 'body'), "
+            "('orders_purchaseorder', 'document_xml'), ('orders_confirmation', 'document_xml'), "
+            "('orders_salesorder', 'document_xml'), ('orders_salesorderversion', 'document_xml'), "
+            "('orders_salesconfirmation', 'document_xml'), ('exchange_inboxmessage', 'error'))"
+        )
+        found = {(table, column): method for table, column, method in cursor.fetchall()}
+    assert len(found) == 8
+    assert found.pop(("exchange_inboxmessage", "error")) == ""
+    assert set(found.values()) == {"l"}, found
+
+
+@pytest.mark.django_db
 def test_bulk_insert_saves_what_bulk_create_would(purchaser):
     """common.bulk.bulk_insert (one INSERT … SELECT FROM unnest on PostgreSQL): the values given,
     the defaults of the fields left out, auto_now_add's time, and the new keys in the rows' order."""
