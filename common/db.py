@@ -33,28 +33,3 @@ def values_apart(using: str = DEFAULT_DB_ALIAS):
         yield
     finally:
         raw.cursor_factory = before
-
-
-def lz4_compressed(columns: dict[str, list[str]]):
-    """A migration step: on PostgreSQL 14 and later, where the server has lz4, these columns (a
-    message's body, an order's document: megabytes at 5,000 lines) compress with lz4 instead of
-    pglz. Storing an 8.6 MB OrderResponse took 0.04 s with pglz and 0.01 s with lz4, and reading it
-    back is faster too (measured); values stored before stay readable as they are. Elsewhere it
-    does nothing."""
-    from django.db import migrations
-
-    def forward(apps, schema_editor):
-        connection = schema_editor.connection
-        if connection.vendor != "postgresql" or connection.pg_version < 140000:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
-            row = cursor.fetchone()
-        if not (row and row[0]):
-            return  # a server built without lz4
-        quote = connection.ops.quote_name
-        for table, names in columns.items():
-            for name in names:
-                schema_editor.execute(f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(name)} SET COMPRESSION lz4")
-
-    return migrations.RunPython(forward, migrations.RunPython.noop)

@@ -313,7 +313,7 @@ def test_values_apart_writes_a_body_as_given_and_puts_the_cursors_back():
 
 @pytest.mark.django_db
 def test_messages_and_documents_compress_with_lz4_where_postgresql_has_it():
-    """common.db.lz4_compressed in the initial migrations: a message's body and an order's document
+    """The initial migrations' lz4_compressed: a message's body and an order's document
     compress with lz4 (PostgreSQL 14+ built with it); other columns keep the server's default."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's column compression")
