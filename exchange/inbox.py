@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common import errors
+from common.collector import collector_held
 from common.limits import Bounds, max_length
 from jakamo.errors import DocumentError, JakamoError, JakamoHTTPError, QueueMessage
 from mappings.models import Integration
@@ -390,6 +391,11 @@ def process(row: InboxMessage, *, via: str = "", why: str = "", by=None, fence=N
     and the next run applies it first), and so is a move someone else made first. ``fence`` runs
     inside each transaction that moves the row (a sync run's lease); ``identified``, the message
     already parsed (outside the transaction, by the applier)."""
+    with collector_held():  # a 5,000-line document: see common.collector
+        return _process(row, via=via, why=why, by=by, fence=fence, identified=identified)
+
+
+def _process(row: InboxMessage, *, via: str, why: str, by, fence, identified) -> bool:
     integration = row.integration
     try:
         # Named together with what the parser finds, so a failure lists every problem at once.
@@ -530,7 +536,8 @@ def _identified(row: InboxMessage):
     """The message parsed ahead of its transaction, or None (then ``process`` parses it again and
     records why it cannot be read)."""
     try:
-        return handlers.identify(bytes(row.body), row.content_type, row.integration.kind)
+        with collector_held():
+            return handlers.identify(bytes(row.body), row.content_type, row.integration.kind)
     except Exception:
         return None
 

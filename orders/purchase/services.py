@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common import hooks
 from common.bulk import bulk_insert, bulk_update, bulk_update_rows
+from common.collector import collector_held
 from common.db import values_apart
 from common.errors import Refused
 from exchange import outbox
@@ -491,7 +492,7 @@ def confirmation_accept(
 ) -> Decision:
     """Accept the supplier's changes with a simple confirmation (Jakamo-Confirm-Url).
     ``emphasize_original`` None is "not given": Jakamo keeps its previous value (PO document 6.5.3)."""
-    with transaction.atomic():
+    with transaction.atomic(), collector_held():  # the order's documents: see common.collector
         confirmation = Confirmation.objects.select_for_update().select_related("order").get(pk=confirmation.pk)
         _pending(confirmation)
         if not confirmation.confirm_url:
@@ -533,7 +534,7 @@ def confirmation_accept(
 
 def confirmation_reject(*, confirmation: Confirmation, user, note: str = "") -> Decision:
     """Reject: an OrderChange restating the ordered values; the supplier confirms again."""
-    with transaction.atomic():
+    with transaction.atomic(), collector_held():  # the order's documents: see common.collector
         confirmation = Confirmation.objects.select_for_update().select_related("order").get(pk=confirmation.pk)
         _pending(confirmation)
         order = confirmation.order
@@ -559,7 +560,7 @@ def confirmation_decide_lines(
     *, confirmation: Confirmation, user, accepted_lines: list[str], note: str = ""
 ) -> Decision:
     """Accept some lines' confirmed values and restate the ordered values on the others."""
-    with transaction.atomic():
+    with transaction.atomic(), collector_held():  # the order's documents: see common.collector
         confirmation = Confirmation.objects.select_for_update().select_related("order").get(pk=confirmation.pk)
         _pending(confirmation)
         order = confirmation.order
