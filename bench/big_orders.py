@@ -36,8 +36,10 @@ sys.path.insert(0, str(ROOT))
 from bench import stack  # noqa: E402
 
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/bench_big"
-# --profile: the sandbox server's requests during a profiled step are profiled too.
+# --profile: the sandbox server's requests during a profiled step are profiled too, and so is the
+# inbox's applier, which works in a thread of its own (the step's profile shows it as a join).
 SERVER_PROFILE: dict = {}
+APPLIER_PROFILE: dict = {}
 
 # Rows of the table, in the order a document goes through them.
 STEPS = [
@@ -118,6 +120,7 @@ def main():
     # DATA_UPLOAD_MAX_MEMORY_SIZE, which refuses it first (reported; body limits are another change's).
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+    profile_applier()
     base = serve_sandbox()
     context = setup(base)
     results: dict[int, dict[str, list[tuple[float, int, int]]]] = {}
@@ -133,6 +136,20 @@ def main():
                     print(f"    {step:<14} {figure[0]:8.3f} s {figure[1]:>6}+{figure[2]} queries", flush=True)
             print(f"  {size:>5} lines, run {rep + 1}: {time.perf_counter() - started:6.1f} s in all", flush=True)
     print_table(sizes, results)
+
+
+def profile_applier():
+    from exchange import inbox
+
+    work = inbox.Applier._work
+
+    def profiled(self):
+        profiler = APPLIER_PROFILE.get("profiler")
+        if profiler is not None:
+            return profiler.runcall(work, self)
+        return work(self)
+
+    inbox.Applier._work = profiled
 
 
 def serve_sandbox() -> str:
@@ -255,13 +272,18 @@ def flow(ctx: dict, size: int, rep: int, counter: Counter, profile: str = ""):
             import pstats
 
             profiler = SERVER_PROFILE["profiler"] = cProfile.Profile()  # the sandbox's requests
+            applier = APPLIER_PROFILE["profiler"] = cProfile.Profile()  # the inbox's applier thread
             try:
                 result = _profiled(step, fn)
             finally:
-                del SERVER_PROFILE["profiler"]
+                del SERVER_PROFILE["profiler"], APPLIER_PROFILE["profiler"]
             if profiler.getstats():
                 print(f"--- profile of {step}: the sandbox")
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            if applier.getstats():
+                _dump(applier, f"{step}-applier")
+                print(f"--- profile of {step}: the inbox's applier thread")
+                pstats.Stats(applier).sort_stats("cumulative").print_stats(60)
         else:
             result = fn()
         seconds = time.perf_counter() - started
@@ -391,12 +413,19 @@ def flow(ctx: dict, size: int, rep: int, counter: Counter, profile: str = ""):
     yield "send_received", figure
 
 
+def _dump(profiler, name):
+    """With BENCH_PROFILE_DIR, the profile is kept there too (name.pstats), to read with pstats."""
+    if os.environ.get("BENCH_PROFILE_DIR"):
+        profiler.dump_stats(os.path.join(os.environ["BENCH_PROFILE_DIR"], f"{name}.pstats"))
+
+
 def _profiled(step, fn):
     import cProfile
     import pstats
 
     profiler = cProfile.Profile()
     result = profiler.runcall(fn)
+    _dump(profiler, step)
     print(f"--- profile of {step}")
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     return result

@@ -103,10 +103,14 @@ def move(
     return True
 
 
-def move_many(table: Table, objs: Sequence, after, *, by=None, why: str = "", inbox=None, outbox=None) -> int:
+def move_many(
+    table: Table, objs: Sequence, after, *, by=None, why: str = "", inbox=None, outbox=None, also: Sequence[str] = ()
+) -> int:
     """``move`` for many rows at once (thousands of lines): one bulk update and one bulk insert.
     ``after`` is a status, or a function of the row giving its status (None leaves a row as it is).
-    Every transition is checked before anything is written."""
+    Every transition is checked before anything is written. ``also``: fields every row of ``objs``
+    saves, moved or not, in the same update as the statuses (a second update of 5,000 lines cost
+    as much as the first)."""
     changed, records, now = [], [], timezone.now()
     user_id = by.pk if getattr(by, "pk", None) else None
     inbox_id, outbox_id, why = getattr(inbox, "pk", inbox), getattr(outbox, "pk", outbox), (why or "")[:500]
@@ -123,8 +127,11 @@ def move_many(table: Table, objs: Sequence, after, *, by=None, why: str = "", in
         label = label or obj._meta.label_lower
         # As _record's fields, as tuples: a StatusChange instance a row cost more than its insert.
         records.append((label, obj.pk, table.field, before, target, user_id, why, inbox_id, outbox_id, now))
-    if changed:
+    if also:
+        bulk_update(objs, [table.field, *also])
+    elif changed:
         bulk_update(changed, [table.field])
+    if changed:
         bulk_insert(StatusChange, _RECORD_FIELDS, records)
     return len(changed)
 

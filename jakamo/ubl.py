@@ -17,6 +17,7 @@ KINDS = (ORDER, ORDER_CHANGE, ORDER_RESPONSE)
 
 # Quantities and amounts beyond this are typing errors or attacks; no column could hold them.
 LARGEST = Decimal(10) ** 12
+_ONE = Decimal(1)
 NS_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 NS_ROOT = {kind: f"urn:oasis:names:specification:ubl:schema:xsd:{kind}-2" for kind in KINDS}
@@ -169,7 +170,7 @@ class Price:
         """PriceAmount per single unit: "120 per 10" is 12."""
         if self.amount is None:
             return None
-        base = self.base_quantity.value if self.base_quantity and self.base_quantity.value else Decimal(1)
+        base = self.base_quantity.value if self.base_quantity and self.base_quantity.value else _ONE
         return self.amount.value / base
 
 

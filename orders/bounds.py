@@ -268,9 +268,10 @@ def total_problems(doc: ubl.OrderDocument, model: type = PurchaseOrder, field: s
                     f"{where}/LineItem/Delivery[{b}]/Quantity",
                     exact=True,
                 )
-        if line.price is not None and line.price.unit_price is not None:
+        price = line.price.unit_price if line.price is not None else None
+        if price is not None:
             bounds.number(
-                line.price.unit_price,
+                price,
                 PurchaseOrderLine,
                 "unit_price",
                 f"{where}/LineItem/Price",

@@ -237,10 +237,12 @@ def _unit_price(price: ubl.Price | None) -> Decimal | None:
     """The price of one orderable unit: PriceAmount per BaseQuantity, times OrderableUnitFactorRate
     ("a package with 10 x 1 meter pipes… PriceAmount = 12, BaseQuantity = 1, OrderableUnitFactorRate
     = 10"; PO document 6.1). A missing or zero factor is the default, 1."""
-    if price is None or price.unit_price is None:
+    # The property divides each time it is read: read once (25,000 times for a 5,000-line answer).
+    unit_price = price.unit_price if price is not None else None
+    if unit_price is None:
         return None
     factor = price.orderable_unit_factor_rate
-    return price.unit_price * factor if factor else price.unit_price
+    return unit_price * factor if factor else unit_price
 
 
 def _adjustments(charges: list[ubl.AllowanceCharge], gross: Decimal) -> Decimal:

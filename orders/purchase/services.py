@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import hooks
-from common.bulk import bulk_insert, bulk_update
+from common.bulk import bulk_insert, bulk_update, bulk_update_rows
+from common.collector import collector_held
+from common.db import values_apart
 from common.errors import Refused
 from exchange import outbox
 from exchange.handlers import Identified
@@ -129,7 +131,7 @@ def _line_values(line: ubl.OrderLine) -> dict:
 
 _ORDERED_LINE = ["item_name", "buyers_item_id", "sellers_item_id", "quantity", "unit_code", "unit_price"]
 _AGREED_LINE = ["agreed_quantity", "agreed_unit_price"]
-_SYNCED = ["line_id", "batch_id", "quantity", "requested_date", "agreed_quantity", "agreed_date"]
+_SYNCED = ["quantity", "requested_date", "agreed_quantity", "agreed_date"]
 
 
 def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool = True):
@@ -139,24 +141,25 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
     ``ordered`` also the ordered ones (a decision accepts the supplier's values but does not change
     what was ordered). Batches the document no longer carries are no longer agreed. A new line
     starts "not confirmed yet" (or cancelled); existing lines' statuses are the caller's."""
-    # Only the fields written here are read (a model instance costs by its number of fields); the
-    # order's id too, or the related manager reads it again for each line.
-    rows = {row.line_id: row for row in order.lines.only("order_id", "line_id", *_ORDERED_LINE, *_AGREED_LINE)}
-    # New lines and batches are inserted from their values (bulk_insert): a model instance each
-    # cost more than the insert itself, and a new order is all new rows.
-    pk_of = {line_id: row.pk for line_id, row in rows.items()}
+    # Only the fields written here are read, as values: a model instance each cost more than
+    # reading the row, and a decision reads 15,000 rows to write a few (bulk_update_rows). New
+    # lines and batches are inserted from their values too (bulk_insert): a new order is all new rows.
+    names = [*_ORDERED_LINE, *_AGREED_LINE] if ordered else _AGREED_LINE
+    rows = {line_id: [pk, *values] for line_id, pk, *values in order.lines.values_list("line_id", "pk", *names)}
+    pk_of = {line_id: row[0] for line_id, row in rows.items()}
     new_rows: dict[str, dict] = {}
     # Only rows whose values change are written: a decision changes a few of 15,000 rows.
-    changed_lines: dict[int, PurchaseOrderLine] = {}
+    changed_lines: dict[int, list] = {}  # pk -> [pk, the values of names]
     for line in doc.lines:
         values = _line_values(line)
         agreed = {"agreed_quantity": values["quantity"], "agreed_unit_price": values["unit_price"]}
         row = rows.get(line.id)
         if row is not None:
-            for name, value in ({**values, **agreed} if ordered else agreed).items():
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
-                    changed_lines[row.pk] = row
+            given = {**values, **agreed} if ordered else agreed
+            for n, name in enumerate(names, 1):
+                if row[n] != given[name]:
+                    row[n] = given[name]
+                    changed_lines[row[0]] = row
         elif line.id in new_rows:  # a line the document repeats: its last values, as on a row
             new_rows[line.id].update({**values, **agreed} if ordered else agreed)
         else:
@@ -170,10 +173,16 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
         returning=True,
     )
     pk_of.update(zip(new_rows, created, strict=True))
-    bulk_update(changed_lines.values(), [*(_ORDERED_LINE if ordered else []), "agreed_quantity", "agreed_unit_price"])
+    bulk_update_rows(PurchaseOrderLine, names, [tuple(row) for row in changed_lines.values()])
 
-    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order).only(*_SYNCED)}
-    new_batches, changed_batches, seen = [], [], set()
+    # key -> [pk, quantity, requested_date, agreed_quantity, agreed_date]
+    batches = {
+        (line_id, batch_id): rest
+        for line_id, batch_id, *rest in DeliveryBatch.objects.filter(line__order=order).values_list(
+            "line_id", "batch_id", "pk", *_SYNCED
+        )
+    }
+    new_batches, changed_batches, seen = [], {}, set()
     for line in doc.lines:
         line_pk = pk_of[line.id]
         for d in line.deliveries or [ubl.Delivery(id=line.id, quantity=line.quantity)]:
@@ -185,20 +194,19 @@ def _sync_lines(order: PurchaseOrder, doc: ubl.OrderDocument, *, ordered: bool =
             if batch is None:
                 new_batches.append((line_pk, key[1], quantity, d.requested_end_date, quantity, agreed_date))
                 continue
-            before = (batch.quantity, batch.requested_date, batch.agreed_quantity, batch.agreed_date)
+            before = tuple(batch[1:])
             if ordered:
-                batch.quantity, batch.requested_date = quantity, d.requested_end_date
-            batch.agreed_quantity, batch.agreed_date = quantity, agreed_date
-            if before != (batch.quantity, batch.requested_date, batch.agreed_quantity, batch.agreed_date):
-                changed_batches.append(batch)
+                batch[1], batch[2] = quantity, d.requested_end_date
+            batch[3], batch[4] = quantity, agreed_date
+            if before != tuple(batch[1:]):
+                changed_batches[batch[0]] = batch
     in_doc = {pk_of[line.id] for line in doc.lines}
     for key, batch in batches.items():
-        if key not in seen and batch.line_id in in_doc and (batch.agreed_quantity, batch.agreed_date) != (None, None):
-            batch.agreed_quantity = batch.agreed_date = None
-            changed_batches.append(batch)
-    fields = ("line_id", "batch_id", "quantity", "requested_date", "agreed_quantity", "agreed_date")
-    bulk_insert(DeliveryBatch, fields, new_batches)
-    bulk_update(changed_batches, ["quantity", "requested_date", "agreed_quantity", "agreed_date"])
+        if key not in seen and key[0] in in_doc and (batch[3], batch[4]) != (None, None):
+            batch[3] = batch[4] = None
+            changed_batches[batch[0]] = batch
+    bulk_insert(DeliveryBatch, ("line_id", "batch_id", *_SYNCED), new_batches)
+    bulk_update_rows(DeliveryBatch, _SYNCED, [tuple(batch) for batch in changed_batches.values()])
 
 
 def _total(doc: ubl.OrderDocument) -> Decimal:
@@ -217,7 +225,7 @@ def purchase_order_create(*, integration: Integration, document: ubl.OrderDocume
         body = build_order_document(document)
     except DocumentError as exc:  # a value from a mapping, say, that XML cannot carry
         raise OrderRefused(exc.problems) from None
-    with transaction.atomic():
+    with transaction.atomic(), values_apart():  # values_apart: the order's document, megabytes
         order = PurchaseOrder.objects.create(
             integration=integration,
             order_number=document.id,
@@ -307,18 +315,19 @@ def _confirmation_record(inbox, response: ubl.OrderDocument) -> Confirmation:
         decision, status = Confirmation.Decision.PENDING, OrderStatus.WAITING_SUPPLIER
     else:
         decision, status = Confirmation.Decision.PENDING, OrderStatus.WAITING_CUSTOMER
-    confirmation = Confirmation.objects.create(
-        order=order,
-        version=version,
-        inbox=inbox,
-        document_xml=bytes(inbox.body).decode("utf-8", "replace"),
-        confirm_url=inbox.confirm_url,
-        supplier_note="\n".join(response.notes),
-        deviations=[d.as_record() for d in comparison.deviations],
-        ordered_total=comparison.ordered_total,
-        confirmed_total=comparison.confirmed_total,
-        decision=tr.initial(tr.CONFIRMATION, decision),
-    )
+    with values_apart():  # the OrderResponse itself: megabytes
+        confirmation = Confirmation.objects.create(
+            order=order,
+            version=version,
+            inbox=inbox,
+            document_xml=bytes(inbox.body).decode("utf-8", "replace"),
+            confirm_url=inbox.confirm_url,
+            supplier_note="\n".join(response.notes),
+            deviations=[d.as_record() for d in comparison.deviations],
+            ordered_total=comparison.ordered_total,
+            confirmed_total=comparison.confirmed_total,
+            decision=tr.initial(tr.CONFIRMATION, decision),
+        )
     tr.record_start(tr.CONFIRMATION, confirmation, why=why, inbox=inbox)
     # Agreed without a decision: the supplier confirmed what was asked.
     agreed = decision == Confirmation.Decision.NONE_NEEDED
@@ -355,7 +364,7 @@ def _owes_lines(kinds) -> bool:
 
 
 _CONFIRMED_LINE = ["confirmed_quantity", "confirmed_unit_price", "agreed_quantity", "agreed_unit_price"]
-_CONFIRMED_BATCH = ["line_id", "batch_id", "confirmed_quantity", "promised_date", "agreed_quantity", "agreed_date"]
+_CONFIRMED_BATCH = ["confirmed_quantity", "promised_date", "agreed_quantity", "agreed_date"]
 
 
 def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *, agreed, rejected, inbox, why):
@@ -364,14 +373,28 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *
     order says "rejected by the supplier", and the lines must be able to be confirmed again after
     the purchaser's revision (a cancelled line never comes back). A status the supplier may not
     give (a buyer's, or an unknown one) is left for the review (orders.deviations) to explain."""
-    # Only the fields read and written here (a model instance costs by its number of fields; the
-    # order's id too, or the related manager reads it again for each line).
+    # Only the fields read and written here (a model instance costs by its number of fields), and
+    # not through the order's related manager, which would set the order on each line: setting a
+    # foreign key's id on 5,000 instances cost a third of building them.
     # Not agreed (a decision to come): the agreed values stay as they are, neither read nor written.
     line_fields = _CONFIRMED_LINE if agreed else _CONFIRMED_LINE[:2]
-    batch_fields = [*_CONFIRMED_BATCH, "requested_date"] if agreed else _CONFIRMED_BATCH[:4]
-    lines = {line.line_id: line for line in order.lines.only("order_id", "line_id", "status", *line_fields)}
-    batches = {(b.line_id, b.batch_id): b for b in DeliveryBatch.objects.filter(line__order=order).only(*batch_fields)}
-    statuses, touched_lines, new_batches = {}, [], []
+    batch_fields = _CONFIRMED_BATCH if agreed else _CONFIRMED_BATCH[:2]
+    lines = {
+        line.line_id: line
+        for line in PurchaseOrderLine.objects.filter(order=order).only("line_id", "status", *line_fields)
+    }
+    # The batches as values, written from values (bulk_update_rows): 10,000 model instances cost
+    # more than reading and writing the rows. (pk, and with ``agreed`` the agreed values and the
+    # requested date the agreed date falls back on.)
+    batches = {
+        (line_id, batch_id): rest
+        for line_id, batch_id, *rest in DeliveryBatch.objects.filter(line__order=order).values_list(
+            "line_id", "batch_id", "pk", *(("agreed_quantity", "agreed_date", "requested_date") if agreed else ())
+        )
+    }
+    written: dict[int, list] = {}  # pk -> the values of batch_fields
+    new_batches: dict[tuple, DeliveryBatch] = {}
+    statuses, touched_lines = {}, []
     for conf in response.lines:
         line = lines.get(conf.id)
         if line is None:
@@ -388,21 +411,34 @@ def _apply_confirmed_values(order: PurchaseOrder, response: ubl.OrderDocument, *
         for d in conf.deliveries:
             if not d.id:
                 continue
-            batch = batches.get((line.pk, d.id))
-            if batch is None:
-                batch = DeliveryBatch(line=line, batch_id=d.id, added_by_supplier=True)
-                batches[(line.pk, d.id)] = batch
-                new_batches.append(batch)
-            batch.confirmed_quantity = d.quantity.value if d.quantity else None
-            batch.promised_date = d.promised_end_date
-            if agreed and batch.confirmed_quantity is not None:
-                batch.agreed_quantity = batch.confirmed_quantity
-                batch.agreed_date = batch.promised_date or batch.requested_date
-    bulk_update(touched_lines, line_fields)
-    DeliveryBatch.objects.bulk_create(new_batches)
-    created = {id(b) for b in new_batches}
-    bulk_update([b for b in batches.values() if id(b) not in created], batch_fields[2:6])
-    tr.move_many(tr.PURCHASE_LINE, touched_lines, lambda line: statuses.get(line.pk), why=why, inbox=inbox)
+            key = (line.pk, d.id)
+            quantity = d.quantity.value if d.quantity else None
+            found = batches.get(key)
+            if found is None:
+                batch = new_batches.get(key)
+                if batch is None:
+                    batch = new_batches[key] = DeliveryBatch(line=line, batch_id=d.id, added_by_supplier=True)
+                batch.confirmed_quantity = quantity
+                batch.promised_date = d.promised_end_date
+                if agreed and quantity is not None:
+                    batch.agreed_quantity = quantity
+                    batch.agreed_date = batch.promised_date or batch.requested_date
+                continue
+            pk = found[0]
+            if agreed:
+                # A batch the line names twice: its last values, from what the first one wrote.
+                row = written.get(pk) or [None, None, found[1], found[2]]
+                row[0], row[1] = quantity, d.promised_end_date
+                if quantity is not None:
+                    row[2], row[3] = quantity, d.promised_end_date or found[3]
+                written[pk] = row
+            else:
+                written[pk] = [quantity, d.promised_end_date]
+    DeliveryBatch.objects.bulk_create(list(new_batches.values()))
+    bulk_update_rows(DeliveryBatch, batch_fields, [(pk, *row) for pk, row in written.items()])
+    tr.move_many(
+        tr.PURCHASE_LINE, touched_lines, lambda line: statuses.get(line.pk), why=why, inbox=inbox, also=line_fields
+    )
 
 
 def on_delivered(inbox, identified: Identified):
@@ -456,7 +492,7 @@ def confirmation_accept(
 ) -> Decision:
     """Accept the supplier's changes with a simple confirmation (Jakamo-Confirm-Url).
     ``emphasize_original`` None is "not given": Jakamo keeps its previous value (PO document 6.5.3)."""
-    with transaction.atomic():
+    with transaction.atomic(), collector_held():  # the order's documents: see common.collector
         confirmation = Confirmation.objects.select_for_update().select_related("order").get(pk=confirmation.pk)
         _pending(confirmation)
         if not confirmation.confirm_url:
@@ -498,7 +534,7 @@ def confirmation_accept(
 
 def confirmation_reject(*, confirmation: Confirmation, user, note: str = "") -> Decision:
     """Reject: an OrderChange restating the ordered values; the supplier confirms again."""
-    with transaction.atomic():
+    with transaction.atomic(), collector_held():  # the order's documents: see common.collector
         confirmation = Confirmation.objects.select_for_update().select_related("order").get(pk=confirmation.pk)
         _pending(confirmation)
         order = confirmation.order
@@ -524,7 +560,7 @@ def confirmation_decide_lines(
     *, confirmation: Confirmation, user, accepted_lines: list[str], note: str = ""
 ) -> Decision:
     """Accept some lines' confirmed values and restate the ordered values on the others."""
-    with transaction.atomic():
+    with transaction.atomic(), collector_held():  # the order's documents: see common.collector
         confirmation = Confirmation.objects.select_for_update().select_related("order").get(pk=confirmation.pk)
         _pending(confirmation)
         order = confirmation.order
@@ -575,10 +611,11 @@ def _decide(
     order.awaiting_decision_since = None
     _sync_lines(order, new_doc, ordered=False)
     fields = ["document_xml", "agreed_total", "awaiting_decision_since", "updated_at"]
-    if order.status == OrderStatus.STARTED_RECEIVING:
-        order.save(update_fields=fields)
-    else:
-        tr.move(tr.PURCHASE_ORDER, order, status, by=user, why=why, outbox=row, also=fields)
+    with values_apart():  # the order's document: megabytes
+        if order.status == OrderStatus.STARTED_RECEIVING:
+            order.save(update_fields=fields)
+        else:
+            tr.move(tr.PURCHASE_ORDER, order, status, by=user, why=why, outbox=row, also=fields)
     _cancel_lines(order, [line.id for line in new_doc.lines if dv.is_cancelled(line)], user=user, why=why, outbox=row)
     return Decision.objects.create(confirmation=confirmation, kind=kind, note=note, user=user, outbox=row, **extra)
 
@@ -928,10 +965,11 @@ def purchase_order_revise(*, order: PurchaseOrder, document: ubl.OrderDocument, 
         _sync_lines(order, change)
         fields = ["document_xml", "ordered_total", "agreed_total", "awaiting_decision_since", "updated_at"]
         status = _status_after_change(order, change)
-        if order.status == OrderStatus.STARTED_RECEIVING:
-            order.save(update_fields=fields)  # goods already received keep the order receiving, as in Jakamo
-        else:
-            tr.move(tr.PURCHASE_ORDER, order, status, by=user, why=why, outbox=row, also=fields)
+        with values_apart():  # the order's document: megabytes
+            if order.status == OrderStatus.STARTED_RECEIVING:
+                order.save(update_fields=fields)  # goods already received keep the order receiving, as in Jakamo
+            else:
+                tr.move(tr.PURCHASE_ORDER, order, status, by=user, why=why, outbox=row, also=fields)
         _refresh_receiving(order, by=user, why=why, outbox=row)
     return order
 

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from common.bulk import bulk_insert, bulk_update
+from common.bulk import bulk_insert, bulk_update, bulk_update_rows
 from exchange.models import InboxMessage
 from jakamo import ubl
 from jakamo.ubl_build import build_order_document
@@ -235,6 +235,103 @@ def test_bulk_update_saves_what_djangos_would(purchaser):
         assert batch.tracking_number == f"T-{n} ’quoted’"
         assert batch.promised_date is None
         assert batch.quantity == 50  # untouched
+
+
+@pytest.mark.django_db
+def test_bulk_update_rows_saves_the_values_given(purchaser):
+    """common.bulk.bulk_update_rows: the rows given as (pk, values…), a foreign key by its id, the
+    other rows and fields untouched."""
+    order = placed("B-3", 3, purchaser)
+    batches = list(DeliveryBatch.objects.filter(line__order=order).order_by("pk"))
+    other_line = order.lines.order_by("pk").last()
+    rows = [
+        (b.pk, None if n % 2 else Decimal("7.25"), date(2027, 4, n + 1), f"’T{n}’", other_line.pk)
+        for n, b in enumerate(batches[:2])
+    ]
+    fields = ["agreed_quantity", "promised_date", "tracking_number", "line_id"]
+    assert bulk_update_rows(DeliveryBatch, fields, rows) == 2
+    assert bulk_update_rows(DeliveryBatch, fields, []) == 0
+    for n, batch in enumerate(DeliveryBatch.objects.filter(pk__in=[b.pk for b in batches]).order_by("pk")):
+        if n < 2:
+            assert batch.agreed_quantity == (None if n % 2 else Decimal("7.25"))
+            assert (batch.promised_date, batch.tracking_number, batch.line_id) == (
+                date(2027, 4, n + 1),
+                f"’T{n}’",
+                other_line.pk,
+            )
+        else:
+            assert (batch.agreed_quantity, batch.line_id) == (batches[n].agreed_quantity, batches[n].line_id)
+        assert batch.quantity == batches[n].quantity  # a field not given
+
+
+@pytest.mark.django_db
+def test_move_many_saves_the_fields_also_named_on_every_row(purchaser):
+    """common.transitions.move_many with ``also``: the named fields of every row given are saved,
+    moved or not, with the statuses; only the rows that moved are recorded as moved."""
+    from common.transitions import StatusChange
+    from orders import transitions as tr
+
+    order = placed("B-4", 3, purchaser)
+    lines = list(order.lines.order_by("pk"))
+    for n, line in enumerate(lines):
+        line.confirmed_quantity = Decimal(n + 1)
+    before = StatusChange.objects.count()
+    moved = tr.move_many(
+        tr.PURCHASE_LINE,
+        lines,
+        lambda line: ubl.CONFIRMED if line.pk == lines[0].pk else None,
+        why="test",
+        also=["confirmed_quantity"],
+    )
+    assert moved == 1 and StatusChange.objects.count() == before + 1
+    saved = list(order.lines.order_by("pk"))
+    assert [line.confirmed_quantity for line in saved] == [1, 2, 3]
+    assert [line.status for line in saved] == [ubl.CONFIRMED, "", ""]
+
+
+@pytest.mark.django_db
+def test_values_apart_writes_a_body_as_given_and_puts_the_cursors_back():
+    """common.db.values_apart: a body written inside reads back byte for byte, and the queries after
+    it bind as before (Django's cursor class again)."""
+    from django.db import connection
+
+    from common.db import values_apart
+    from exchange.models import InboxMessage
+    from mappings.models import Integration
+
+    integration = Integration.objects.create(name="values apart", kind="purchase_order")
+    body = ("<x>ä’\\x00 ' \" " + "y" * 100_000 + "</x>").encode()
+    connection.ensure_connection()
+    before = connection.connection.cursor_factory if connection.vendor == "postgresql" else None
+    with values_apart():
+        row = InboxMessage.objects.create(integration=integration, status="received", body=body, headers={"a": "’"})
+    assert bytes(InboxMessage.objects.get(pk=row.pk).body) == body
+    assert InboxMessage.objects.get(pk=row.pk).headers == {"a": "’"}
+    if before is not None:
+        assert connection.connection.cursor_factory is before
+
+
+@pytest.mark.django_db
+def test_messages_and_documents_compress_with_lz4_where_postgresql_has_it():
+    """The initial migrations' lz4_compressed: a message's body and an order's document
+    compress with lz4 (PostgreSQL 14+ built with it); other columns keep the server's default."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's column compression")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        if not (cursor.fetchone() or [False])[0]:
+            pytest.skip("this server has no lz4")
+        cursor.execute(
+            "SELECT c.relname, a.attname, a.attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE (c.relname, a.attname) IN (('exchange_inboxmessage', 'body'), ('exchange_outboxmessage', 'body'), "
+            "('orders_purchaseorder', 'document_xml'), ('orders_confirmation', 'document_xml'), "
+            "('orders_salesorder', 'document_xml'), ('orders_salesorderversion', 'document_xml'), "
+            "('orders_salesconfirmation', 'document_xml'), ('exchange_inboxmessage', 'error'))"
+        )
+        found = {(table, column): method for table, column, method in cursor.fetchall()}
+    assert len(found) == 8
+    assert found.pop(("exchange_inboxmessage", "error")) == ""
+    assert set(found.values()) == {"l"}, found
 
 
 @pytest.mark.django_db
