@@ -740,7 +740,10 @@ class Applier:
             if body is not None and self._held + len(body) <= HELD_BODIES:
                 self._bodies[row.pk] = body
                 self._held += len(body)
-            self._cond.notify()
+            if self._while_fetching:
+                # Otherwise the applier waits for the fetching to end: woken for every message, it
+                # would only take the interpreter from the fetcher on its way to the acknowledge.
+                self._cond.notify()
 
     def check(self):
         """Raise in the fetcher what stopped the applier (a lost connection, a lost lease)."""
