@@ -11,8 +11,9 @@ array parameter per field, whatever the number of rows, joined on the primary ke
 runs no ``save()`` or ``pre_save`` (``auto_now`` fields are not touched).
 
 ``bulk_insert`` inserts rows given as values, with no model instance for each (building one cost
-more than inserting it); values already of their column's plain Python type are sent as they are,
-by both, instead of through each field's ``get_db_prep_save``."""
+more than inserting it), and ``insert_one`` one row the same way; values already of their column's
+plain Python type are sent as they are, by all three, instead of through each field's
+``get_db_prep_save``."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
+
+from .db import values_apart
 
 
 def bulk_update(objs: Iterable, fields: Sequence[str], *, batch_size: int = 1000) -> int:
@@ -142,6 +145,61 @@ def bulk_insert(model, fields: Sequence[str], rows: Iterable[Sequence], *, retur
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [pk for (pk,) in cursor.fetchall()] if returning else None
+
+
+def insert_one(model, values: dict) -> int:
+    """Insert one row of ``values`` (by field name or attname; a related row as itself or its id)
+    and return its primary key: one ``INSERT … RETURNING`` whose SQL is built once per model and
+    database, with no queryset compiled and no model instance, its values sent beside the SQL on
+    PostgreSQL (``common.db.values_apart``). For the drain's store, between Jakamo's answer and our
+    acknowledge: against ``Model.objects.create``, measured with 8 ms between inserts as in the
+    drain, 0.6 against 0.8-0.9 ms on SQLite and 1.15-1.2 against 1.45-1.55 ms on PostgreSQL. Fields
+    left out get their defaults; an ``auto_now``/``auto_now_add`` one is set to now in ``values``
+    too, so the caller has what was stored. No ``save()`` or signals run."""
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_columns_from_insert:
+        return model._default_manager.create(**values).pk
+    key = (model, connection.alias)
+    plan = _INSERTS.get(key) or _INSERTS.setdefault(key, _insert_plan(model, connection))
+    sql, columns = plan
+    params = []
+    for field, plain in columns:
+        if field.name in values:
+            value = values[field.name]
+            if field.is_relation and isinstance(value, models.Model):
+                value = value.pk
+        elif field.attname in values:
+            value = values[field.attname]
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = values[field.name] = timezone.now()
+        else:
+            value = field.get_default()
+        plain_value = value is None or value.__class__ is plain and not (plain is datetime and value.tzinfo is None)
+        params.append(value if plain_value else field.get_db_prep_save(value, connection))
+    with values_apart(connection.alias), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+_INSERTS: dict = {}
+
+
+def _insert_plan(model, connection) -> tuple[str, list]:
+    """The INSERT of every concrete column but an automatic primary key, and each column's field with
+    its plain type (_PLAIN; None: always through get_db_prep_save)."""
+    columns = [
+        (field, _PLAIN.get((field.target_field if field.is_relation else field).get_internal_type()))
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and isinstance(field, AutoFieldMixin))
+    ]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field, _ in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({placeholders})"
+        f" RETURNING {quote(model._meta.pk.column)}",
+        columns,
+    )
 
 
 def _unnest(columns: list, arrays: list[list], connection) -> tuple[list[str], list, str]:

@@ -653,7 +653,6 @@ def _may_repeat(integration: Integration, batch: list[InboxMessage]) -> set[int]
 
 
 def _keep_as_duplicate(row: InboxMessage, original: InboxMessage, via: str):
-    row.duplicate_of = original
     transitions.move(
         row,
         InboxMessage.Status.DUPLICATE,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connections, models, router
-from django.utils import timezone
+from django.db import models, router
 
+from common.bulk import insert_one
 from common.db import values_apart
 
 from .models import InboxMessage, OutboxMessage, StatusChange, SyncRun
@@ -159,67 +159,13 @@ def create(model: type[models.Model], *, status: str, why: str = "", via: str = 
 
 def insert(model: type[models.Model], *, status: str, **fields) -> models.Model:
     """``create`` for the one hot path, the drain's store between Jakamo's answer and our
-    acknowledge: one INSERT … RETURNING of plain values, its SQL built once per model and database,
-    with no queryset compiled and only the values that need it adapted (dates, JSON); on PostgreSQL,
-    its values sent beside the SQL (``common.db.values_apart``). Against ``create``, measured with
-    8 ms between inserts as in the drain: 0.6 against 0.8-0.9 ms on SQLite, 1.15-1.2 against
-    1.45-1.55 ms on PostgreSQL. Fields left out take their defaults; a related object may be given
-    as the object or its id. Returns the instance, built from the values stored."""
+    acknowledge: one INSERT of plain values with no queryset compiled (``common.bulk.insert_one``).
+    Returns the instance, built from the values stored."""
     _check_initial(model, status)
-    connection = connections[router.db_for_write(model)]
-    if not connection.features.can_return_columns_from_insert:
-        return model.objects.create(status=status, **fields)
-    key = (model, connection.alias, connection.vendor)
-    plan = _INSERTS.get(key) or _INSERTS.setdefault(key, _insert_plan(model, connection))
-    sql, columns = plan
     fields["status"] = status
-    params = []
-    for field, adapt in columns:
-        if field.name in fields:
-            value = fields[field.name]
-            if field.is_relation and isinstance(value, models.Model):
-                value = value.pk
-        elif field.attname in fields:
-            value = fields[field.attname]
-        elif getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-            value = fields[field.name] = timezone.now()
-        else:
-            value = field.get_default()
-        params.append(field.get_db_prep_save(value, connection) if adapt else value)
-    with values_apart(connection.alias), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        pk = cursor.fetchone()[0]
-    row = model(pk=pk, **fields)
-    row._state.adding, row._state.db = False, connection.alias  # as if loaded: a later save() updates
+    row = model(pk=insert_one(model, fields), **fields)
+    row._state.adding, row._state.db = False, router.db_for_write(model)  # as if loaded: save() updates
     return row
-
-
-_INSERTS: dict = {}
-# Values a database driver takes as they are; anything else goes through the field's adaptation.
-_PLAIN = {
-    "CharField",
-    "TextField",
-    "BinaryField",
-    "BooleanField",
-    "IntegerField",
-    "BigIntegerField",
-    "PositiveIntegerField",
-    "ForeignKey",
-    "OneToOneField",
-}
-
-
-def _insert_plan(model, connection):
-    columns = [
-        (field, field.get_internal_type() not in _PLAIN)
-        for field in model._meta.concrete_fields
-        if not field.primary_key
-    ]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(field.column) for field, _ in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    pk = quote(model._meta.pk.column)
-    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({placeholders}) RETURNING {pk}", columns
 
 
 def _check_initial(model: type[models.Model], status: str):
